@@ -1,0 +1,308 @@
+// Package bus carries inboxbot's work over NATS JetStream: customer items
+// from the connectors to the router on INBOUND, actions from the router to
+// the connectors on OUTBOUND, undecodable records to inbox.dead.*, and live
+// events for agents' screens over core NATS.
+//
+// By default Open starts an embedded nats-server inside the process and
+// connects to it in process, so one binary runs everything and no TCP port
+// is opened. With Config.URL it connects to an existing server or cluster
+// instead; the code paths above the connection are the same.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream and subject names: the contract between the parts (see
+// docs/architecture.md).
+const (
+	StreamInbound  = "INBOUND"
+	StreamOutbound = "OUTBOUND"
+	StreamDead     = "DEAD"
+
+	SubjectInbound  = "inbox.in.>"
+	SubjectOutbound = "inbox.out.>"
+	SubjectDead     = "inbox.dead.>"
+	// SubjectEvents is the prefix of live conversation events (core NATS).
+	SubjectEvents = "inbox.events."
+)
+
+// Bus is a connection to NATS JetStream with inboxbot's streams in place.
+// It is safe for concurrent use.
+type Bus struct {
+	cfg  Config
+	log  *slog.Logger
+	srv  *server.Server // nil with an external server
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	once sync.Once
+}
+
+// Open starts or connects to NATS and creates or updates the streams. ctx
+// bounds the start-up only; the returned Bus lives until Close.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	b := &Bus{cfg: cfg, log: log}
+	opts := []nats.Option{
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.ReconnectBufSize(64 << 20),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "server", nc.ConnectedUrlRedacted()) }),
+	}
+	var err error
+	if cfg.URL == "" {
+		if b.srv, err = startEmbedded(cfg); err != nil {
+			return nil, err
+		}
+		opts = append(opts, nats.InProcessServer(b.srv))
+		b.nc, err = nats.Connect("", opts...)
+	} else {
+		b.nc, err = nats.Connect(cfg.URL, opts...)
+	}
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("connecting to nats: %w", err)
+	}
+	if b.js, err = jetstream.New(b.nc); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("opening jetstream: %w", err)
+	}
+	if err := b.ensureStreams(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func startEmbedded(cfg Config) (*server.Server, error) {
+	opts := &server.Options{
+		ServerName:         cfg.Name,
+		JetStream:          true,
+		StoreDir:           cfg.StoreDir,
+		DontListen:         cfg.Listen == "",
+		NoSigs:             true, // OS signals belong to cmd/
+		NoLog:              true,
+		MaxPayload:         8 << 20,
+		JetStreamMaxMemory: 256 << 20,
+	}
+	if opts.StoreDir == "" {
+		return nil, fmt.Errorf("%w: embedded server needs a store directory (data_dir)", ErrConfig)
+	}
+	opts.StoreDir = filepath.Clean(opts.StoreDir)
+	if cfg.Listen != "" {
+		host, port, _ := net.SplitHostPort(cfg.Listen)
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("%w: nats.listen port %q", ErrConfig, port)
+		}
+		opts.Host, opts.Port = host, p
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting embedded nats: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, ErrNotReady
+	}
+	return srv, nil
+}
+
+// ensureStreams creates or updates the streams, so that several instances
+// starting at once, and restarts after a config change, all converge.
+func (b *Bus) ensureStreams(ctx context.Context) error {
+	streams := []jetstream.StreamConfig{{
+		Name:        StreamInbound,
+		Description: "customer items from the connectors, until the router has stored them",
+		Subjects:    []string{SubjectInbound},
+		// Work-queue retention: raw customer text leaves the bus once stored.
+		Retention:  jetstream.WorkQueuePolicy,
+		Storage:    jetstream.FileStorage,
+		Replicas:   b.cfg.Replicas,
+		Duplicates: b.cfg.DedupeWindow,
+	}, {
+		Name:        StreamOutbound,
+		Description: "actions for the connectors to send",
+		Subjects:    []string{SubjectOutbound},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    b.cfg.Replicas,
+		Duplicates:  b.cfg.DedupeWindow,
+	}, {
+		Name:        StreamDead,
+		Description: "records that could not be decoded, with the reason, for an operator",
+		Subjects:    []string{SubjectDead},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     jetstream.FileStorage,
+		Replicas:    b.cfg.Replicas,
+		MaxAge:      14 * 24 * time.Hour,
+	}}
+	for _, sc := range streams {
+		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("creating stream %s: %w", sc.Name, err)
+		}
+	}
+	return nil
+}
+
+// Conn returns the underlying NATS connection, e.g. for key-value buckets.
+// The Bus keeps ownership: do not close it.
+func (b *Bus) Conn() *nats.Conn { return b.nc }
+
+// JetStream returns the JetStream context of the connection.
+func (b *Bus) JetStream() jetstream.JetStream { return b.js }
+
+// Embedded reports whether the bus runs its own server.
+func (b *Bus) Embedded() bool { return b.srv != nil }
+
+// ClientURL returns a URL other processes can use to reach the embedded
+// server when Config.Listen is set, or "".
+func (b *Bus) ClientURL() string {
+	if b.srv == nil || b.cfg.Listen == "" {
+		return ""
+	}
+	return b.srv.ClientURL()
+}
+
+// Healthy reports whether the connection is up, and why not.
+func (b *Bus) Healthy() (bool, string) {
+	switch st := b.nc.Status(); st {
+	case nats.CONNECTED:
+		return true, ""
+	default:
+		return false, "nats connection " + st.String()
+	}
+}
+
+// Publish stores data on subject in JetStream and waits for the server's
+// acknowledgement. msgID becomes the Nats-Msg-Id header, so that the same
+// record published twice within the dedupe window is stored once. ctx
+// bounds the wait.
+func (b *Bus) Publish(ctx context.Context, subject, msgID string, data []byte) error {
+	var opts []jetstream.PublishOpt
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	if _, err := b.js.Publish(ctx, subject, data, opts...); err != nil {
+		return fmt.Errorf("publishing to %s: %w", subject, err)
+	}
+	return nil
+}
+
+// Record is one message for PublishBatch.
+type Record struct {
+	Subject string
+	MsgID   string
+	Data    []byte
+}
+
+// PublishBatch publishes records asynchronously and waits until JetStream
+// has acknowledged every one of them, which is much faster than one
+// round trip per record. It returns the first error; records before it may
+// have been stored, so callers rely on MsgID dedupe when they retry. ctx
+// bounds the wait.
+func (b *Bus) PublishBatch(ctx context.Context, recs []Record) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(recs))
+	for _, r := range recs {
+		var opts []jetstream.PublishOpt
+		if r.MsgID != "" {
+			opts = append(opts, jetstream.WithMsgID(r.MsgID))
+		}
+		f, err := b.js.PublishAsync(r.Subject, r.Data, opts...)
+		if err != nil {
+			return fmt.Errorf("publishing to %s: %w", r.Subject, err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("publishing to %s: %w", f.Msg().Subject, err)
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for publish acks: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// PublishDead stores an undecodable record on inbox.dead.<subject> with the
+// reason in the Inboxbot-Dead-Reason header, for an operator to inspect.
+// ctx bounds the wait.
+func (b *Bus) PublishDead(ctx context.Context, subject string, data []byte, reason string) error {
+	m := nats.NewMsg("inbox.dead." + subject)
+	m.Data = data
+	m.Header.Set("Inboxbot-Dead-Reason", reason)
+	if _, err := b.js.PublishMsg(ctx, m); err != nil {
+		return fmt.Errorf("dead-lettering %s: %w", subject, err)
+	}
+	return nil
+}
+
+// PublishEvent sends a live event on core NATS. Events are best effort:
+// screens that miss one catch up on their next fetch, so errors are only
+// logged.
+func (b *Bus) PublishEvent(subject string, data []byte) {
+	if err := b.nc.Publish(subject, data); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		b.log.Debug("publishing event", "subject", subject, "err", err)
+	}
+}
+
+// SubscribeEvents calls fn for every live event under inbox.events. until
+// the returned function is called.
+func (b *Bus) SubscribeEvents(fn func(subject string, data []byte)) (unsubscribe func(), err error) {
+	sub, err := b.nc.Subscribe(SubjectEvents+">", func(m *nats.Msg) { fn(m.Subject, m.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("subscribing to events: %w", err)
+	}
+	return func() { _ = sub.Unsubscribe() }, nil
+}
+
+// Close drains the connection and shuts down the embedded server. It is
+// idempotent and bounded (drain times out after 5 s).
+func (b *Bus) Close() error {
+	b.once.Do(func() {
+		if b.nc != nil {
+			done := make(chan struct{})
+			b.nc.SetClosedHandler(func(*nats.Conn) { close(done) })
+			if err := b.nc.Drain(); err != nil {
+				b.nc.Close()
+			}
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				b.nc.Close()
+			}
+		}
+		if b.srv != nil {
+			b.srv.Shutdown()
+			b.srv.WaitForShutdown()
+		}
+	})
+	return nil
+}

@@ -1,0 +1,336 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// EnvPrefix starts every environment override.
+const EnvPrefix = "INBOXBOT_"
+
+// Load reads the YAML file at path (none when path is ""), applies the
+// environment overrides in env (as from os.Environ), reads secrets from
+// their *_file settings, fills in defaults and validates. The error, if
+// any, is Problems listing every problem by key.
+func Load(path string, env []string) (Config, error) {
+	var c Config
+	var ps Problems
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, Problems{{Key: "--config", Message: err.Error()}}
+		}
+		ps = append(ps, decodeYAML(data, &c)...)
+	}
+	ps = append(ps, applyEnv(&c, envMap(env))...)
+	ps = append(ps, resolveSecretFiles(&c)...)
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		var vps Problems
+		if errors.As(err, &vps) {
+			ps = append(ps, vps...)
+		}
+	}
+	if len(ps) > 0 {
+		return c, ps
+	}
+	return c, nil
+}
+
+// Find returns the config file to use: explicit when given, else
+// DefaultFile when it exists in the working directory, else "" (built-in
+// defaults plus environment).
+func Find(explicit string) string {
+	if explicit != "" {
+		return explicit
+	}
+	if _, err := os.Stat(DefaultFile); err == nil {
+		return DefaultFile
+	}
+	return ""
+}
+
+func envMap(env []string) map[string]string {
+	m := make(map[string]string)
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix) {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// decodeYAML decodes data into c, reporting unknown keys and type errors by
+// their dotted key, and refusing secrets written in the file.
+func decodeYAML(data []byte, c *Config) Problems {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Problems{{Key: "(file)", Message: err.Error()}}
+	}
+	if len(root.Content) == 0 {
+		return nil // empty file: all defaults
+	}
+	var ps Problems
+	walkNode(root.Content[0], reflect.TypeOf(*c), "", &ps)
+	if len(ps) > 0 {
+		return ps
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return Problems{{Key: "(file)", Message: err.Error()}}
+	}
+	return nil
+}
+
+// walkNode checks a mapping node against a struct type: every key must be a
+// field, secrets must not be set, and scalar values must parse.
+func walkNode(n *yaml.Node, t reflect.Type, prefix string, ps *Problems) {
+	if n.Kind != yaml.MappingNode {
+		if n.Tag == "!!null" {
+			return
+		}
+		*ps = append(*ps, Problem{Key: orRoot(prefix), Message: fmt.Sprintf("line %d: expected a mapping", n.Line)})
+		return
+	}
+	fields := fieldsByKey(t)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := join(prefix, k.Value)
+		if prefix == "" {
+			key = k.Value
+		}
+		f, ok := fields[k.Value]
+		if !ok {
+			*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf("line %d: unknown key", k.Line)})
+			continue
+		}
+		if f.Tag.Get("secret") == "true" && v.Value != "" {
+			*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf("line %d: secrets must not be written in the config file; set %s or %s_file", k.Line, envName(key), k.Value)})
+			continue
+		}
+		if isSection(f.Type) {
+			walkNode(v, f.Type, key, ps)
+			continue
+		}
+		if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+			if _, err := parseScalar(v.Value, f.Type); err != nil {
+				*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf("line %d: %v", v.Line, err)})
+			}
+		}
+	}
+}
+
+func orRoot(s string) string {
+	if s == "" {
+		return "(file)"
+	}
+	return s
+}
+
+// isSection reports whether t is a nested settings struct (not a scalar
+// such as time.Duration).
+func isSection(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && t != reflect.TypeOf(time.Time{})
+}
+
+func fieldsByKey(t reflect.Type) map[string]reflect.StructField {
+	m := make(map[string]reflect.StructField)
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		key := yamlKey(f)
+		if key != "" && f.IsExported() {
+			m[key] = f
+		}
+	}
+	return m
+}
+
+func yamlKey(f reflect.StructField) string {
+	tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if tag == "-" {
+		return ""
+	}
+	if tag == "" {
+		return strings.ToLower(f.Name)
+	}
+	return tag
+}
+
+func envName(key string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// leaf is one scalar setting reachable by reflection.
+type leaf struct {
+	key   string
+	field reflect.StructField
+	value reflect.Value
+}
+
+// leaves lists every scalar setting of v (a pointer to a struct).
+func leaves(v reflect.Value, prefix string) []leaf {
+	var out []leaf
+	v = v.Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		key := yamlKey(f)
+		if key == "" || !f.IsExported() {
+			continue
+		}
+		if prefix != "" {
+			key = prefix + "." + key
+		}
+		if isSection(f.Type) {
+			out = append(out, leaves(v.Field(i).Addr(), key)...)
+			continue
+		}
+		out = append(out, leaf{key: key, field: f, value: v.Field(i)})
+	}
+	return out
+}
+
+// applyEnv sets every leaf whose INBOXBOT_<SECTION>_<KEY> variable is set.
+func applyEnv(c *Config, env map[string]string) Problems {
+	var ps Problems
+	for _, l := range leaves(reflect.ValueOf(c), "") {
+		s, ok := env[envName(l.key)]
+		if !ok {
+			continue
+		}
+		v, err := parseScalar(s, l.field.Type)
+		if err != nil {
+			ps = append(ps, Problem{Key: l.key, Message: fmt.Sprintf("%s: %v", envName(l.key), err)})
+			continue
+		}
+		l.value.Set(v)
+	}
+	return ps
+}
+
+// parseScalar parses s as a value of type t: strings, bools, ints,
+// floats, durations and comma-separated string lists.
+func parseScalar(s string, t reflect.Type) (reflect.Value, error) {
+	v := reflect.New(t).Elem()
+	switch {
+	case t == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return v, fmt.Errorf("%q is not a duration such as 30s or 5m", s)
+		}
+		v.SetInt(int64(d))
+	case t.Kind() == reflect.String:
+		v.SetString(s)
+	case t.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return v, fmt.Errorf("%q is not true or false", s)
+		}
+		v.SetBool(b)
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return v, fmt.Errorf("%q is not a whole number", s)
+		}
+		v.SetInt(n)
+	case t.Kind() == reflect.Float64 || t.Kind() == reflect.Float32:
+		n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return v, fmt.Errorf("%q is not a number", s)
+		}
+		v.SetFloat(n)
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		var parts []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		v.Set(reflect.ValueOf(parts).Convert(t))
+	default:
+		// Lists and maps are set in the YAML file only; there is no
+		// unambiguous environment spelling for them.
+		return v, fmt.Errorf("cannot be set from the environment")
+	}
+	return v, nil
+}
+
+// resolveSecretFiles reads each secret from its <key>_file setting.
+func resolveSecretFiles(c *Config) Problems {
+	var ps Problems
+	all := leaves(reflect.ValueOf(c), "")
+	byKey := make(map[string]leaf, len(all))
+	for _, l := range all {
+		byKey[l.key] = l
+	}
+	for _, l := range all {
+		if l.field.Tag.Get("secret") != "true" {
+			continue
+		}
+		fl, ok := byKey[l.key+"_file"]
+		if !ok {
+			continue
+		}
+		path := fl.value.String()
+		if path == "" {
+			continue
+		}
+		if l.value.String() != "" {
+			ps = append(ps, Problem{Key: l.key, Message: "set both directly and through " + l.key + "_file; keep one"})
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			msg := err.Error()
+			if errors.Is(err, fs.ErrNotExist) {
+				msg = "file " + path + " does not exist"
+			}
+			ps = append(ps, Problem{Key: l.key + "_file", Message: msg})
+			continue
+		}
+		l.value.SetString(strings.TrimRight(string(data), "\r\n"))
+	}
+	return ps
+}
+
+// Masked returns a copy of c with every secret replaced by "********", for
+// printing.
+func (c Config) Masked() Config {
+	for _, l := range leaves(reflect.ValueOf(&c), "") {
+		if l.field.Tag.Get("secret") == "true" && l.value.String() != "" {
+			l.value.SetString("********")
+		}
+	}
+	return c
+}
+
+// YAML renders the masked config as YAML.
+func (c Config) YAML() string {
+	out, err := yaml.Marshal(c.Masked())
+	if err != nil {
+		return "# " + err.Error()
+	}
+	return string(out)
+}
+
+// Secrets returns the values of every secret that is set, so that a log
+// handler can scrub them from anything logged.
+func (c Config) Secrets() []string {
+	var out []string
+	for _, l := range leaves(reflect.ValueOf(&c), "") {
+		if l.field.Tag.Get("secret") == "true" && l.value.String() != "" {
+			out = append(out, l.value.String())
+		}
+	}
+	return out
+}

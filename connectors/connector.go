@@ -1,0 +1,296 @@
+// Package connectors runs platform connectors: it polls each platform's
+// Source on a schedule and publishes what is new to INBOUND, and it sends
+// the actions on OUTBOUND through the platform's Sender with the store's
+// send-once guard. The packages below it (facebook, twitter) do only
+// platform I/O; every platform shares the loop, health reporting and
+// metrics here.
+package connectors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/inboxbot/inboxbot/bus"
+	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/metrics"
+	"github.com/inboxbot/inboxbot/store"
+)
+
+// Publish hands new customer items to the bus. It returns once the bus has
+// stored every item; only then may a Source save its cursor past them.
+type Publish func(ctx context.Context, items []inbox.Inbound) error
+
+// Source pulls new customer items from one platform account.
+type Source interface {
+	// Poll fetches what is new since the saved cursor, hands it to
+	// publish, and saves the cursor only after publish returns nil, so a
+	// crash leads to a duplicate (dropped by dedupe), never to a gap. It
+	// returns how long to wait before the next poll (0: the configured
+	// interval). ctx bounds the poll.
+	Poll(ctx context.Context, publish Publish) (next time.Duration, err error)
+}
+
+// Sender sends actions to one platform account.
+type Sender interface {
+	// Send performs a and returns the platform's id for what it created
+	// (or "" for hides and follows). ctx bounds the call. Errors wrap
+	// ErrRefused (final, with a reason for the agent), ErrRateLimited (not
+	// sent; retry after the wait) or ErrUnauthorized; any other error
+	// means the outcome is not known.
+	Send(ctx context.Context, a inbox.Action) (platformID string, err error)
+}
+
+// Lease decides whether this instance may poll an account. With several
+// instances, only the holder of the lease polls.
+type Lease interface {
+	// Acquire tries to take or renew the lease and reports whether this
+	// instance holds it. ctx bounds the call.
+	Acquire(ctx context.Context) (bool, error)
+	// Release gives the lease up, so another instance takes over at once.
+	Release(ctx context.Context) error
+}
+
+// Runner drives one platform: the poll loop and the send loop.
+type Runner struct {
+	Platform inbox.Platform
+	Source   Source
+	Sender   Sender
+	Bus      *bus.Bus
+	Store    store.Store
+	Health   *health.Registry
+	Metrics  *metrics.Metrics
+	Log      *slog.Logger
+	// Lease, when set, guards polling; nil means this instance always polls.
+	Lease Lease
+	// Interval is the default time between polls.
+	Interval time.Duration
+	// Poll and Send turn the two loops on; a role split may run only one.
+	Poll, Send bool
+}
+
+// Run runs the enabled loops until ctx is cancelled, then returns nil once
+// in-flight work has finished.
+func (r *Runner) Run(ctx context.Context) error {
+	if r.Log == nil {
+		r.Log = slog.Default()
+	}
+	r.Health.Register(string(r.Platform), false)
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	if r.Poll {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.pollLoop(ctx) }()
+	}
+	if r.Send {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.sendLoop(ctx); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+func (r *Runner) pollLoop(ctx context.Context) {
+	name := string(r.Platform)
+	backoff := time.Second
+	for {
+		wait := r.Interval
+		held := true
+		if r.Lease != nil {
+			var err error
+			if held, err = r.Lease.Acquire(ctx); err != nil {
+				r.Log.Warn("lease", "platform", name, "err", err)
+			}
+		}
+		if held {
+			next, err := r.Source.Poll(ctx, r.publish)
+			var rl *RateLimitError
+			switch {
+			case ctx.Err() != nil:
+				r.release()
+				return
+			case err == nil:
+				r.Health.Success(name)
+				backoff = time.Second
+				if next > 0 {
+					wait = next
+				}
+			case errors.Is(err, ErrUnauthorized):
+				r.Metrics.ConnectorErrors.WithLabelValues(name, "unauthorized").Inc()
+				r.Health.Set(name, health.Unauthorized, err.Error())
+				r.Log.Error("polling stopped: credentials rejected; configure a new token and restart", "platform", name, "err", err)
+				r.release()
+				return
+			case errors.As(err, &rl):
+				r.Metrics.ConnectorErrors.WithLabelValues(name, "rate_limited").Inc()
+				r.Health.Set(name, health.RateLimited, rl.Reason)
+				wait = time.Until(rl.Until)
+				r.Metrics.RateLimitWaitSeconds.WithLabelValues(name).Add(wait.Seconds())
+			default:
+				r.Metrics.ConnectorErrors.WithLabelValues(name, "error").Inc()
+				r.Health.Set(name, health.Error, err.Error())
+				r.Log.Warn("poll failed", "platform", name, "err", err, "retry_in", backoff)
+				wait = backoff
+				backoff = min(2*backoff, 5*time.Minute)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			r.release()
+			return
+		case <-time.After(max(wait, 10*time.Millisecond)):
+		}
+	}
+}
+
+func (r *Runner) release() {
+	if r.Lease == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = r.Lease.Release(ctx)
+}
+
+// publish sends items to INBOUND with their dedupe ids.
+func (r *Runner) publish(ctx context.Context, items []inbox.Inbound) error {
+	if len(items) == 0 {
+		return nil
+	}
+	recs := make([]bus.Record, len(items))
+	for i := range items {
+		items[i].V = inbox.SchemaVersion
+		data, err := json.Marshal(&items[i])
+		if err != nil {
+			return fmt.Errorf("encoding item: %w", err)
+		}
+		recs[i] = bus.Record{Subject: items[i].Subject(), MsgID: items[i].MsgID(), Data: data}
+	}
+	if err := r.Bus.PublishBatch(ctx, recs); err != nil {
+		return err
+	}
+	for i := range items {
+		r.Metrics.Ingested.WithLabelValues(string(items[i].Platform), string(items[i].Kind)).Inc()
+	}
+	return nil
+}
+
+func (r *Runner) sendLoop(ctx context.Context) error {
+	return r.Bus.Consume(ctx, bus.ConsumerConfig{
+		Stream:  bus.StreamOutbound,
+		Durable: "connector-" + string(r.Platform),
+		Filter:  "inbox.out." + string(r.Platform) + ".>",
+		Batch:   16,
+		AckWait: 2 * time.Minute,
+	}, func(ctx context.Context, msgs []jetstream.Msg) {
+		for _, m := range msgs {
+			r.handleAction(ctx, m)
+		}
+	})
+}
+
+// handleAction sends one action at most once: BeginSend records the
+// attempt before the platform call, so a crash mid-send leaves the action
+// "unknown" instead of sending it again.
+func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
+	name := string(r.Platform)
+	var a inbox.Action
+	if err := json.Unmarshal(m.Data(), &a); err != nil || a.ID == 0 {
+		reason := "missing action id"
+		if err != nil {
+			reason = "undecodable action: " + err.Error()
+		}
+		r.deadLetter(ctx, m, reason)
+		return
+	}
+	stored, err := r.Store.BeginSend(ctx, a.ID)
+	switch {
+	case errors.Is(err, store.ErrTerminal):
+		_ = m.Ack() // already handled: the duplicate publish is dropped here
+		return
+	case errors.Is(err, store.ErrAlreadyAttempted):
+		r.Log.Warn("send outcome unknown after restart; not re-sending", "platform", name, "action_id", a.ID)
+		r.Metrics.Actions.WithLabelValues(name, string(a.Kind), string(inbox.StateUnknown)).Inc()
+		r.event(stored)
+		_ = m.Ack()
+		return
+	case errors.Is(err, store.ErrNotFound):
+		r.deadLetter(ctx, m, "action "+strconv.FormatInt(a.ID, 10)+" is not in the store")
+		return
+	case err != nil:
+		r.Log.Warn("begin send", "platform", name, "action_id", a.ID, "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
+	}
+	if err := stored.Validate(); err != nil {
+		r.finish(ctx, m, stored, store.Result{State: inbox.StateFailed, Error: "invalid action: " + err.Error()})
+		return
+	}
+	id, err := r.Sender.Send(ctx, stored)
+	var rl *RateLimitError
+	switch {
+	case err == nil:
+		r.finish(ctx, m, stored, store.Result{State: inbox.StateSent, PlatformID: id})
+	case errors.As(err, &rl):
+		// Not sent: the platform refused the call before acting, so it is
+		// safe to try again once the budget is back.
+		r.Metrics.RateLimitWaits.WithLabelValues(name, "send").Inc()
+		if _, ferr := r.Store.FinishSend(ctx, stored.ID, store.Result{State: inbox.StatePending, Error: rl.Error()}); ferr != nil {
+			r.Log.Warn("resetting rate-limited send", "action_id", stored.ID, "err", ferr)
+		}
+		_ = m.NakWithDelay(max(time.Until(rl.Until), time.Second))
+	case errors.Is(err, ErrRefused), errors.Is(err, ErrUnauthorized):
+		if errors.Is(err, ErrUnauthorized) {
+			r.Health.Set(name, health.Unauthorized, err.Error())
+		}
+		r.finish(ctx, m, stored, store.Result{State: inbox.StateFailed, Error: err.Error()})
+	default:
+		r.finish(ctx, m, stored, store.Result{State: inbox.StateUnknown, Error: err.Error()})
+	}
+}
+
+func (r *Runner) finish(ctx context.Context, m jetstream.Msg, a inbox.Action, res store.Result) {
+	done, err := r.Store.FinishSend(ctx, a.ID, res)
+	if err != nil {
+		// The attempt is recorded; a redelivery will mark it unknown
+		// rather than send again.
+		r.Log.Error("recording send result", "platform", a.Platform, "action_id", a.ID, "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
+	}
+	r.Metrics.Actions.WithLabelValues(string(a.Platform), string(a.Kind), string(res.State)).Inc()
+	if res.State == inbox.StateFailed {
+		r.Log.Warn("action failed", "platform", a.Platform, "kind", a.Kind, "action_id", a.ID, "reason", res.Error)
+	}
+	r.event(done)
+	_ = m.Ack()
+}
+
+func (r *Runner) event(a inbox.Action) {
+	ev, _ := json.Marshal(inbox.Event{Type: "action", ConversationID: a.ConversationID, ActionID: a.ID, State: a.State, At: time.Now()})
+	r.Bus.PublishEvent(bus.SubjectEvents+"conversation."+strconv.FormatInt(a.ConversationID, 10), ev)
+}
+
+func (r *Runner) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
+	if err := r.Bus.PublishDead(ctx, m.Subject(), m.Data(), reason); err != nil {
+		r.Log.Error("dead-lettering", "subject", m.Subject(), "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
+	}
+	r.Metrics.DeadLettered.WithLabelValues(m.Subject()).Inc()
+	_ = m.Ack()
+}

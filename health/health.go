@@ -1,0 +1,166 @@
+// Package health keeps the state of each inboxbot component (bus, store,
+// router, connectors) and serves it as /healthz.
+package health
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// State is a component's condition.
+type State string
+
+// The component states. A connector that is Unauthorized or RateLimited
+// degrades the service; a Down bus or store takes it down.
+const (
+	Starting     State = "starting"
+	OK           State = "ok"
+	Unauthorized State = "unauthorized"
+	RateLimited  State = "rate_limited"
+	Error        State = "error"
+	Down         State = "down"
+	Disabled     State = "disabled"
+)
+
+// Overall conditions of the service.
+const (
+	StatusOK       = "ok"
+	StatusDegraded = "degraded"
+	StatusDown     = "down"
+)
+
+// Component is one component's reported state.
+type Component struct {
+	State State `json:"state"`
+	// Reason says why the state is not ok. It never holds customer data
+	// or secrets.
+	Reason string `json:"reason,omitempty"`
+	// LastSuccess is when the component last did its work successfully.
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	// Since is when the state last changed.
+	Since time.Time `json:"since"`
+	// Critical components take the service down when not ok; the others
+	// only degrade it.
+	Critical bool `json:"-"`
+}
+
+// Report is the /healthz body.
+type Report struct {
+	Status     string               `json:"status"`
+	Components map[string]Component `json:"components"`
+	At         time.Time            `json:"at"`
+}
+
+// Registry holds the components' states. It is safe for concurrent use;
+// the zero value is not usable, use New.
+type Registry struct {
+	mu       sync.Mutex
+	comps    map[string]Component
+	now      func() time.Time
+	onChange func(name string, c Component)
+}
+
+// New returns an empty registry.
+func New() *Registry {
+	return &Registry{comps: make(map[string]Component), now: time.Now}
+}
+
+// OnChange registers fn to be called (outside the lock) whenever a
+// component's state changes, e.g. to push the banner to agents' screens.
+func (r *Registry) OnChange(fn func(name string, c Component)) {
+	r.mu.Lock()
+	r.onChange = fn
+	r.mu.Unlock()
+}
+
+// Register adds a component in the Starting state. Critical components
+// (bus, store) make the whole service down when they are not ok.
+func (r *Registry) Register(name string, critical bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.comps[name]; !ok {
+		r.comps[name] = Component{State: Starting, Since: r.now(), Critical: critical}
+	}
+}
+
+// Set records a component's state and the reason for it.
+func (r *Registry) Set(name string, st State, reason string) {
+	r.update(name, func(c *Component) {
+		c.State, c.Reason = st, reason
+		if st == OK {
+			c.LastSuccess = r.now()
+		}
+	})
+}
+
+// Success records that a component just did its work: it is ok.
+func (r *Registry) Success(name string) { r.Set(name, OK, "") }
+
+func (r *Registry) update(name string, fn func(*Component)) {
+	r.mu.Lock()
+	c := r.comps[name]
+	before := c
+	fn(&c)
+	changed := c.State != before.State || c.Reason != before.Reason
+	if changed {
+		c.Since = r.now()
+	}
+	r.comps[name] = c
+	cb := r.onChange
+	r.mu.Unlock()
+	if changed && cb != nil {
+		cb(name, c)
+	}
+}
+
+// Get returns one component's state.
+func (r *Registry) Get(name string) (Component, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.comps[name]
+	return c, ok
+}
+
+// Report returns the overall status and every component's state.
+func (r *Registry) Report() Report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep := Report{Status: StatusOK, Components: make(map[string]Component, len(r.comps)), At: r.now()}
+	for name, c := range r.comps {
+		rep.Components[name] = c
+		switch {
+		case c.State == OK || c.State == Disabled:
+		case c.Critical && c.State != Starting:
+			rep.Status = StatusDown
+		case rep.Status == StatusOK:
+			rep.Status = StatusDegraded
+		}
+	}
+	return rep
+}
+
+// Names returns the registered components, sorted.
+func (r *Registry) Names() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, 0, len(r.comps))
+	for n := range r.comps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ServeHTTP serves the report as JSON: 200 when ok or degraded, 503 when down.
+func (r *Registry) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	rep := r.Report()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if rep.Status == StatusDown {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(rep)
+}

@@ -1,0 +1,274 @@
+// Package router applies inboxbot's support policy. It consumes customer
+// items from INBOUND, runs them through the policy (a chain of Policy
+// handlers, composed like middleware), stores each item with its customer,
+// conversation and decided actions in one transaction, publishes the
+// actions to OUTBOUND and only then acknowledges the items.
+//
+// Redelivery is harmless: the store drops an item it already has and
+// returns the actions decided the first time, which are re-published under
+// their idempotency keys and so sent once. An item that cannot be decoded
+// goes to inbox.dead.<subject> with the reason, is counted, and is
+// acknowledged.
+package router
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/inboxbot/inboxbot/bus"
+	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/metrics"
+	"github.com/inboxbot/inboxbot/store"
+)
+
+// Durable is the name of the router's consumer on INBOUND. Every router
+// instance shares it, so each item is routed by one of them.
+const Durable = "router"
+
+// Decision is what the policy decided about one inbound item. Policies
+// read and change it in turn; the router then stores it.
+type Decision struct {
+	// Message is the item as pulled, with the customer's original text.
+	// It must not be logged.
+	Message inbox.Inbound
+	// Text is what will be stored: the redacted text for public items.
+	Text string
+	// Findings are the secrets found in Message.Text (kinds and offsets).
+	Findings []inbox.Finding
+	// Language is the detected language (ISO 639-1), "" when unknown, and
+	// Confidence its confidence in [0,1].
+	Language   string
+	Confidence float64
+	// English is "true", "false" or "unsure"; "" before language policy.
+	English string
+	// Flags are added to the conversation.
+	Flags []string
+	// Status, when set, becomes the conversation's status.
+	Status inbox.Status
+	// Link asks the store to link this private conversation to the
+	// customer's public one.
+	Link bool
+	// Actions are what the router will do about the item.
+	Actions []inbox.Action
+}
+
+// AddFlag adds f once.
+func (d *Decision) AddFlag(f string) {
+	for _, x := range d.Flags {
+		if x == f {
+			return
+		}
+	}
+	d.Flags = append(d.Flags, f)
+}
+
+// Public reports whether the item was posted in public.
+func (d *Decision) Public() bool { return d.Message.Kind.Channel() == inbox.Public }
+
+// Policy is one rule of the support policy.
+type Policy interface {
+	// Apply reads and amends d. ctx bounds any lookup the rule needs. An
+	// error stops routing of the whole batch, which is retried; return
+	// errors only for transient failures (a store timeout), never for the
+	// customer's content.
+	Apply(ctx context.Context, d *Decision) error
+}
+
+// PolicyFunc adapts a function to Policy.
+type PolicyFunc func(ctx context.Context, d *Decision) error
+
+// Apply calls f.
+func (f PolicyFunc) Apply(ctx context.Context, d *Decision) error { return f(ctx, d) }
+
+// Chain applies policies in order.
+func Chain(ps ...Policy) Policy {
+	return PolicyFunc(func(ctx context.Context, d *Decision) error {
+		for _, p := range ps {
+			if err := p.Apply(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Router consumes INBOUND and stores what the policy decides.
+type Router struct {
+	bus     *bus.Bus
+	store   store.Store
+	policy  Policy
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	batch   int
+}
+
+// Options are the Router's collaborators. Bus, Store and Metrics are
+// required; Policy nil means store items as they are (no policy).
+type Options struct {
+	Bus     *bus.Bus
+	Store   store.Store
+	Policy  Policy
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	// Batch is the most items stored in one transaction. Default 256.
+	Batch int
+}
+
+// New returns a Router.
+func New(o Options) *Router {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Policy == nil {
+		o.Policy = Chain()
+	}
+	if o.Batch <= 0 {
+		o.Batch = 256
+	}
+	return &Router{bus: o.Bus, store: o.Store, policy: o.Policy, metrics: o.Metrics, log: o.Log, batch: o.Batch}
+}
+
+// Run routes items until ctx is cancelled, then finishes the batch in hand
+// and returns nil.
+func (r *Router) Run(ctx context.Context) error {
+	return r.bus.Consume(ctx, bus.ConsumerConfig{
+		Stream: bus.StreamInbound, Durable: Durable, Batch: r.batch,
+	}, r.handle)
+}
+
+// Decide runs the policy on one item without storing or sending anything.
+// `inboxbot policy test` uses it, so it shows exactly what Run would do.
+// ctx bounds the policy's lookups.
+func (r *Router) Decide(ctx context.Context, in inbox.Inbound) (Decision, error) {
+	d := Decision{Message: in, Text: in.Text}
+	if err := r.policy.Apply(ctx, &d); err != nil {
+		return d, fmt.Errorf("applying policy: %w", err)
+	}
+	return d, nil
+}
+
+// handle routes one batch. Items are acknowledged only after the store
+// transaction and the OUTBOUND publishes succeeded; on failure they are
+// negatively acknowledged for a prompt retry, which redelivery makes safe.
+func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
+	items := make([]store.Item, 0, len(msgs))
+	kept := make([]jetstream.Msg, 0, len(msgs))
+	for _, m := range msgs {
+		var in inbox.Inbound
+		if err := json.Unmarshal(m.Data(), &in); err != nil {
+			r.deadLetter(ctx, m, "undecodable JSON: "+err.Error())
+			continue
+		}
+		if err := in.Validate(); err != nil {
+			r.deadLetter(ctx, m, "invalid item: "+err.Error())
+			continue
+		}
+		d, err := r.Decide(ctx, in)
+		if err != nil {
+			r.log.Warn("policy failed; will retry", "platform", in.Platform, "kind", in.Kind, "err", err)
+			_ = m.NakWithDelay(time.Second)
+			continue
+		}
+		items = append(items, d.item())
+		kept = append(kept, m)
+	}
+	if len(items) == 0 {
+		return
+	}
+	start := time.Now()
+	res, err := r.store.Ingest(ctx, items)
+	r.metrics.StoreLatency.WithLabelValues("ingest").Observe(time.Since(start).Seconds())
+	if err != nil {
+		r.log.Error("storing batch; will retry", "items", len(items), "err", err)
+		for _, m := range kept {
+			_ = m.NakWithDelay(time.Second)
+		}
+		return
+	}
+	var recs []bus.Record
+	for i, ing := range res {
+		in := items[i].Message
+		if ing.Duplicate {
+			r.metrics.Duplicates.WithLabelValues(string(in.Platform), string(in.Kind)).Inc()
+		} else {
+			r.metrics.Routed.WithLabelValues(string(in.Platform), string(in.Kind)).Inc()
+		}
+		for _, a := range ing.Actions {
+			if a.State != inbox.StatePending || a.Attempts > 0 {
+				continue
+			}
+			rec, err := ActionRecord(a)
+			if err != nil {
+				r.log.Error("encoding action", "action_id", a.ID, "err", err)
+				continue
+			}
+			recs = append(recs, rec)
+		}
+	}
+	if err := r.bus.PublishBatch(ctx, recs); err != nil {
+		// Stored but not all published: redelivery re-publishes the
+		// pending actions, and their keys dedupe the ones that made it.
+		r.log.Error("publishing actions; will retry", "err", err)
+		for _, m := range kept {
+			_ = m.NakWithDelay(time.Second)
+		}
+		return
+	}
+	for _, m := range kept {
+		_ = m.Ack()
+	}
+	for _, ing := range res {
+		if !ing.Duplicate {
+			r.event(inbox.Event{Type: "message", ConversationID: ing.ConversationID, At: time.Now()})
+		}
+	}
+}
+
+// ActionRecord encodes an action for OUTBOUND, with its idempotency key as
+// the Nats-Msg-Id so that publishing it twice sends it once.
+func ActionRecord(a inbox.Action) (bus.Record, error) {
+	a.V = inbox.SchemaVersion
+	data, err := json.Marshal(a)
+	if err != nil {
+		return bus.Record{}, fmt.Errorf("encoding action %d: %w", a.ID, err)
+	}
+	return bus.Record{Subject: a.Subject(), MsgID: "action:" + a.Key, Data: data}, nil
+}
+
+func (r *Router) event(ev inbox.Event) {
+	data, _ := json.Marshal(ev)
+	r.bus.PublishEvent(bus.SubjectEvents+"conversation."+strconv.FormatInt(ev.ConversationID, 10), data)
+}
+
+func (r *Router) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
+	if err := r.bus.PublishDead(ctx, m.Subject(), m.Data(), reason); err != nil {
+		r.log.Error("dead-lettering; will retry", "subject", m.Subject(), "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	r.metrics.DeadLettered.WithLabelValues(m.Subject()).Inc()
+	r.log.Warn("dead-lettered", "subject", m.Subject(), "reason", reason)
+	_ = m.Ack()
+}
+
+// item turns a decision into what the store keeps.
+func (d *Decision) item() store.Item {
+	msg := d.Message
+	msg.Text = d.Text
+	return store.Item{
+		Message:            msg,
+		Findings:           d.Findings,
+		Language:           d.Language,
+		LanguageConfidence: d.Confidence,
+		Flags:              d.Flags,
+		Status:             d.Status,
+		Link:               d.Link,
+		Actions:            d.Actions,
+	}
+}

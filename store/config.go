@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Config chooses and tunes the database behind a Store. It is the "store"
+// section of the settings file.
+type Config struct {
+	// Driver is "sqlite" (one file, no server: the default for a single
+	// host) or "postgres" (for several inboxbot processes sharing one
+	// database).
+	Driver string `yaml:"driver"`
+	// DSN locates the database. For sqlite it is a plain file path, not a
+	// URI; its directory is created if missing. Open refuses an empty one:
+	// the config package fills in the default <data_dir>/inboxbot.db
+	// before calling it, so that the store never guesses a location. For
+	// postgres it is a URL or keyword/value string as understood by pgx,
+	// e.g. postgres://inboxbot@db:5432/inboxbot?sslmode=disable.
+	DSN string `yaml:"dsn"`
+	// MaxOpenConns caps the connections of the pool that serves reads: for
+	// sqlite the read-only pool (writes always go through one connection,
+	// which SQLite needs anyway), for postgres the whole pool. 0 means the
+	// default: 4 for sqlite, 10 for postgres.
+	MaxOpenConns int `yaml:"max_open_conns"`
+}
+
+// The drivers Config.Driver accepts.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// Validate reports the first reason cfg cannot be opened, so that `inboxbot
+// config check` can fail before anything starts.
+func (cfg Config) Validate() error {
+	switch cfg.Driver {
+	case DriverSQLite:
+	case DriverPostgres:
+		if cfg.DSN == "" {
+			return errors.New("store: postgres needs a dsn")
+		}
+	default:
+		return fmt.Errorf("%w %q: want %q or %q", ErrUnknownDriver, cfg.Driver, DriverSQLite, DriverPostgres)
+	}
+	if cfg.MaxOpenConns < 0 {
+		return fmt.Errorf("store: max_open_conns must not be negative, got %d", cfg.MaxOpenConns)
+	}
+	return nil
+}
+
+// Open connects to the database that cfg describes and brings its schema to
+// the newest version before returning, so that callers never see an old
+// schema. The caller must Close the Store.
+func Open(ctx context.Context, cfg Config) (Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	var (
+		s   *sqlStore
+		err error
+	)
+	switch cfg.Driver {
+	case DriverSQLite:
+		s, err = openSQLite(ctx, cfg)
+	case DriverPostgres:
+		s, err = openPostgres(ctx, cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening %s store: %w", cfg.Driver, err)
+	}
+	return s, nil
+}
