@@ -1,0 +1,16 @@
+package main
+
+import "context"
+
+// TODO(lead): wired once the agent, router policy and demo packages land.
+func notYet(_ context.Context, e env, _ []string) int { return fail(e, "not built yet") }
+
+var (
+	cmdDemo          = notYet
+	cmdConversations = notYet
+	cmdReply         = notYet
+	cmdClose         = notYet
+	cmdAgents        = notYet
+	cmdPolicy        = notYet
+	cmdBench         = notYet
+)
