@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -71,6 +72,10 @@ type Runner struct {
 	Log      *slog.Logger
 	// Lease, when set, guards polling; nil means this instance always polls.
 	Lease Lease
+	// LeaseRenew is how often the lease is renewed (or, when another
+	// instance holds it, tried). It must be well under the lease's TTL;
+	// a third of it lets a standby take over within 2 × TTL. Default 5s.
+	LeaseRenew time.Duration
 	// Interval is the default time between polls.
 	Interval time.Duration
 	// Poll and Send turn the two loops on; a role split may run only one.
@@ -107,16 +112,19 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) pollLoop(ctx context.Context) {
 	name := string(r.Platform)
 	backoff := time.Second
+	var held atomic.Bool
+	held.Store(r.Lease == nil)
+	if r.Lease != nil {
+		lctx, stop := context.WithCancel(ctx)
+		defer stop()
+		r.acquire(lctx, &held)
+		go r.keepLease(lctx, &held)
+	}
 	for {
 		wait := r.Interval
-		held := true
-		if r.Lease != nil {
-			var err error
-			if held, err = r.Lease.Acquire(ctx); err != nil {
-				r.Log.Warn("lease", "platform", name, "err", err)
-			}
-		}
-		if held {
+		if !held.Load() {
+			wait = r.leaseRenew()
+		} else {
 			next, err := r.Source.Poll(ctx, r.publish)
 			var rl *RateLimitError
 			switch {
@@ -154,6 +162,38 @@ func (r *Runner) pollLoop(ctx context.Context) {
 			return
 		case <-time.After(max(wait, 10*time.Millisecond)):
 		}
+	}
+}
+
+func (r *Runner) leaseRenew() time.Duration {
+	if r.LeaseRenew > 0 {
+		return r.LeaseRenew
+	}
+	return 5 * time.Second
+}
+
+// keepLease renews (or tries to take) the lease in the background, so a
+// long poll never outlives it.
+func (r *Runner) keepLease(ctx context.Context, held *atomic.Bool) {
+	t := time.NewTicker(r.leaseRenew())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.acquire(ctx, held)
+		}
+	}
+}
+
+func (r *Runner) acquire(ctx context.Context, held *atomic.Bool) {
+	ok, err := r.Lease.Acquire(ctx)
+	if err != nil && ctx.Err() == nil {
+		r.Log.Warn("lease", "platform", r.Platform, "err", err)
+	}
+	if ok != held.Swap(ok) {
+		r.Log.Info("polling lease", "platform", r.Platform, "held", ok)
 	}
 }
 
