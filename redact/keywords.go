@@ -10,6 +10,7 @@ import "strings"
 var pinKeywords = []string{
 	"pin", "pincode", "pinkode", "pinkod", "pinkodu", "pinkodun", "pinkodunuz",
 	"pinkoden", "pinkoodi", "pinnummer", "pinnumber", "pinnr", "pinno",
+	"pinnya", "pinku", "pinmu", // Indonesian "PIN-nya", "PIN-ku"
 	"passcode", "senha", "şifre", "şifrem", "şifreniz", "şifresi",
 	"пин", "пинкод", "пін", "пінкод", "पिन",
 }
@@ -57,11 +58,26 @@ func equalFoldAny(w string, list []string) bool {
 	return false
 }
 
+// foldWidth maps fullwidth Latin letters ("ＰＩＮ") to ASCII, which case
+// folding alone does not do.
+func foldWidth(w string) string {
+	if !strings.Contains(w, "\xef\xbc") && !strings.Contains(w, "\xef\xbd") {
+		return w
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			return r - 0xFEE0
+		}
+		return r
+	}, w)
+}
+
 // isPINKeyword reports whether the whole word w announces a PIN.
 func isPINKeyword(w string) bool {
 	if len(w) < 3 {
 		return false
 	}
+	w = foldWidth(w)
 	if equalFoldAny(w, pinKeywords) {
 		return true
 	}

@@ -1,0 +1,93 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+)
+
+// fit repeats s and cuts it to exactly n bytes at a rune boundary.
+func fit(s string, n int) string {
+	r := strings.Repeat(s, n/len(s)+1)
+	for len(r) > n {
+		r = r[:len(r)-1]
+	}
+	for !strings.HasSuffix(r, " ") && len(r) > n-8 { // avoid a cut rune
+		r = r[:len(r)-1]
+	}
+	return r + strings.Repeat(" ", n-len(r))
+}
+
+var benchInputs = []struct {
+	name string
+	in   string
+}{
+	{"tweet-280B-clean", fit("@BookingHelp the hotel in Milano cancelled my stay for 17.05.2024 and nobody answers +39 02 9129 4973, I paid €1.234,56 for room 304 at 14:30! #travel2025 https://t.co/AbC123xYz ", 280)},
+	{"tweet-280B-findings", fit("@BookingHelp booking 1234 567 890 PIN 4321, card 4111 1111 1111 1111, still no refund for room 304 at 14:30 after 3 weeks, call +39 02 9129 4973 #travel2025 ", 280)},
+	{"2000B-clean", fit("Buongiorno, ho prenotato una camera per il 17.05.2024 ma l'hotel ha cancellato. Ho pagato €1.234,56 e nessuno risponde al numero 02 233 31 342. Volo AZ 610 alle 14:30, stanza 1204. Grazie! https://www.example.com/help?id=42 ", 2000)},
+	{"2000B-findings", fit("Hallo, Buchungsnummer 1425-587-239, PIN 8026, Karte 4111 1111 1111 1111, bitte um Rückruf 02 233 31 342, Zimmer 1204, Anreise 17.05.2024 um 14:30. Danke! ", 2000)},
+	{"hostile-10000-digits-with-separators", fit("1 2-3.4\u00a05\u200b6 7-8.9 0 ", 20000)},
+	{"hostile-pin-keywords", fit("PIN PIN pin kode PIN ", 20000)},
+}
+
+func BenchmarkRedact(b *testing.B) {
+	for _, bi := range benchInputs {
+		b.Run(bi.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bi.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Redact(bi.in)
+			}
+		})
+	}
+}
+
+// hostileInputs are pathological texts: each must redact at a per-byte
+// rate within 10x of typical text (compare BenchmarkHostile's MB/s with
+// BenchmarkRedact/2000B-findings; the README records both).
+var hostileInputs = []struct{ name, in string }{
+	{"digits-100k", strings.Repeat("1", 100000)},
+	{"spaced-digits", strings.Repeat("1 ", 50000)},
+	{"pin-keywords-then-digits", strings.Repeat("PIN ", 25000) + "1234"},
+	{"pin-shaped-groups", strings.Repeat("1234 ", 20000)},
+	{"bookings-in-a-row", strings.Repeat("1234567890 ", 10000)},
+	{"zero-width-run", strings.Repeat("\u200b", 30000) + "1"},
+	{"separators-only", strings.Repeat(" -", 50000)},
+	{"letters-and-digits", strings.Repeat("a1", 50000)},
+	{"long-url", "https://x.com/" + strings.Repeat("1234 567 890/", 8000)},
+	{"hashes-then-booking", strings.Repeat("#", 50000) + "1234567890"},
+	{"pin-then-one-digit", strings.Repeat("PIN 1 ", 20000)},
+	{"long-word-then-pin", strings.Repeat("x", 100000) + " 1234"},
+	{"dotted-run", "1234 " + strings.Repeat("5.6.", 25000) + " 1234 567 890"},
+	{"my-pin-is-repeated", strings.Repeat("my pin is ", 10000) + "1 2 3 4"},
+	{"phones", strings.Repeat("+1 (212) 555-0187 ", 5000)},
+	{"urls", strings.Repeat("www.x.com/1234567890 ", 5000)},
+}
+
+// BenchmarkHostile measures the pathological inputs.
+func BenchmarkHostile(b *testing.B) {
+	for _, h := range hostileInputs {
+		b.Run(h.name, func(b *testing.B) {
+			b.SetBytes(int64(len(h.in)))
+			for b.Loop() {
+				Redact(h.in)
+			}
+		})
+	}
+}
+
+// TestHostileInputsRedactCorrectly checks what the hostile inputs produce,
+// so the benchmark measures real work, not an early exit.
+func TestHostileInputsRedactCorrectly(t *testing.T) {
+	for _, h := range hostileInputs {
+		out := String(h.in)
+		if String(out) != out {
+			t.Errorf("%s: not idempotent", h.name)
+		}
+		if len(Find(out)) != 0 {
+			t.Errorf("%s: redacted output still has findings", h.name)
+		}
+	}
+	if got := strings.Count(String(strings.Repeat("1234567890 ", 100)), "[booking number]"); got != 100 {
+		t.Errorf("bookings in a row: %d redacted, want 100", got)
+	}
+}
