@@ -2,8 +2,18 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"net/http"
+	"os"
+	"time"
 
+	"github.com/inboxbot/inboxbot/connectors"
+	"github.com/inboxbot/inboxbot/connectors/facebook"
+	"github.com/inboxbot/inboxbot/connectors/twitter"
+	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/router"
 )
 
@@ -12,8 +22,60 @@ func (a *App) policy(ctx context.Context) (router.Policy, error) {
 	return nil, nil
 }
 
-// openConnectors adds the enabled connectors' runners.
+// owner names this process in polling leases.
+func owner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// openConnectors adds a runner for each enabled platform. Polling is
+// guarded by a lease so that, with several instances, one polls each
+// account; sending is shared through the durable OUTBOUND consumer.
 func (a *App) openConnectors(ctx context.Context) error {
+	cfg := a.Config
+	type conn interface {
+		connectors.Source
+		connectors.Sender
+	}
+	add := func(p inbox.Platform, account string, c conn, interval time.Duration) error {
+		lease, err := connectors.NewKVLease(ctx, a.Bus.JetStream(), string(p)+"."+account, owner(), cfg.NATS.LeaseTTL, cfg.NATS.Replicas)
+		if err != nil {
+			return err
+		}
+		r := &connectors.Runner{
+			Platform: p, Source: c, Sender: c, Bus: a.Bus, Store: a.Store, Health: a.Health,
+			Metrics: a.Metrics, Log: a.Log, Lease: lease, LeaseRenew: cfg.NATS.LeaseTTL / 3,
+			Interval: interval, Poll: true, Send: true,
+		}
+		a.parts = append(a.parts, part{string(p), r.Run})
+		return nil
+	}
+	if cfg.Facebook.Enabled {
+		fb, err := facebook.New(cfg.Facebook, a.Store, facebook.WithLogger(a.Log), facebook.WithMetrics(a.Metrics))
+		if err != nil {
+			return fmt.Errorf("facebook connector: %w", err)
+		}
+		if err := add(inbox.Facebook, cfg.Facebook.PageID, fb, cfg.Facebook.PollInterval); err != nil {
+			return err
+		}
+	} else {
+		a.Health.Register("facebook", false)
+		a.Health.Set("facebook", health.Disabled, "")
+	}
+	if cfg.Twitter.Enabled {
+		tw, err := twitter.New(cfg.Twitter, a.Store, twitter.WithLogger(a.Log), twitter.WithMetrics(a.Metrics))
+		if err != nil {
+			return fmt.Errorf("twitter connector: %w", err)
+		}
+		if err := add(inbox.Twitter, "default", tw, cfg.Twitter.PollInterval); err != nil {
+			return err
+		}
+	} else {
+		a.Health.Register("twitter", false)
+		a.Health.Set("twitter", health.Disabled, "")
+	}
 	return nil
 }
 

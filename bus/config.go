@@ -30,6 +30,10 @@ type Config struct {
 	// item pulled twice within it is dropped. Default 10m. The store's
 	// unique keys guard beyond it.
 	DedupeWindow time.Duration `yaml:"dedupe_window"`
+	// LeaseTTL is how long a platform account's polling lease lives
+	// without renewal. When its holder dies, another instance takes over
+	// within 2 × LeaseTTL. Default 15s.
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
 }
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -45,6 +49,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.DedupeWindow == 0 {
 		c.DedupeWindow = 10 * time.Minute
+	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = 15 * time.Second
 	}
 	return c
 }
@@ -78,6 +85,9 @@ func (c Config) Validate() error {
 	}
 	if c.DedupeWindow < 0 {
 		bad("dedupe_window: must not be negative")
+	}
+	if c.LeaseTTL < 0 || (c.LeaseTTL > 0 && c.LeaseTTL < time.Second) {
+		bad("lease_ttl: %s is too short (minimum 1s)", c.LeaseTTL)
 	}
 	return errors.Join(errs...)
 }

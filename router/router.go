@@ -14,6 +14,7 @@ package router
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -181,9 +182,7 @@ func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
 	if len(items) == 0 {
 		return
 	}
-	start := time.Now()
-	res, err := r.store.Ingest(ctx, items)
-	r.metrics.StoreLatency.WithLabelValues("ingest").Observe(time.Since(start).Seconds())
+	res, items, kept, err := r.ingest(ctx, items, kept)
 	if err != nil {
 		r.log.Error("storing batch; will retry", "items", len(items), "err", err)
 		for _, m := range kept {
@@ -228,6 +227,25 @@ func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
 			r.event(inbox.Event{Type: "message", ConversationID: ing.ConversationID, At: time.Now()})
 		}
 	}
+}
+
+// ingest stores the batch. An item the store refuses as invalid (say,
+// text that is not UTF-8) is dead-lettered and the rest is stored, so one
+// bad item never blocks its batch.
+func (r *Router) ingest(ctx context.Context, items []store.Item, kept []jetstream.Msg) ([]store.Ingested, []store.Item, []jetstream.Msg, error) {
+	for len(items) > 0 {
+		start := time.Now()
+		res, err := r.store.Ingest(ctx, items)
+		r.metrics.StoreLatency.WithLabelValues("ingest").Observe(time.Since(start).Seconds())
+		var invalid *store.InvalidItemError
+		if !errors.As(err, &invalid) || invalid.Index < 0 || invalid.Index >= len(items) {
+			return res, items, kept, err
+		}
+		r.deadLetter(ctx, kept[invalid.Index], "refused by the store: "+invalid.Err.Error())
+		items = append(items[:invalid.Index:invalid.Index], items[invalid.Index+1:]...)
+		kept = append(kept[:invalid.Index:invalid.Index], kept[invalid.Index+1:]...)
+	}
+	return nil, items, kept, nil
 }
 
 // ActionRecord encodes an action for OUTBOUND, with its idempotency key as

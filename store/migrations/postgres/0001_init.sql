@@ -32,7 +32,9 @@ CREATE TABLE conversations (
 -- The queue order, so that a page is an index walk, not a sort.
 CREATE INDEX conversations_queue ON conversations ((awaiting_since IS NULL), awaiting_since, updated_at DESC, id);
 CREATE INDEX conversations_status_queue ON conversations (status, (awaiting_since IS NULL), awaiting_since, updated_at DESC, id);
-CREATE INDEX conversations_assignee ON conversations (assignee, status);
+-- Not (assignee, status): ingest sets status on every message, and an index
+-- on a column in the SET list is rewritten even when the value is unchanged.
+CREATE INDEX conversations_assignee ON conversations (assignee);
 CREATE INDEX conversations_customer ON conversations (customer_id, platform, channel);
 
 CREATE TABLE conversation_flags (

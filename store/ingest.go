@@ -1,0 +1,423 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/inboxbot/inboxbot/inbox"
+)
+
+// storable reports whether both databases can keep s byte for byte:
+// PostgreSQL text rejects NUL and invalid UTF-8, so the store rejects them
+// everywhere rather than behave differently per driver.
+func storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// validateItem reports why an item cannot be stored, before any
+// transaction starts, so that one bad item is named rather than failing
+// the batch half-way.
+func validateItem(it *Item) error {
+	m := &it.Message
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	// Times are stored as int64 nanoseconds.
+	if y := m.CreatedAt.Year(); y < 1678 || y > 2261 {
+		return fmt.Errorf("created_at %s out of range", m.CreatedAt)
+	}
+	for _, s := range []string{m.ExternalID, m.Thread, m.ParentID, m.Author.ID, m.Author.Handle, m.Author.Name, m.Text, it.Language} {
+		if !storable(s) {
+			return errors.New("text is not valid UTF-8 or contains NUL")
+		}
+	}
+	if it.Status != "" && !validStatus(it.Status) {
+		return fmt.Errorf("unknown status %q", it.Status)
+	}
+	if math.IsNaN(it.LanguageConfidence) || math.IsInf(it.LanguageConfidence, 0) {
+		return errors.New("language_confidence is not a number")
+	}
+	for _, f := range it.Flags {
+		if f == "" || !storable(f) {
+			return fmt.Errorf("invalid flag %q", f)
+		}
+	}
+	for i, a := range it.Actions {
+		if err := validateAction(a); err != nil {
+			return fmt.Errorf("action %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// Ingest stores a batch in one transaction, item by item in order, so that
+// later items of a conversation see what earlier ones did. Invalid items
+// are reported before anything is written, as an *InvalidItemError that
+// matches ErrInvalid.
+//
+// For a new message the conversation of (platform, channel of the kind,
+// thread) is created Open (or with item.Status) or updated:
+// last_customer_message_at becomes the latest customer message time;
+// awaiting_since the oldest unanswered one, unless item.Status is Pending;
+// the status becomes item.Status, or Open when it is empty (a customer
+// writing reopens a closed or pending conversation); the language is
+// replaced by a confident one (or fills an empty one); flags are added.
+// item.Link links a private conversation without a link to the customer's
+// public conversation on the same platform that has none and where the
+// customer wrote most recently, and flags both moved_to_private.
+//
+// A message already stored (including twice in one batch) is a Duplicate:
+// nothing changes, and the item's actions that exist are returned.
+func (s *sqlStore) Ingest(ctx context.Context, items []Item) ([]Ingested, error) {
+	for i := range items {
+		if err := validateItem(&items[i]); err != nil {
+			return nil, fmt.Errorf("ingesting: %w", &InvalidItemError{Index: i, Err: err})
+		}
+	}
+	if len(items) == 0 {
+		return []Ingested{}, nil
+	}
+	var out []Ingested
+	err := s.inTx(ctx, func(q *txq) error {
+		g := ingester{txq: q, now: time.Now().UnixNano()}
+		var err error
+		out, err = g.run(ctx, items)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingesting: %w", err)
+	}
+	return out, nil
+}
+
+type msgKey struct{ platform, externalID string }
+
+type msgRef struct{ id, conversationID int64 }
+
+type customerKey struct{ platform, externalID, handle, name string }
+
+type flagKey struct {
+	conversationID int64
+	flag           string
+}
+
+// ingester is one Ingest transaction with its caches, which save the
+// repeated statements of a batch where many items share a customer or flag.
+type ingester struct {
+	*txq
+	now       int64
+	known     map[msgKey]msgRef
+	customers map[customerKey]int64
+	flags     map[flagKey]struct{}
+}
+
+// ingestLockBuckets is how many ingest locks there are. Few enough that a
+// big batch takes them all without exhausting PostgreSQL's lock table;
+// enough that small batches (a router under light load) rarely wait.
+const ingestLockBuckets = 64
+
+// ingestBuckets returns, in ascending order, the lock buckets of every
+// customer, conversation and action key that items may write.
+//
+// Concurrent Ingest transactions on PostgreSQL would otherwise lock the
+// same customer and conversation rows in different orders and deadlock
+// (each costing a second of deadlock_timeout and a retry). Taking the
+// buckets in one global order first means that two transactions touching a
+// common row queue on its bucket before either holds any row lock. It also
+// makes existing() authoritative: a concurrent transaction storing the same
+// message holds its conversation's bucket until it commits.
+func ingestBuckets(items []Item) []int32 {
+	var seen [ingestLockBuckets]bool
+	mark := func(parts ...string) {
+		h := fnv.New32a()
+		for _, p := range parts {
+			_, _ = h.Write([]byte(p))
+			_, _ = h.Write([]byte{0})
+		}
+		seen[h.Sum32()%ingestLockBuckets] = true
+	}
+	for i := range items {
+		m := &items[i].Message
+		mark("customer", string(m.Platform), m.Author.ID)
+		mark("conversation", string(m.Platform), string(m.Kind.Channel()), m.Thread)
+		for _, a := range items[i].Actions {
+			mark("action", a.Key)
+		}
+	}
+	var out []int32
+	for b, ok := range seen {
+		if ok {
+			out = append(out, int32(b))
+		}
+	}
+	return out
+}
+
+func (g *ingester) run(ctx context.Context, items []Item) ([]Ingested, error) {
+	var err error
+	if g.s.d.ingestLock != "" {
+		if _, err := g.tx.ExecContext(ctx, g.s.d.ingestLock, ingestBuckets(items)); err != nil {
+			return nil, fmt.Errorf("taking ingest locks: %w", err)
+		}
+	}
+	if g.known, err = g.existing(ctx, items); err != nil {
+		return nil, err
+	}
+	g.customers = make(map[customerKey]int64)
+	g.flags = make(map[flagKey]struct{})
+	out := make([]Ingested, len(items))
+	for i := range items {
+		it := &items[i]
+		k := msgKey{string(it.Message.Platform), it.Message.ExternalID}
+		if ref, ok := g.known[k]; ok {
+			out[i], err = g.duplicate(ctx, ref, it)
+		} else {
+			out[i], err = g.add(ctx, it)
+			g.known[k] = msgRef{out[i].MessageID, out[i].ConversationID}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("item %d (%s %s): %w", i, it.Message.Platform, it.Message.ExternalID, err)
+		}
+	}
+	return out, nil
+}
+
+// existing finds the batch's messages that are already stored, with one
+// query per platform and chunk instead of one per item.
+func (g *ingester) existing(ctx context.Context, items []Item) (map[msgKey]msgRef, error) {
+	const chunk = 500
+	known := make(map[msgKey]msgRef, len(items))
+	byPlatform := map[string][]string{}
+	for i := range items {
+		p := string(items[i].Message.Platform)
+		byPlatform[p] = append(byPlatform[p], items[i].Message.ExternalID)
+	}
+	for p, ids := range byPlatform {
+		for len(ids) > 0 {
+			n := min(len(ids), chunk)
+			query, args, err := sqlx.In(`SELECT external_id, id, conversation_id FROM messages
+				WHERE platform = ? AND external_id IN (?)`, p, ids[:n])
+			if err != nil {
+				return nil, err
+			}
+			ids = ids[n:]
+			rows, err := g.tx.QueryContext(ctx, g.s.rb(query), args...)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var ext string
+				var ref msgRef
+				if err := rows.Scan(&ext, &ref.id, &ref.conversationID); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				known[msgKey{p, ext}] = ref
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return known, nil
+}
+
+func (g *ingester) duplicate(ctx context.Context, ref msgRef, it *Item) (Ingested, error) {
+	res := Ingested{ConversationID: ref.conversationID, MessageID: ref.id, Duplicate: true}
+	if len(it.Actions) == 0 {
+		return res, nil
+	}
+	keys := make([]string, len(it.Actions))
+	for i, a := range it.Actions {
+		keys[i] = a.Key
+	}
+	query, args, err := sqlx.In(actionSelect+` WHERE a.action_key IN (?)`, keys)
+	if err != nil {
+		return res, err
+	}
+	var rows []actionRow
+	if err := sqlx.SelectContext(ctx, g.tx, &rows, g.s.rb(query), args...); err != nil {
+		return res, err
+	}
+	byKey := make(map[string]inbox.Action, len(rows))
+	for i := range rows {
+		byKey[rows[i].Key] = rows[i].action()
+	}
+	for _, k := range keys {
+		if a, ok := byKey[k]; ok {
+			res.Actions = append(res.Actions, a)
+			delete(byKey, k)
+		}
+	}
+	return res, nil
+}
+
+func (g *ingester) customer(ctx context.Context, m *inbox.Inbound) (int64, error) {
+	k := customerKey{string(m.Platform), m.Author.ID, m.Author.Handle, m.Author.Name}
+	if id, ok := g.customers[k]; ok {
+		return id, nil
+	}
+	// Most items come from known customers whose handle has not changed:
+	// a read then costs less than an upsert, which always writes the row.
+	var (
+		id           int64
+		handle, name string
+	)
+	err := g.get(ctx, `SELECT id, handle, name FROM customers WHERE platform = ? AND external_id = ?`,
+		[]any{k.platform, k.externalID}, &id, &handle, &name)
+	if err == nil && (k.handle == "" || k.handle == handle) && (k.name == "" || k.name == name) {
+		g.customers[k] = id
+		return id, nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("reading customer: %w", err)
+	}
+	err = g.get(ctx, `INSERT INTO customers (platform, external_id, handle, name) VALUES (?, ?, ?, ?)
+		ON CONFLICT (platform, external_id) DO UPDATE SET
+			handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE customers.handle END,
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END
+		RETURNING id`, []any{k.platform, k.externalID, k.handle, k.name}, &id)
+	if err != nil {
+		return 0, fmt.Errorf("storing customer: %w", err)
+	}
+	g.customers[k] = id
+	return id, nil
+}
+
+// upsertConversation creates or updates a conversation for one new
+// customer message in a single statement; see Ingest for the rules.
+const upsertConversation = `INSERT INTO conversations (platform, channel, thread, customer_id, status,
+	language, language_confidence, awaiting_since, last_customer_message_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (platform, channel, thread) DO UPDATE SET
+	status = excluded.status,
+	language = CASE WHEN excluded.language <> '' AND (excluded.language_confidence > 0 OR conversations.language = '')
+		THEN excluded.language ELSE conversations.language END,
+	language_confidence = CASE WHEN excluded.language <> '' AND (excluded.language_confidence > 0 OR conversations.language = '')
+		THEN excluded.language_confidence ELSE conversations.language_confidence END,
+	awaiting_since = CASE WHEN excluded.awaiting_since IS NULL
+			OR (conversations.awaiting_since IS NOT NULL AND conversations.awaiting_since <= excluded.awaiting_since)
+		THEN conversations.awaiting_since ELSE excluded.awaiting_since END,
+	last_customer_message_at = CASE WHEN conversations.last_customer_message_at IS NOT NULL
+			AND conversations.last_customer_message_at >= excluded.last_customer_message_at
+		THEN conversations.last_customer_message_at ELSE excluded.last_customer_message_at END,
+	updated_at = excluded.updated_at
+RETURNING id, customer_id, linked_conversation, last_customer_message_at`
+
+func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
+	m := &it.Message
+	custID, err := g.customer(ctx, m)
+	if err != nil {
+		return Ingested{}, err
+	}
+	status := it.Status
+	if status == "" {
+		status = inbox.Open
+	}
+	created := m.CreatedAt.UnixNano()
+	awaiting := sql.NullInt64{Int64: created, Valid: status != inbox.Pending}
+	channel := m.Kind.Channel()
+	var (
+		res       Ingested
+		convCust  int64
+		linked    sql.NullInt64
+		lastMsgAt sql.NullInt64
+	)
+	err = g.get(ctx, upsertConversation, []any{string(m.Platform), string(channel), m.Thread, custID, string(status),
+		it.Language, it.LanguageConfidence, awaiting, created, g.now, g.now},
+		&res.ConversationID, &convCust, &linked, &lastMsgAt)
+	if err != nil {
+		return Ingested{}, fmt.Errorf("storing conversation: %w", err)
+	}
+
+	findings := ""
+	if len(it.Findings) > 0 {
+		b, err := json.Marshal(it.Findings)
+		if err != nil {
+			return Ingested{}, err
+		}
+		findings = string(b)
+	}
+	err = g.get(ctx, `INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
+			author, text, visibility, findings, parent_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, external_id) DO NOTHING RETURNING id`,
+		[]any{res.ConversationID, string(m.Platform), string(m.Kind), m.ExternalID, string(inbox.In),
+			m.Author.ID, m.Text, string(channel), findings, m.ParentID, created}, &res.MessageID)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Stored by a concurrent transaction after existing() looked: the
+		// conversation update above must not stand.
+		return Ingested{}, errRace
+	}
+	if err != nil {
+		return Ingested{}, fmt.Errorf("storing message: %w", err)
+	}
+
+	for _, f := range it.Flags {
+		if err := g.flag(ctx, res.ConversationID, f); err != nil {
+			return Ingested{}, err
+		}
+	}
+	if it.Link && channel == inbox.Private && !linked.Valid {
+		if err := g.link(ctx, res.ConversationID, convCust, m.Platform); err != nil {
+			return Ingested{}, err
+		}
+	}
+	for _, a := range it.Actions {
+		stored, _, err := g.insertAction(ctx, a, res.ConversationID, lastMsgAt, g.now)
+		if err != nil {
+			return Ingested{}, fmt.Errorf("storing action %q: %w", a.Key, err)
+		}
+		res.Actions = append(res.Actions, stored)
+	}
+	return res, nil
+}
+
+func (g *ingester) flag(ctx context.Context, convID int64, flag string) error {
+	k := flagKey{convID, flag}
+	if _, ok := g.flags[k]; ok {
+		return nil
+	}
+	if err := g.addFlag(ctx, convID, flag); err != nil {
+		return fmt.Errorf("flagging conversation: %w", err)
+	}
+	g.flags[k] = struct{}{}
+	return nil
+}
+
+// link joins a private conversation to the public one it continues, in
+// both directions.
+func (g *ingester) link(ctx context.Context, private, customerID int64, p inbox.Platform) error {
+	var public int64
+	err := g.get(ctx, `SELECT id FROM conversations
+		WHERE customer_id = ? AND platform = ? AND channel = 'public' AND linked_conversation IS NULL
+		ORDER BY COALESCE(last_customer_message_at, created_at) DESC, id DESC LIMIT 1`,
+		[]any{customerID, string(p)}, &public)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("finding public conversation to link: %w", err)
+	}
+	for _, pair := range [][2]int64{{private, public}, {public, private}} {
+		if _, err := g.exec(ctx, `UPDATE conversations SET linked_conversation = ?, updated_at = ? WHERE id = ?`,
+			pair[1], g.now, pair[0]); err != nil {
+			return fmt.Errorf("linking conversations: %w", err)
+		}
+		if err := g.flag(ctx, pair[0], inbox.FlagMovedToPrivate); err != nil {
+			return err
+		}
+	}
+	return nil
+}

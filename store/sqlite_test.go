@@ -1,0 +1,74 @@
+package store_test
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/storetest"
+)
+
+func openSQLite(t testing.TB) store.Store {
+	t.Helper()
+	// A subdirectory checks that Open creates the parent directory.
+	s, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "data", "inboxbot.db")})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t) })
+}
+
+func TestSQLiteReopen(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "inboxbot.db")
+	cfg := store.Config{Driver: "sqlite", DSN: dsn}
+	s, err := store.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCursor(t.Context(), "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("reopening: %v", err)
+	}
+	defer s.Close()
+	if v, ok, err := s.Cursor(t.Context(), "k"); err != nil || !ok || v != "v" {
+		t.Errorf("after reopening: %q %v %v", v, ok, err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		cfg     store.Config
+		wantErr bool
+	}{
+		{store.Config{Driver: "sqlite", DSN: "x.db"}, false},
+		{store.Config{Driver: "sqlite"}, false}, // the config package fills the path
+		{store.Config{Driver: "postgres", DSN: "postgres://localhost/x"}, false},
+		{store.Config{Driver: "postgres"}, true},
+		{store.Config{Driver: "mysql", DSN: "x"}, true},
+		{store.Config{}, true},
+		{store.Config{Driver: "sqlite", DSN: "x.db", MaxOpenConns: -1}, true},
+	}
+	for _, tc := range cases {
+		if err := tc.cfg.Validate(); (err != nil) != tc.wantErr {
+			t.Errorf("Validate(%+v) = %v, want error %v", tc.cfg, err, tc.wantErr)
+		}
+	}
+	if _, err := store.Open(t.Context(), store.Config{Driver: "sqlite"}); err == nil {
+		t.Error("Open with an empty sqlite dsn succeeded")
+	}
+	if _, err := store.Open(t.Context(), store.Config{Driver: "oracle"}); !errors.Is(err, store.ErrUnknownDriver) {
+		t.Errorf("Open with an unknown driver: %v, want ErrUnknownDriver", err)
+	}
+}
