@@ -33,22 +33,24 @@ const (
 	DriverPostgres = "postgres"
 )
 
-// Validate reports the first reason cfg cannot be opened, so that `inboxbot
-// config check` can fail before anything starts.
+// Validate reports every reason cfg cannot be opened, one error per
+// setting, each starting with the setting's key within the store section,
+// so that `inboxbot config check` can fail before anything starts.
 func (cfg Config) Validate() error {
+	var errs []error
 	switch cfg.Driver {
 	case DriverSQLite:
 	case DriverPostgres:
 		if cfg.DSN == "" {
-			return errors.New("store: postgres needs a dsn")
+			errs = append(errs, errors.New("dsn: postgres needs a dsn (a postgres:// URL)"))
 		}
 	default:
-		return fmt.Errorf("%w %q: want %q or %q", ErrUnknownDriver, cfg.Driver, DriverSQLite, DriverPostgres)
+		errs = append(errs, fmt.Errorf("driver: %w %q: want %q or %q", ErrUnknownDriver, cfg.Driver, DriverSQLite, DriverPostgres))
 	}
 	if cfg.MaxOpenConns < 0 {
-		return fmt.Errorf("store: max_open_conns must not be negative, got %d", cfg.MaxOpenConns)
+		errs = append(errs, fmt.Errorf("max_open_conns: must not be negative, got %d", cfg.MaxOpenConns))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Open connects to the database that cfg describes and brings its schema to

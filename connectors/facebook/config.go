@@ -27,8 +27,25 @@ type Config struct {
 	// Version is the Graph API version path, e.g. "v19.0". Empty means
 	// unversioned (the app's default version).
 	Version string `yaml:"version"`
-	// PollInterval is the time between two polls. Default 30s.
+	// PollInterval is the time between two polls. Default 30s. The
+	// connector stretches it (up to 8×) while the usage headers near 100%.
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// PageSize is the number of items asked for per Graph API page
+	// (conversations, messages, posts, and comments per post). Default
+	// 25, Facebook's own default; at most 100.
+	PageSize int `yaml:"page_size"`
+	// RateLimitWait is how long to wait after a rate-limit error (codes 4,
+	// 17, 32, 613, 80001) when the usage headers give no
+	// estimated_time_to_regain_access. Default 60s.
+	RateLimitWait time.Duration `yaml:"rate_limit_wait"`
+	// Backfill limits the first poll of a conversation, post or list to
+	// items newer than this. Default 0: the whole history is pulled once.
+	Backfill time.Duration `yaml:"backfill"`
+	// FeedLookback keeps the feed poll looking at posts created this long
+	// before the last activity seen, even when they look unchanged, in
+	// case Facebook lists posts by creation rather than by last activity.
+	// Default 168h (7 days, the Private Reply window).
+	FeedLookback time.Duration `yaml:"feed_lookback"`
 }
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -38,6 +55,15 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 30 * time.Second
+	}
+	if c.PageSize == 0 {
+		c.PageSize = 25
+	}
+	if c.RateLimitWait == 0 {
+		c.RateLimitWait = time.Minute
+	}
+	if c.FeedLookback == 0 {
+		c.FeedLookback = 7 * 24 * time.Hour
 	}
 	return c
 }
@@ -58,6 +84,18 @@ func (c Config) Validate() error {
 	}
 	if c.PollInterval < 0 || (c.PollInterval > 0 && c.PollInterval < time.Second/10) {
 		bad("poll_interval: %s is too short (minimum 100ms)", c.PollInterval)
+	}
+	if c.PageSize < 0 || c.PageSize > 100 {
+		bad("page_size: %d is outside 1..100", c.PageSize)
+	}
+	if c.RateLimitWait < 0 {
+		bad("rate_limit_wait: must not be negative")
+	}
+	if c.Backfill < 0 {
+		bad("backfill: must not be negative")
+	}
+	if c.FeedLookback < 0 {
+		bad("feed_lookback: must not be negative")
 	}
 	if c.Enabled {
 		if c.PageID == "" {

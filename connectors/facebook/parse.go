@@ -1,0 +1,349 @@
+package facebook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/inboxbot/inboxbot/inbox"
+)
+
+// The time formats Graph API writes: its default ("+0000", which Go's
+// time.RFC3339 rejects) and RFC 3339, which it writes when asked with
+// date_format=Y-m-d\TH:i:sP (Session.RFC3339Timestamps). Both are parsed,
+// whatever was asked for, because paging links and proxies may drop the
+// parameter.
+const graphTimeLayout = "2006-01-02T15:04:05-0700"
+
+// parseTime parses a Graph API timestamp in either format.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(graphTimeLayout, s)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, s)
+	}
+	if err != nil {
+		// The value is left out: it comes from the payload.
+		return time.Time{}, fmt.Errorf("unparseable time (%d bytes)", len(s))
+	}
+	if t.Year() < 2004 {
+		// Facebook did not exist: a zero or bogus time would break the
+		// watermarks and the messaging windows.
+		return time.Time{}, fmt.Errorf("implausible time %d", t.Year())
+	}
+	return t.UTC(), nil
+}
+
+// skipError says why one item of a list was skipped. Its reason is a
+// metrics label and its text never holds customer data.
+type skipError struct{ reason, detail string }
+
+func (e *skipError) Error() string { return e.reason + ": " + e.detail }
+
+func skip(reason, format string, a ...any) error {
+	return &skipError{reason: reason, detail: fmt.Sprintf(format, a...)}
+}
+
+// skipReason returns the metrics label for err.
+func skipReason(err error) string {
+	var se *skipError
+	if errors.As(err, &se) {
+		return se.reason
+	}
+	return "bad_shape"
+}
+
+// listPage is one page of a Graph API edge: the raw items, so that one
+// broken item can be skipped without losing the others, and the link to
+// the next page ("" on the last page).
+type listPage struct {
+	Items []json.RawMessage
+	Next  string
+}
+
+// parseList decodes {"data":[…],"paging":{"next":…}}. An empty list may
+// have no paging at all.
+func parseList(raw []byte) (listPage, error) {
+	var w struct {
+		Data   *[]json.RawMessage `json:"data"`
+		Paging *struct {
+			Next string `json:"next"`
+		} `json:"paging"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return listPage{}, skip("invalid_json", "list: %s", jsonErrText(err))
+	}
+	if w.Data == nil {
+		return listPage{}, skip("bad_shape", "list without data")
+	}
+	p := listPage{Items: *w.Data}
+	if w.Paging != nil {
+		p.Next = w.Paging.Next
+	}
+	return p, nil
+}
+
+// jsonErrText describes a decoding error without quoting the payload:
+// json.Unmarshal errors name types and offsets, never values, but a
+// *json.SyntaxError is reduced to its offset to be sure.
+func jsonErrText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("syntax error at offset %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q is a JSON %s, want %s", te.Field, te.Value, te.Type)
+	}
+	return "malformed JSON"
+}
+
+// wireUser is a Graph API user or page reference.
+type wireUser struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// wireAttachment covers the three attachment shapes: Messenger message
+// attachments (image_data, video_data, file_url), post attachments
+// (type, url, media.image.src) and a comment's single attachment.
+type wireAttachment struct {
+	Type      string `json:"type"`
+	MimeType  string `json:"mime_type"`
+	URL       string `json:"url"`
+	FileURL   string `json:"file_url"`
+	ImageData *struct {
+		URL string `json:"url"`
+	} `json:"image_data"`
+	VideoData *struct {
+		URL string `json:"url"`
+	} `json:"video_data"`
+	Media *struct {
+		Image *struct {
+			Src string `json:"src"`
+		} `json:"image"`
+	} `json:"media"`
+}
+
+// String returns the attachment's URL, or its type when it has none.
+func (a wireAttachment) String() string {
+	switch {
+	case a.ImageData != nil && a.ImageData.URL != "":
+		return a.ImageData.URL
+	case a.VideoData != nil && a.VideoData.URL != "":
+		return a.VideoData.URL
+	case a.FileURL != "":
+		return a.FileURL
+	case a.Media != nil && a.Media.Image != nil && a.Media.Image.Src != "":
+		return a.Media.Image.Src
+	case a.URL != "":
+		return a.URL
+	case a.MimeType != "":
+		return a.MimeType
+	}
+	return a.Type
+}
+
+func attachmentList(atts []wireAttachment) []string {
+	var out []string
+	for _, a := range atts {
+		if s := a.String(); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// conversation is one entry of /{page-id}/conversations.
+type conversation struct {
+	ID      string
+	Updated time.Time
+}
+
+func parseConversation(raw []byte) (conversation, error) {
+	var w struct {
+		ID          string `json:"id"`
+		UpdatedTime string `json:"updated_time"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return conversation{}, skip("bad_shape", "conversation: %s", jsonErrText(err))
+	}
+	if w.ID == "" {
+		return conversation{}, skip("missing_id", "conversation without id")
+	}
+	t, err := parseTime(w.UpdatedTime)
+	if err != nil {
+		return conversation{}, skip("bad_time", "conversation %s: %v", w.ID, err)
+	}
+	return conversation{ID: w.ID, Updated: t}, nil
+}
+
+// parseMessage maps a Messenger message of conversation convID to an
+// Inbound: Thread is the conversation id, Recipient the Page.
+func parseMessage(raw []byte, convID, pageID string) (inbox.Inbound, error) {
+	var w struct {
+		ID          string   `json:"id"`
+		Message     string   `json:"message"`
+		CreatedTime string   `json:"created_time"`
+		From        wireUser `json:"from"`
+		Attachments struct {
+			Data []wireAttachment `json:"data"`
+		} `json:"attachments"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return inbox.Inbound{}, skip("bad_shape", "message in %s: %s", convID, jsonErrText(err))
+	}
+	if w.ID == "" {
+		return inbox.Inbound{}, skip("missing_id", "message without id in %s", convID)
+	}
+	t, err := parseTime(w.CreatedTime)
+	if err != nil {
+		return inbox.Inbound{}, skip("bad_time", "message %s: %v", w.ID, err)
+	}
+	if w.From.ID == "" {
+		return inbox.Inbound{}, skip("missing_author", "message %s has no from.id", w.ID)
+	}
+	return inbox.Inbound{
+		V:           inbox.SchemaVersion,
+		Platform:    inbox.Facebook,
+		Kind:        inbox.Message,
+		ExternalID:  w.ID,
+		Thread:      convID,
+		Author:      inbox.Author{ID: w.From.ID, Name: w.From.Name},
+		Recipient:   pageID,
+		Text:        w.Message,
+		Attachments: attachmentList(w.Attachments.Data),
+		CreatedAt:   t,
+	}, nil
+}
+
+// feedPost is one entry of /{page-id}/feed with its first page of
+// comments (field expansion), so that most polls need one call per page
+// of posts.
+type feedPost struct {
+	ID          string
+	From        wireUser
+	Text        string
+	Created     time.Time
+	Updated     time.Time
+	Attachments []string
+	// Comments is the first page of comments, newest first as asked.
+	Comments listPage
+}
+
+func parsePost(raw []byte) (feedPost, error) {
+	var w struct {
+		ID          string   `json:"id"`
+		From        wireUser `json:"from"`
+		Message     string   `json:"message"`
+		CreatedTime string   `json:"created_time"`
+		UpdatedTime string   `json:"updated_time"`
+		Attachments struct {
+			Data []wireAttachment `json:"data"`
+		} `json:"attachments"`
+		Comments json.RawMessage `json:"comments"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return feedPost{}, skip("bad_shape", "post: %s", jsonErrText(err))
+	}
+	if w.ID == "" {
+		return feedPost{}, skip("missing_id", "post without id")
+	}
+	created, err := parseTime(w.CreatedTime)
+	if err != nil {
+		return feedPost{}, skip("bad_time", "post %s: %v", w.ID, err)
+	}
+	updated := created
+	if w.UpdatedTime != "" {
+		if updated, err = parseTime(w.UpdatedTime); err != nil {
+			return feedPost{}, skip("bad_time", "post %s: %v", w.ID, err)
+		}
+	}
+	p := feedPost{ID: w.ID, From: w.From, Text: w.Message, Created: created, Updated: updated, Attachments: attachmentList(w.Attachments.Data)}
+	if len(w.Comments) > 0 && string(w.Comments) != "null" {
+		if p.Comments, err = parseList(w.Comments); err != nil {
+			return feedPost{}, skip(skipReason(err), "comments of post %s: %v", w.ID, err)
+		}
+	}
+	return p, nil
+}
+
+// postInbound maps a visitor post: its own thread, addressed to the Page.
+func postInbound(p feedPost, pageID string) inbox.Inbound {
+	return inbox.Inbound{
+		V:           inbox.SchemaVersion,
+		Platform:    inbox.Facebook,
+		Kind:        inbox.Post,
+		ExternalID:  p.ID,
+		Thread:      p.ID,
+		Author:      inbox.Author{ID: p.From.ID, Name: p.From.Name},
+		Recipient:   pageID,
+		Text:        p.Text,
+		Attachments: p.Attachments,
+		CreatedAt:   p.Created,
+	}
+}
+
+// CommentThread returns the Thread of a comment by author under post
+// postID. Under the Page's own posts every customer gets one public
+// conversation per post (postID + "/" + authorID), so that one agent
+// answers one person; under a visitor post the comments join the visitor
+// post's conversation (postID). The router uses it to find the public
+// conversation of a comment.
+func CommentThread(postID, authorID string, pagePost bool) string {
+	if pagePost {
+		return postID + "/" + authorID
+	}
+	return postID
+}
+
+// parseComment maps a comment under post p (fetched with filter=stream,
+// so replies come with their parent). ParentID is the parent comment, or
+// the post for a top-level comment.
+func parseComment(raw []byte, p feedPost, pageID string) (inbox.Inbound, error) {
+	var w struct {
+		ID          string   `json:"id"`
+		From        wireUser `json:"from"`
+		Message     string   `json:"message"`
+		CreatedTime string   `json:"created_time"`
+		Parent      *struct {
+			ID string `json:"id"`
+		} `json:"parent"`
+		Attachment *wireAttachment `json:"attachment"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return inbox.Inbound{}, skip("bad_shape", "comment on %s: %s", p.ID, jsonErrText(err))
+	}
+	if w.ID == "" {
+		return inbox.Inbound{}, skip("missing_id", "comment without id on %s", p.ID)
+	}
+	t, err := parseTime(w.CreatedTime)
+	if err != nil {
+		return inbox.Inbound{}, skip("bad_time", "comment %s: %v", w.ID, err)
+	}
+	if w.From.ID == "" {
+		// Facebook leaves "from" out when the app may not see the
+		// author; such a comment cannot be answered or threaded.
+		return inbox.Inbound{}, skip("missing_author", "comment %s has no from.id", w.ID)
+	}
+	parent := p.ID
+	if w.Parent != nil && w.Parent.ID != "" {
+		parent = w.Parent.ID
+	}
+	in := inbox.Inbound{
+		V:          inbox.SchemaVersion,
+		Platform:   inbox.Facebook,
+		Kind:       inbox.Comment,
+		ExternalID: w.ID,
+		Thread:     CommentThread(p.ID, w.From.ID, p.From.ID == pageID),
+		ParentID:   parent,
+		Author:     inbox.Author{ID: w.From.ID, Name: w.From.Name},
+		Recipient:  pageID,
+		Text:       w.Message,
+		CreatedAt:  t,
+	}
+	if w.Attachment != nil {
+		in.Attachments = attachmentList([]wireAttachment{*w.Attachment})
+	}
+	return in, nil
+}

@@ -1,0 +1,445 @@
+package facebook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	fb "github.com/huandu/facebook/v2"
+
+	"github.com/inboxbot/inboxbot/connectors"
+	"github.com/inboxbot/inboxbot/inbox"
+)
+
+// publishChunk caps the items handed to publish at once, so that a long
+// backlog goes to the bus in batches of reasonable size.
+const publishChunk = 200
+
+// Poll pulls what is new in the Page's Messenger conversations and feed
+// and hands it to publish, oldest first within each conversation or post.
+//
+// Positions are saved in the store only after publish returned nil: per
+// conversation and per post (the newest time seen plus the ids seen near
+// it), and for the two lists (the newest updated_time handled). Lists are
+// read newest first and paging stops at the saved position, so a crash or
+// an error mid-paging (a rate limit, say) leads to items being pulled
+// again, which the bus and the store drop, never to a gap.
+//
+// A malformed item, or a malformed page of one conversation or post, is
+// skipped, logged without its text and counted; the rest goes on, and the
+// position of the conversation or post concerned is held back so that it
+// is read again next time. Token errors stop the poll with an error that
+// wraps connectors.ErrUnauthorized; rate limits with a
+// *connectors.RateLimitError. next is longer than the poll interval when
+// the usage headers near 100%.
+func (c *Connector) Poll(ctx context.Context, publish connectors.Publish) (next time.Duration, err error) {
+	if err := c.checkBudget(); err != nil {
+		return 0, err
+	}
+	convErr := c.pollConversations(ctx, publish)
+	if fatal(convErr) {
+		return 0, convErr
+	}
+	feedErr := c.pollFeed(ctx, publish)
+	if fatal(feedErr) {
+		return 0, feedErr
+	}
+	return c.nextPoll(), errors.Join(convErr, feedErr)
+}
+
+// fatal reports whether err must end the poll at once: a token problem, a
+// rate limit (further calls would make it worse), a bus that does not take
+// items, or a cancelled poll.
+func fatal(err error) bool {
+	var pe *publishError
+	return err != nil && (errors.Is(err, connectors.ErrUnauthorized) || errors.Is(err, connectors.ErrRateLimited) ||
+		errors.As(err, &pe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// publishError is a failed publish: the bus did not take the items.
+type publishError struct{ err error }
+
+func (e *publishError) Error() string { return "publishing facebook items: " + e.err.Error() }
+func (e *publishError) Unwrap() error { return e.err }
+
+// limit is the page size asked for, as a Graph API parameter.
+func (c *Connector) limit() string { return strconv.Itoa(c.cfg.PageSize) }
+
+// startMark is the position of a list never read before: the beginning,
+// or now minus Backfill when that is set.
+func (c *Connector) startMark() mark {
+	var m mark
+	if c.cfg.Backfill > 0 {
+		m.T = c.now().Add(-c.cfg.Backfill).Add(overlap)
+		m.fix()
+	}
+	return m
+}
+
+func (c *Connector) loadOrStart(ctx context.Context, key string) (mark, bool, error) {
+	m, ok, err := c.loadMark(ctx, key)
+	if err != nil {
+		return mark{}, false, fmt.Errorf("reading cursor %s: %w", key, err)
+	}
+	if !ok {
+		m = c.startMark()
+	}
+	return m, ok, nil
+}
+
+// lister walks the pages of one edge.
+type lister struct {
+	c    *Connector
+	what string
+	next string
+	// first is the already fetched first page, when it came embedded in
+	// another response (a post's comments).
+	first *listPage
+}
+
+// page returns the next page, or ok == false after the last one.
+func (l *lister) page(ctx context.Context, path string, params fb.Params) (p listPage, ok bool, err error) {
+	var res fb.Result
+	switch {
+	case l.first != nil:
+		p, l.first = *l.first, nil
+		l.next = p.Next
+		return p, true, nil
+	case path != "":
+		res, err = l.c.call(ctx, l.what, fb.GET, path, params)
+	case l.next != "":
+		res, err = l.c.follow(ctx, l.what, l.next)
+	default:
+		return listPage{}, false, nil
+	}
+	if err != nil {
+		return listPage{}, false, err
+	}
+	raw, err := rawList(res)
+	if err == nil {
+		p, err = parseList(raw)
+	}
+	if err != nil {
+		return listPage{}, false, fmt.Errorf("%s: %w: %w", l.what, errMalformed, err)
+	}
+	l.next = p.Next
+	return p, true, nil
+}
+
+// descending reports whether a page is ordered newest first, judging by
+// the first and last times that parse. Paging may stop at the saved
+// position only then: should Facebook ignore the order asked for, the
+// whole list is read instead of stopping on its oldest item.
+func descending(times []time.Time) bool {
+	var first, last time.Time
+	for _, t := range times {
+		if t.IsZero() {
+			continue
+		}
+		if first.IsZero() {
+			first = t
+		}
+		last = t
+	}
+	return !last.After(first)
+}
+
+// --- Messenger ---
+
+func (c *Connector) pollConversations(ctx context.Context, publish connectors.Publish) error {
+	start := c.now()
+	key := c.key("conversations")
+	wm, _, err := c.loadOrStart(ctx, key)
+	if err != nil {
+		return err
+	}
+	newWM := wm
+	var held time.Time
+	var errs []error
+	l := &lister{c: c, what: "listing conversations"}
+	path := c.cfg.PageID + "/conversations"
+	params := fb.Params{"platform": "messenger", "fields": "id,updated_time,participants", "limit": c.limit()}
+	for {
+		p, ok, err := l.page(ctx, path, params)
+		path = ""
+		if errors.Is(err, errMalformed) {
+			c.skipped(err, "list", "conversations")
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		stop := false
+		for _, raw := range p.Items {
+			conv, err := parseConversation(raw)
+			if err != nil {
+				c.skipped(err, "list", "conversations")
+				continue
+			}
+			if wm.old(conv.Updated) {
+				// Newest first: the rest was handled before.
+				stop = true
+				break
+			}
+			if err := c.pollConversation(ctx, publish, conv); err != nil {
+				if fatal(err) {
+					return err
+				}
+				if !errors.Is(err, errMalformed) {
+					errs = append(errs, err)
+				}
+				if held.IsZero() || conv.Updated.Before(held) {
+					held = conv.Updated
+				}
+				continue
+			}
+			if conv.Updated.After(newWM.T) {
+				newWM.T = conv.Updated
+			}
+		}
+		if stop || l.next == "" {
+			break
+		}
+	}
+	newWM.R = start
+	if !held.IsZero() {
+		// Read the failed conversation again next time.
+		newWM.T, newWM.R = minTime(newWM.T, held), time.Time{}
+	}
+	if !newWM.T.Equal(wm.T) || newWM.settled() != wm.settled() {
+		if err := c.saveMark(ctx, key, newWM); err != nil {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pollConversation publishes the new messages of one conversation, then
+// saves its position.
+func (c *Connector) pollConversation(ctx context.Context, publish connectors.Publish, conv conversation) error {
+	start := c.now()
+	key := c.key("conversation:" + conv.ID)
+	m, _, err := c.loadOrStart(ctx, key)
+	if err != nil {
+		return err
+	}
+	if m.old(conv.Updated) {
+		return nil
+	}
+	l := &lister{c: c, what: "reading conversation " + conv.ID}
+	params := fb.Params{"fields": "id,message,from,to,created_time,attachments", "limit": c.limit()}
+	items, err := c.collect(ctx, l, conv.ID+"/messages", params, &m, func(raw []byte) (inbox.Inbound, error) {
+		return parseMessage(raw, conv.ID, c.cfg.PageID)
+	}, "conversation", conv.ID)
+	if err != nil {
+		return err
+	}
+	sortOldestFirst(items)
+	if err := c.publish(ctx, publish, items); err != nil {
+		return err
+	}
+	m.R = start
+	return c.saveMark(ctx, key, m)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// collect walks the pages of one conversation's messages or one post's
+// comments, newest first, and returns the items that are new to m, the
+// Page's own left out. It records every new item in m (the caller saves
+// m after publishing) and stops at the saved position. A malformed item is
+// skipped and counted; a malformed page is counted and returned as an
+// error wrapping errMalformed. attrs name the list in logs.
+func (c *Connector) collect(ctx context.Context, l *lister, path string, params fb.Params, m *mark,
+	parse func([]byte) (inbox.Inbound, error), attrs ...any) ([]inbox.Inbound, error) {
+	var items []inbox.Inbound
+	for {
+		p, ok, err := l.page(ctx, path, params)
+		path = ""
+		if errors.Is(err, errMalformed) {
+			c.skipped(err, attrs...)
+		}
+		if err != nil || !ok {
+			return items, err
+		}
+		parsed := make([]inbox.Inbound, len(p.Items))
+		perr := make([]error, len(p.Items))
+		times := make([]time.Time, len(p.Items))
+		for i, raw := range p.Items {
+			parsed[i], perr[i] = parse(raw)
+			times[i] = parsed[i].CreatedAt
+		}
+		desc := descending(times)
+		for i, in := range parsed {
+			switch {
+			case perr[i] != nil:
+				c.skipped(perr[i], append(attrs[:len(attrs):len(attrs)], "item", i)...)
+				continue
+			case m.old(in.CreatedAt) && desc:
+				// Newest first: the rest was handled before.
+				return items, nil
+			case m.seen(in.ExternalID, in.CreatedAt):
+				continue
+			}
+			m.add(in.ExternalID, in.CreatedAt)
+			if in.Author.ID != c.cfg.PageID {
+				// The Page's own messages and comments, our replies
+				// among them, are not new work.
+				items = append(items, in)
+			}
+		}
+		if l.next == "" {
+			return items, nil
+		}
+	}
+}
+
+func sortOldestFirst(items []inbox.Inbound) {
+	slices.SortStableFunc(items, func(a, b inbox.Inbound) int { return a.CreatedAt.Compare(b.CreatedAt) })
+}
+
+func (c *Connector) publish(ctx context.Context, publish connectors.Publish, items []inbox.Inbound) error {
+	for len(items) > 0 {
+		n := min(len(items), publishChunk)
+		if err := publish(ctx, items[:n]); err != nil {
+			return &publishError{err}
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+// --- Page feed ---
+
+// feedFields asks for the posts and, by field expansion, their newest
+// comments, replies included (filter=stream), so that one call per page
+// of posts usually suffices.
+func (c *Connector) feedFields() string {
+	return "id,from,message,created_time,updated_time,attachments{type,url,media}," +
+		"comments.filter(stream).order(reverse_chronological).limit(" + c.limit() + "){" + commentFields + "}"
+}
+
+const commentFields = "id,from,message,created_time,parent{id},attachment"
+
+func (c *Connector) pollFeed(ctx context.Context, publish connectors.Publish) error {
+	start := c.now()
+	key := c.key("feed")
+	wm, _, err := c.loadOrStart(ctx, key)
+	if err != nil {
+		return err
+	}
+	newWM := wm
+	var held time.Time
+	var errs []error
+	l := &lister{c: c, what: "reading the page feed"}
+	path := c.cfg.PageID + "/feed"
+	params := fb.Params{"fields": c.feedFields(), "limit": c.limit()}
+	for {
+		p, ok, err := l.page(ctx, path, params)
+		path = ""
+		if errors.Is(err, errMalformed) {
+			c.skipped(err, "list", "feed")
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		stop := false
+		for i, raw := range p.Items {
+			post, err := parsePost(raw)
+			if err != nil {
+				c.skipped(err, "list", "feed", "item", i)
+				continue
+			}
+			if wm.old(post.Updated) {
+				// The feed lists recently active posts first. Posts
+				// created within FeedLookback are still looked at, in
+				// case Facebook orders by creation instead.
+				if post.Created.Before(wm.T.Add(-c.cfg.FeedLookback)) {
+					stop = true
+					break
+				}
+				continue
+			}
+			if err := c.pollPost(ctx, publish, post); err != nil {
+				if fatal(err) {
+					return err
+				}
+				if !errors.Is(err, errMalformed) {
+					errs = append(errs, err)
+				}
+				if held.IsZero() || post.Updated.Before(held) {
+					held = post.Updated
+				}
+				continue
+			}
+			if post.Updated.After(newWM.T) {
+				newWM.T = post.Updated
+			}
+		}
+		if stop || l.next == "" {
+			break
+		}
+	}
+	newWM.R = start
+	if !held.IsZero() {
+		newWM.T, newWM.R = minTime(newWM.T, held), time.Time{}
+	}
+	if !newWM.T.Equal(wm.T) || newWM.settled() != wm.settled() {
+		if err := c.saveMark(ctx, key, newWM); err != nil {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pollPost publishes a visitor post the first time it is seen, and the
+// new comments of any post, then saves the post's position.
+func (c *Connector) pollPost(ctx context.Context, publish connectors.Publish, post feedPost) error {
+	start := c.now()
+	key := c.key("post:" + post.ID)
+	m, known, err := c.loadOrStart(ctx, key)
+	if err != nil {
+		return err
+	}
+	var items []inbox.Inbound
+	pagePost := post.From.ID == c.cfg.PageID
+	switch {
+	case known || pagePost || m.old(post.Created):
+	case post.From.ID == "":
+		c.skipped(skip("missing_author", "post %s has no from.id", post.ID), "post", post.ID)
+	default:
+		items = append(items, postInbound(post, c.cfg.PageID))
+	}
+	first := post.Comments
+	l := &lister{c: c, what: "reading comments of " + post.ID, first: &first}
+	comments, err := c.collect(ctx, l, "", nil, &m, func(raw []byte) (inbox.Inbound, error) {
+		return parseComment(raw, post, c.cfg.PageID)
+	}, "post", post.ID)
+	if err != nil {
+		return err
+	}
+	sortOldestFirst(comments)
+	if err := c.publish(ctx, publish, append(items, comments...)); err != nil {
+		return err
+	}
+	if !known && m.T.IsZero() {
+		// Remember the post even without comments, so that a visitor
+		// post is published once.
+		m.T = post.Created
+	}
+	m.R = start
+	return c.saveMark(ctx, key, m)
+}
