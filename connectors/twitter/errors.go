@@ -1,0 +1,124 @@
+package twitter
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	gotwitter "github.com/dghubble/go-twitter/twitter"
+
+	"github.com/inboxbot/inboxbot/connectors"
+)
+
+// Twitter error codes the connector acts on.
+const (
+	codeBadAuth      = 32 // "Could not authenticate you."
+	codeInvalidToken = 89 // "Invalid or expired token."
+	codeRateLimit    = 88 // "Rate limit exceeded" (HTTP 429)
+)
+
+// APIError is an error response of the Twitter API: the HTTP status and the
+// first error code and message of the body. Errors returned by Poll and
+// Send wrap it, so callers can inspect the code with errors.As.
+type APIError struct {
+	// Endpoint is the API resource called, e.g. "statuses/update".
+	Endpoint string
+	// Status is the HTTP status code.
+	Status int
+	// Code is Twitter's error code, or 0 when the body had none (legacy
+	// string errors, HTML from a proxy).
+	Code int
+	// Message is Twitter's message. It never holds customer text.
+	Message string
+}
+
+// Error reports the endpoint, status, code and message.
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("twitter %s: HTTP %d", e.Endpoint, e.Status)
+	if e.Code != 0 {
+		s += fmt.Sprintf(", code %d", e.Code)
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// parseErrorBody reads a Twitter error body in any form seen in the wild:
+// the documented {"errors":[{"code":N,"message":"…"}]}, the legacy
+// {"errors":"text"} that go-twitter cannot decode, and {"error":"text"}.
+// It returns zero values for bodies it does not understand.
+func parseErrorBody(body []byte) (code int, msg string) {
+	var env struct {
+		Errors json.RawMessage `json:"errors"`
+		Error  string          `json:"error"`
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return 0, ""
+	}
+	var list []gotwitter.ErrorDetail
+	var text string
+	switch {
+	case json.Unmarshal(env.Errors, &list) == nil && len(list) > 0:
+		return list[0].Code, list[0].Message
+	case json.Unmarshal(env.Errors, &text) == nil:
+		return 0, text
+	}
+	return 0, env.Error
+}
+
+// classify turns a failed call into the error the Runner understands:
+// ErrUnauthorized for 401 and codes 32/89, *connectors.RateLimitError for
+// 429 and code 88, an *APIError for other HTTP failures, and a plain
+// error for network and decoding failures (outcome unknown). err is what
+// go-twitter returned; ex is what the transport saw.
+func classify(ep endpoint, ex *exchange, err error, now time.Time) error {
+	if ex.status == 0 {
+		if err == nil {
+			err = errors.New("no response")
+		}
+		return fmt.Errorf("twitter %s: %w", ep, err)
+	}
+	if ex.status/100 == 2 {
+		if err == nil {
+			return nil
+		}
+		// The call succeeded on Twitter's side but the body could not be
+		// read: for a send, the outcome is unknown.
+		return fmt.Errorf("twitter %s: decoding response: %w", ep, err)
+	}
+	code, msg := parseErrorBody(ex.errBody)
+	if code == 0 && msg == "" {
+		var ae gotwitter.APIError
+		if errors.As(err, &ae) && !ae.Empty() {
+			code, msg = ae.Errors[0].Code, ae.Errors[0].Message
+		}
+	}
+	if msg == "" {
+		msg = http.StatusText(ex.status)
+	}
+	ae := &APIError{Endpoint: string(ep), Status: ex.status, Code: code, Message: strings.TrimSpace(msg)}
+	switch {
+	case ex.status == http.StatusUnauthorized || code == codeBadAuth || code == codeInvalidToken:
+		return fmt.Errorf("%w: %w", connectors.ErrUnauthorized, ae)
+	case ex.status == http.StatusTooManyRequests || code == codeRateLimit:
+		var b budget
+		b.exhaust(ex.header, now)
+		return &connectors.RateLimitError{Until: b.reset, Reason: ae.Error()}
+	}
+	return ae
+}
+
+// refusal marks a 4xx failure of a send as final (ErrRefused): Twitter
+// rejected the action itself (duplicate, not found, blocked), so retrying
+// cannot help. Other errors are returned unchanged.
+func refusal(err error) error {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && !errors.Is(err, connectors.ErrUnauthorized) {
+		return fmt.Errorf("%w: %w", connectors.ErrRefused, err)
+	}
+	return err
+}

@@ -1,0 +1,839 @@
+// Package twfake is a fake Twitter API v1.1 for tests and `inboxbot demo`.
+//
+// It is an httptest server that speaks the real wire format of the six
+// endpoints inboxbot uses (paths keep the /1.1/….json prefix, ids come as
+// numbers and strings, errors as {"errors":[{"code","message"}]}), with a
+// scriptable mentions timeline and DM list, per-endpoint rate-limit
+// accounting with the x-rate-limit-* headers, and a record of every call.
+// Point the connector's api_url at URL() and give it Credentials().
+//
+// What it checks and how it answers:
+//   - Authorization: an OAuth header whose oauth_token is the current access
+//     token. A missing header or a wrong consumer key gets 401 with code 32;
+//     a wrong or expired token (ExpireToken) gets 401 with code 89.
+//     Signatures are not verified.
+//   - Rate limits: each limited endpoint has a budget per window; windows
+//     are aligned on multiples of the window length since the Unix epoch,
+//     and x-rate-limit-reset is the window's end rounded up to the second.
+//     Past the budget the answer is 429 with code 88. Defaults: mentions 75,
+//     DM list 15, verify_credentials 75 per 15 minutes; the three write
+//     endpoints send no rate-limit headers, as in the recordings.
+//   - statuses/mentions_timeline: count (≤200), since_id (exclusive),
+//     max_id (inclusive), tweet_mode=extended (full_text) or compat (text cut
+//     at 140 characters with truncated:true). Newest first.
+//   - direct_messages/events/list: count (≤50) and an opaque cursor; newest
+//     first, both directions (the account's own DMs appear too).
+//   - statuses/update: form body or query (r.ParseForm). The tweet joins the
+//     account's timeline, and the mentions timeline if it mentions the
+//     account. The same text twice gets 403 with code 187; a reply to an
+//     unknown tweet gets 403 with code 385.
+//   - direct_messages/events/new: JSON body; recipient_id as string or number.
+//   - friendships/create: user_id or screen_name in the query (or body).
+//
+// Ids are snowflake-like: they increase with time and carry it.
+package twfake
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The endpoints the fake serves, named as in Twitter's rate_limit_status
+// (without the leading slash). Use them with SetLimit, FailNext and Calls.
+const (
+	VerifyCredentials = "account/verify_credentials"
+	MentionsTimeline  = "statuses/mentions_timeline"
+	DMEventsList      = "direct_messages/events/list"
+	StatusesUpdate    = "statuses/update"
+	DMEventsNew       = "direct_messages/events/new"
+	FriendshipsCreate = "friendships/create"
+)
+
+// Unlimited as a budget means the endpoint is not rate-limited and sends no
+// x-rate-limit-* headers.
+const Unlimited = -1
+
+// DefaultWindow is Twitter's v1.1 rate-limit window.
+const DefaultWindow = 15 * time.Minute
+
+// DefaultLimits returns the budgets per window of each endpoint, from
+// Twitter's documentation and the recorded x-rate-limit-limit headers. It
+// returns a new map each time, so callers may change it.
+func DefaultLimits() map[string]int {
+	return map[string]int{
+		VerifyCredentials: 75,
+		MentionsTimeline:  75,
+		DMEventsList:      15,
+		StatusesUpdate:    Unlimited,
+		DMEventsNew:       Unlimited,
+		FriendshipsCreate: Unlimited,
+	}
+}
+
+// twitterEpochMS is the start of snowflake time, in Unix ms.
+const twitterEpochMS = 1288834974657
+
+// User is a Twitter account as the fake knows it.
+type User struct {
+	ID         int64
+	ScreenName string
+	Name       string
+}
+
+// IDStr returns the user id as text, as the connector and inboxbot use it.
+func (u User) IDStr() string { return strconv.FormatInt(u.ID, 10) }
+
+// Tweet is a tweet in the fake's timelines.
+type Tweet struct {
+	ID   int64
+	User User
+	Text string
+	Lang string
+	// InReplyTo is the id of the tweet answered, or 0.
+	InReplyTo int64
+	// RetweetOf is the id of the retweeted tweet for a retweet, or 0.
+	RetweetOf int64
+	// AutoPopulateReplyMetadata records whether statuses/update asked for it.
+	AutoPopulateReplyMetadata bool
+	CreatedAt                 time.Time
+}
+
+// DM is a direct message event in the fake's DM list.
+type DM struct {
+	ID        int64
+	From, To  int64
+	Text      string
+	CreatedAt time.Time
+}
+
+// Call is one request the fake received.
+type Call struct {
+	At       time.Time
+	Method   string
+	Endpoint string // one of the endpoint constants, or the raw path
+	Query    url.Values
+	// Status is the HTTP status answered.
+	Status int
+	// Window is the index of the endpoint's rate-limit window the call fell
+	// in (time since the Unix epoch divided by the window length).
+	Window int64
+	// Items is how many tweets or events a list call returned.
+	Items int
+}
+
+// Options configures a Server. Zero fields take the defaults.
+type Options struct {
+	// Self is the account the tokens belong to. Default id 1000001,
+	// @HotelHelp, "Hotel Help".
+	Self User
+	// The OAuth credentials the server accepts. Defaults: "fake-consumer-key",
+	// "fake-consumer-secret", "fake-access-token", "fake-access-secret".
+	ConsumerKey, ConsumerSecret, AccessToken, AccessSecret string
+	// Window is the rate-limit window length. Default 15 minutes; tests use
+	// a second or two.
+	Window time.Duration
+	// Limits overrides DefaultLimits() per endpoint: requests allowed per
+	// window, Unlimited for no limit (and no headers), 0 to refuse every
+	// request with 429 (as when another client spent the window).
+	Limits map[string]int
+}
+
+// Server is a running fake. It is safe for concurrent use.
+type Server struct {
+	srv  *httptest.Server
+	self User
+
+	mu             sync.Mutex
+	consumerKey    string
+	consumerSecret string
+	token          string
+	tokenSecret    string
+	window         time.Duration
+	limits         map[string]int
+	windows        map[string]*windowCount
+	lastID         int64
+	tweets         map[int64]*Tweet
+	mentions       []int64 // ascending
+	ours           []int64 // our timeline, ascending
+	dms            []*DM   // ascending
+	users          map[int64]User
+	emptyDMPages   int
+	pageNonce      int
+	failNext       map[string][]int
+	follows        []int64
+	posted         []int64 // tweets created by statuses/update
+	sent           []*DM   // DMs created by direct_messages/events/new
+	calls          []Call
+	rateLimited    int
+}
+
+// windowCount counts one endpoint's requests in its current window.
+type windowCount struct {
+	index int64
+	n     int
+}
+
+// New starts a fake server. Close it when done.
+func New(opts Options) *Server {
+	if opts.Self.ID == 0 {
+		opts.Self = User{ID: 1000001, ScreenName: "HotelHelp", Name: "Hotel Help"}
+	}
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&opts.ConsumerKey, "fake-consumer-key")
+	def(&opts.ConsumerSecret, "fake-consumer-secret")
+	def(&opts.AccessToken, "fake-access-token")
+	def(&opts.AccessSecret, "fake-access-secret")
+	if opts.Window <= 0 {
+		opts.Window = DefaultWindow
+	}
+	s := &Server{
+		self:           opts.Self,
+		consumerKey:    opts.ConsumerKey,
+		consumerSecret: opts.ConsumerSecret,
+		token:          opts.AccessToken,
+		tokenSecret:    opts.AccessSecret,
+		window:         opts.Window,
+		limits:         make(map[string]int),
+		windows:        make(map[string]*windowCount),
+		tweets:         make(map[int64]*Tweet),
+		users:          map[int64]User{opts.Self.ID: opts.Self},
+		failNext:       make(map[string][]int),
+	}
+	for k, v := range DefaultLimits() {
+		s.limits[k] = v
+	}
+	for k, v := range opts.Limits {
+		s.limits[k] = v
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// URL returns the API base URL, with the /1.1/ prefix and a trailing
+// slash: the value for twitter.api_url.
+func (s *Server) URL() string { return s.srv.URL + "/1.1/" }
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// Self returns the account the tokens belong to.
+func (s *Server) Self() User { return s.self }
+
+// Credentials returns the OAuth credentials the server currently accepts.
+func (s *Server) Credentials() (consumerKey, consumerSecret, accessToken, accessSecret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.consumerKey, s.consumerSecret, s.token, s.tokenSecret
+}
+
+// SetToken makes token the only access token accepted from now on.
+func (s *Server) SetToken(token string) {
+	s.mu.Lock()
+	s.token = token
+	s.mu.Unlock()
+}
+
+// ExpireToken makes every request fail with 401 and code 89 ("Invalid or
+// expired token.") until SetToken.
+func (s *Server) ExpireToken() { s.SetToken("\x00expired") }
+
+// SetLimit sets an endpoint's budget per window (Unlimited for none). The
+// current window's count is kept.
+func (s *Server) SetLimit(endpoint string, budget int) {
+	s.mu.Lock()
+	s.limits[endpoint] = budget
+	s.mu.Unlock()
+}
+
+// SetWindow sets the rate-limit window length of every endpoint.
+func (s *Server) SetWindow(d time.Duration) {
+	s.mu.Lock()
+	if d > 0 {
+		s.window = d
+		s.windows = make(map[string]*windowCount)
+	}
+	s.mu.Unlock()
+}
+
+// FailNext makes the next request to endpoint fail with the HTTP status
+// (e.g. 503) after it has counted against the budget, and without acting.
+// Calls queue up: FailNext twice fails the next two requests.
+func (s *Server) FailNext(endpoint string, status int) {
+	s.mu.Lock()
+	s.failNext[endpoint] = append(s.failNext[endpoint], status)
+	s.mu.Unlock()
+}
+
+// InjectEmptyDMPage makes the next DM list request answer an empty page
+// that still carries a next_cursor, as the real API sometimes does. The
+// cursor continues where the request stood.
+func (s *Server) InjectEmptyDMPage() {
+	s.mu.Lock()
+	s.emptyDMPages++
+	s.mu.Unlock()
+}
+
+// nextID returns a new snowflake-like id: time since the Twitter epoch in
+// the high bits, and strictly greater than any id given before. s.mu must
+// be held.
+func (s *Server) nextID(now time.Time) int64 {
+	id := (now.UnixMilli() - twitterEpochMS) << 22
+	if id <= s.lastID {
+		id = s.lastID + 1
+	}
+	s.lastID = id
+	return id
+}
+
+// AddMention adds a tweet by from that mentions the account, and returns
+// its id. inReplyTo is the tweet it answers, or 0. lang is Twitter's guess,
+// e.g. "en", "in" (Indonesian), "und".
+func (s *Server) AddMention(from User, text, lang string, inReplyTo int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	t := &Tweet{ID: s.nextID(now), User: from, Text: text, Lang: lang, InReplyTo: inReplyTo, CreatedAt: now}
+	s.addTweet(t, true)
+	return t.ID
+}
+
+// AddRetweet adds a retweet by from of tweet of to the mentions timeline
+// (a retweet of a mention mentions the account too), and returns its id.
+func (s *Server) AddRetweet(from User, of int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	t := &Tweet{ID: s.nextID(now), User: from, RetweetOf: of, CreatedAt: now, Lang: "und"}
+	if orig, ok := s.tweets[of]; ok {
+		t.Text = "RT @" + orig.User.ScreenName + ": " + orig.Text
+		t.Lang = orig.Lang
+	}
+	s.addTweet(t, true)
+	return t.ID
+}
+
+// addTweet stores t in the timelines. s.mu must be held.
+func (s *Server) addTweet(t *Tweet, mention bool) {
+	s.tweets[t.ID] = t
+	s.users[t.User.ID] = t.User
+	if mention {
+		s.mentions = append(s.mentions, t.ID)
+	}
+	if t.User.ID == s.self.ID {
+		s.ours = append(s.ours, t.ID)
+	}
+}
+
+// AddDM adds a direct message from a customer to the account, and returns
+// its event id.
+func (s *Server) AddDM(from User, text string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	s.users[from.ID] = from
+	d := &DM{ID: s.nextID(now), From: from.ID, To: s.self.ID, Text: text, CreatedAt: now}
+	s.dms = append(s.dms, d)
+	return d.ID
+}
+
+// AddOwnTweet adds a tweet by the account itself, as if posted from another
+// client, and returns its id. It joins the mentions timeline when it
+// mentions the account, as statuses/update tweets do.
+func (s *Server) AddOwnTweet(text string, inReplyTo int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	t := &Tweet{ID: s.nextID(now), User: s.self, Text: text, Lang: "en", InReplyTo: inReplyTo, CreatedAt: now}
+	s.addTweet(t, s.mentionsSelf(text))
+	return t.ID
+}
+
+// AddOwnDM adds a direct message from the account to a customer, as if
+// sent from another client, and returns its event id.
+func (s *Server) AddOwnDM(to User, text string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	s.users[to.ID] = to
+	d := &DM{ID: s.nextID(now), From: s.self.ID, To: to.ID, Text: text, CreatedAt: now}
+	s.dms = append(s.dms, d)
+	return d.ID
+}
+
+// mentionsSelf reports whether text mentions the account.
+func (s *Server) mentionsSelf(text string) bool {
+	return strings.Contains(strings.ToLower(text), "@"+strings.ToLower(s.self.ScreenName))
+}
+
+// Calls returns every request received so far, in order.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// Requests counts the requests received for one endpoint.
+func (s *Server) Requests(endpoint string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if c.Endpoint == endpoint {
+			n++
+		}
+	}
+	return n
+}
+
+// RateLimited counts the 429 responses served.
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateLimited
+}
+
+// Replies returns the tweets the account posted through statuses/update
+// (replies or not), oldest first.
+func (s *Server) Replies() []Tweet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Tweet
+	for _, id := range s.posted {
+		out = append(out, *s.tweets[id])
+	}
+	return out
+}
+
+// DMs returns the direct messages the account sent through
+// direct_messages/events/new, oldest first.
+func (s *Server) DMs() []DM {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []DM
+	for _, d := range s.sent {
+		out = append(out, *d)
+	}
+	return out
+}
+
+// Follows returns the user ids the account followed, in order.
+func (s *Server) Follows() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int64(nil), s.follows...)
+}
+
+// routes maps request paths to endpoints and their HTTP methods.
+var routes = map[string]struct{ endpoint, method string }{
+	"/1.1/account/verify_credentials.json":  {VerifyCredentials, http.MethodGet},
+	"/1.1/statuses/mentions_timeline.json":  {MentionsTimeline, http.MethodGet},
+	"/1.1/direct_messages/events/list.json": {DMEventsList, http.MethodGet},
+	"/1.1/statuses/update.json":             {StatusesUpdate, http.MethodPost},
+	"/1.1/direct_messages/events/new.json":  {DMEventsNew, http.MethodPost},
+	"/1.1/friendships/create.json":          {FriendshipsCreate, http.MethodPost},
+}
+
+// response is what a handler answers: a status and a JSON body.
+type response struct {
+	status int
+	body   any
+	items  int
+}
+
+// apiErr builds Twitter's error body.
+func apiErr(status, code int, msg string) response {
+	return response{status: status, body: map[string]any{
+		"errors": []map[string]any{{"code": code, "message": msg}},
+	}}
+}
+
+// serve handles every request: auth, rate limit, injected failure, then
+// the endpoint, and records the call.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// Parse before taking the lock: it reads the body.
+	_ = r.ParseForm()
+	var dmBody []byte
+	if r.URL.Path == "/1.1/direct_messages/events/new.json" {
+		dmBody = readBody(r)
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	route, ok := routes[r.URL.Path]
+	call := Call{At: now, Method: r.Method, Endpoint: route.endpoint, Query: r.Form}
+	if !ok {
+		call.Endpoint = r.URL.Path
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=utf-8")
+	resp := func() response {
+		if !ok || r.Method != route.method {
+			return apiErr(http.StatusNotFound, 34, "Sorry, that page does not exist.")
+		}
+		if res, bad := s.checkAuth(r); bad {
+			return res
+		}
+		call.Window = now.UnixNano() / int64(s.window)
+		if limit := s.limits[route.endpoint]; limit >= 0 {
+			wc := s.windows[route.endpoint]
+			if wc == nil || wc.index != call.Window {
+				wc = &windowCount{index: call.Window}
+				s.windows[route.endpoint] = wc
+			}
+			end := time.Unix(0, (call.Window+1)*int64(s.window))
+			reset := end.Unix()
+			if end.After(time.Unix(reset, 0)) {
+				reset++ // round up: the client must not come back early
+			}
+			h.Set("x-rate-limit-limit", strconv.Itoa(limit))
+			h.Set("x-rate-limit-reset", strconv.FormatInt(reset, 10))
+			if wc.n >= limit {
+				h.Set("x-rate-limit-remaining", "0")
+				s.rateLimited++
+				return apiErr(http.StatusTooManyRequests, 88, "Rate limit exceeded")
+			}
+			wc.n++
+			h.Set("x-rate-limit-remaining", strconv.Itoa(limit-wc.n))
+		}
+		if q := s.failNext[route.endpoint]; len(q) > 0 {
+			s.failNext[route.endpoint] = q[1:]
+			return apiErr(q[0], 131, "Internal error")
+		}
+		switch route.endpoint {
+		case VerifyCredentials:
+			return response{status: http.StatusOK, body: s.wireUser(s.self)}
+		case MentionsTimeline:
+			return s.mentionsTimeline(r.Form)
+		case DMEventsList:
+			return s.dmList(r.Form)
+		case StatusesUpdate:
+			return s.update(r.Form, now)
+		case DMEventsNew:
+			return s.dmNew(dmBody, now)
+		case FriendshipsCreate:
+			return s.follow(r.Form)
+		}
+		return apiErr(http.StatusNotFound, 34, "Sorry, that page does not exist.")
+	}()
+	call.Status, call.Items = resp.status, resp.items
+	s.calls = append(s.calls, call)
+	w.WriteHeader(resp.status)
+	_ = json.NewEncoder(w).Encode(resp.body)
+}
+
+// readBody reads a request body of at most 1 MiB.
+func readBody(r *http.Request) []byte {
+	if r.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	return b
+}
+
+// checkAuth verifies the OAuth Authorization header's consumer key and
+// token. s.mu must be held.
+func (s *Server) checkAuth(r *http.Request) (response, bool) {
+	p := oauthParams(r.Header.Get("Authorization"))
+	switch {
+	case p == nil || p["oauth_consumer_key"] != s.consumerKey || p["oauth_signature"] == "":
+		return apiErr(http.StatusUnauthorized, 32, "Could not authenticate you."), true
+	case p["oauth_token"] != s.token:
+		return apiErr(http.StatusUnauthorized, 89, "Invalid or expired token."), true
+	}
+	return response{}, false
+}
+
+// oauthParams parses an `OAuth k="v", …` header, or returns nil.
+func oauthParams(h string) map[string]string {
+	rest, ok := strings.CutPrefix(h, "OAuth ")
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string)
+	for _, part := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			continue
+		}
+		v, err := url.PathUnescape(strings.Trim(v, `"`))
+		if err != nil {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// intParam reads an integer form value, 0 when absent or invalid.
+func intParam(q url.Values, k string) int64 {
+	n, _ := strconv.ParseInt(q.Get(k), 10, 64)
+	return n
+}
+
+// pageSize reads count with Twitter's default and maximum.
+func pageSize(q url.Values, def, most int) int {
+	n := int(intParam(q, "count"))
+	switch {
+	case n <= 0:
+		return def
+	case n > most:
+		return most
+	}
+	return n
+}
+
+// mentionsTimeline serves statuses/mentions_timeline. s.mu must be held.
+func (s *Server) mentionsTimeline(q url.Values) response {
+	count := pageSize(q, 20, 200)
+	since, maxID := intParam(q, "since_id"), intParam(q, "max_id")
+	extended := q.Get("tweet_mode") == "extended"
+	out := []any{}
+	for i := len(s.mentions) - 1; i >= 0 && len(out) < count; i-- {
+		id := s.mentions[i]
+		if id <= since {
+			break
+		}
+		if maxID > 0 && id > maxID {
+			continue
+		}
+		out = append(out, s.wireTweet(s.tweets[id], extended))
+	}
+	return response{status: http.StatusOK, body: out, items: len(out)}
+}
+
+// dmCursor encodes a DM list position: events with ids below before (0:
+// from the top). The nonce makes each cursor string distinct, as real
+// cursors are.
+func (s *Server) dmCursor(before int64) string {
+	s.pageNonce++
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d:%d", before, s.pageNonce)))
+}
+
+// parseDMCursor decodes a cursor made by dmCursor.
+func parseDMCursor(c string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, false
+	}
+	before, _, ok := strings.Cut(string(b), ":")
+	n, err := strconv.ParseInt(before, 10, 64)
+	return n, ok && err == nil
+}
+
+// dmList serves direct_messages/events/list. s.mu must be held.
+func (s *Server) dmList(q url.Values) response {
+	count := pageSize(q, 20, 50)
+	var before int64
+	if c := q.Get("cursor"); c != "" {
+		var ok bool
+		if before, ok = parseDMCursor(c); !ok {
+			return apiErr(http.StatusBadRequest, 44, "cursor parameter is invalid.")
+		}
+	}
+	if s.emptyDMPages > 0 {
+		s.emptyDMPages--
+		return response{status: http.StatusOK, body: map[string]any{"events": []any{}, "next_cursor": s.dmCursor(before)}}
+	}
+	events := []any{}
+	var last int64
+	more := false
+	for i := len(s.dms) - 1; i >= 0; i-- {
+		d := s.dms[i]
+		if before > 0 && d.ID >= before {
+			continue
+		}
+		if len(events) == count {
+			more = true
+			break
+		}
+		events = append(events, wireDM(d))
+		last = d.ID
+	}
+	body := map[string]any{"events": events}
+	if more {
+		body["next_cursor"] = s.dmCursor(last)
+	}
+	return response{status: http.StatusOK, body: body, items: len(events)}
+}
+
+// update serves statuses/update. s.mu must be held.
+func (s *Server) update(q url.Values, now time.Time) response {
+	text := q.Get("status")
+	switch {
+	case text == "":
+		return apiErr(http.StatusForbidden, 170, "Missing required parameter: status.")
+	case utf8.RuneCountInString(text) > 280:
+		return apiErr(http.StatusForbidden, 186, "Tweet needs to be a bit shorter.")
+	}
+	for _, id := range s.ours {
+		if s.tweets[id].Text == text {
+			return apiErr(http.StatusForbidden, 187, "Status is a duplicate.")
+		}
+	}
+	reply := intParam(q, "in_reply_to_status_id")
+	if _, ok := s.tweets[reply]; reply != 0 && !ok {
+		return apiErr(http.StatusForbidden, 385, "You attempted to reply to a Tweet that is deleted or not visible to you.")
+	}
+	t := &Tweet{
+		ID: s.nextID(now), User: s.self, Text: text, Lang: "en", InReplyTo: reply, CreatedAt: now,
+		AutoPopulateReplyMetadata: q.Get("auto_populate_reply_metadata") == "true",
+	}
+	s.addTweet(t, s.mentionsSelf(text))
+	s.posted = append(s.posted, t.ID)
+	return response{status: http.StatusOK, body: s.wireTweet(t, false)}
+}
+
+// dmNew serves direct_messages/events/new. s.mu must be held.
+func (s *Server) dmNew(body []byte, now time.Time) response {
+	var in struct {
+		Event struct {
+			Type          string `json:"type"`
+			MessageCreate struct {
+				Target struct {
+					RecipientID json.RawMessage `json:"recipient_id"`
+				} `json:"target"`
+				MessageData struct {
+					Text string `json:"text"`
+				} `json:"message_data"`
+			} `json:"message_create"`
+		} `json:"event"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil || in.Event.Type != "message_create" {
+		return apiErr(http.StatusBadRequest, 214, "Event type is missing or invalid.")
+	}
+	raw := strings.Trim(string(in.Event.MessageCreate.Target.RecipientID), `"`)
+	to, err := strconv.ParseInt(raw, 10, 64)
+	switch {
+	case err != nil || to <= 0:
+		return apiErr(http.StatusBadRequest, 214, "event.message_create.target.recipient_id: not a user id.")
+	case to == s.self.ID:
+		return apiErr(http.StatusForbidden, 349, "You cannot send messages to this user.")
+	case in.Event.MessageCreate.MessageData.Text == "":
+		return apiErr(http.StatusBadRequest, 214, "event.message_create.message_data.text: is empty.")
+	}
+	d := &DM{ID: s.nextID(now), From: s.self.ID, To: to, Text: in.Event.MessageCreate.MessageData.Text, CreatedAt: now}
+	s.dms = append(s.dms, d)
+	s.sent = append(s.sent, d)
+	return response{status: http.StatusOK, body: map[string]any{"event": wireDM(d)}}
+}
+
+// follow serves friendships/create. s.mu must be held.
+func (s *Server) follow(q url.Values) response {
+	id := intParam(q, "user_id")
+	if id == 0 {
+		name := q.Get("screen_name")
+		for uid, u := range s.users {
+			if name != "" && strings.EqualFold(u.ScreenName, name) {
+				id = uid
+			}
+		}
+	}
+	switch {
+	case id <= 0:
+		return apiErr(http.StatusNotFound, 108, "Cannot find specified user.")
+	case id == s.self.ID:
+		return apiErr(http.StatusForbidden, 158, "You can't follow yourself.")
+	}
+	u, ok := s.users[id]
+	if !ok {
+		u = User{ID: id, ScreenName: "user" + strconv.FormatInt(id, 10), Name: "User " + strconv.FormatInt(id, 10)}
+	}
+	s.follows = append(s.follows, id)
+	body := s.wireUser(u)
+	body["following"] = true
+	return response{status: http.StatusOK, body: body}
+}
+
+// wireUser renders a user object.
+func (s *Server) wireUser(u User) map[string]any {
+	return map[string]any{
+		"id": u.ID, "id_str": u.IDStr(), "name": u.Name, "screen_name": u.ScreenName,
+		"protected": false, "verified": false, "followers_count": 0, "friends_count": 0,
+		"lang": nil, "created_at": "Mon Jan 02 15:04:05 +0000 2012", "following": false,
+	}
+}
+
+// wireTweet renders a tweet in extended mode (full_text,
+// display_text_range) or compat mode (text cut at 140 characters).
+func (s *Server) wireTweet(t *Tweet, extended bool) map[string]any {
+	m := map[string]any{
+		"created_at":                t.CreatedAt.UTC().Format(time.RubyDate),
+		"id":                        t.ID,
+		"id_str":                    strconv.FormatInt(t.ID, 10),
+		"user":                      s.wireUser(t.User),
+		"lang":                      t.Lang,
+		"source":                    `<a href="https://example.invalid" rel="nofollow">twfake</a>`,
+		"in_reply_to_status_id":     nil,
+		"in_reply_to_status_id_str": nil,
+		"in_reply_to_user_id":       nil,
+		"in_reply_to_user_id_str":   nil,
+		"in_reply_to_screen_name":   nil,
+		"entities":                  map[string]any{"hashtags": []any{}, "symbols": []any{}, "user_mentions": []any{}, "urls": []any{}},
+		"retweet_count":             0,
+		"favorite_count":            0,
+		"favorited":                 false,
+		"retweeted":                 false,
+		"is_quote_status":           false,
+		"truncated":                 false,
+	}
+	if t.InReplyTo != 0 {
+		m["in_reply_to_status_id"] = t.InReplyTo
+		m["in_reply_to_status_id_str"] = strconv.FormatInt(t.InReplyTo, 10)
+		if p, ok := s.tweets[t.InReplyTo]; ok {
+			m["in_reply_to_user_id"] = p.User.ID
+			m["in_reply_to_user_id_str"] = p.User.IDStr()
+			m["in_reply_to_screen_name"] = p.User.ScreenName
+		}
+	}
+	if t.RetweetOf != 0 {
+		if orig, ok := s.tweets[t.RetweetOf]; ok {
+			m["retweeted_status"] = s.wireTweet(orig, extended)
+		} else {
+			m["retweeted_status"] = map[string]any{"id": t.RetweetOf, "id_str": strconv.FormatInt(t.RetweetOf, 10)}
+		}
+	}
+	n := utf8.RuneCountInString(t.Text)
+	if extended {
+		m["full_text"] = t.Text
+		m["display_text_range"] = []int{0, n}
+		return m
+	}
+	text := t.Text
+	if n > 140 {
+		text = string([]rune(text)[:139]) + "…"
+		m["truncated"] = true
+	}
+	m["text"] = text
+	return m
+}
+
+// wireDM renders a DM event.
+func wireDM(d *DM) map[string]any {
+	return map[string]any{
+		"type":              "message_create",
+		"id":                strconv.FormatInt(d.ID, 10),
+		"created_timestamp": strconv.FormatInt(d.CreatedAt.UnixMilli(), 10),
+		"message_create": map[string]any{
+			"target":    map[string]any{"recipient_id": strconv.FormatInt(d.To, 10)},
+			"sender_id": strconv.FormatInt(d.From, 10),
+			"message_data": map[string]any{
+				"text":     d.Text,
+				"entities": map[string]any{"hashtags": []any{}, "symbols": []any{}, "user_mentions": []any{}, "urls": []any{}},
+			},
+		},
+	}
+}
