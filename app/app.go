@@ -6,11 +6,10 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/inboxbot/inboxbot/agent"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -60,8 +59,9 @@ type App struct {
 	Router  *router.Router
 	Health  *health.Registry
 	Metrics *metrics.Metrics
+	// Desk is the agents' web inbox and API, when the role serves it.
+	Desk *agent.Server
 
-	httpSrv  *http.Server
 	listener net.Listener
 	parts    []part
 	closers  []func() error
@@ -122,17 +122,16 @@ func (a *App) open(ctx context.Context) error {
 			return err
 		}
 	}
-	handler, err := a.handler(ctx)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on http.addr %s: %w", cfg.HTTP.Addr, err)
 	}
 	a.listener = ln
-	a.httpSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	a.parts = append(a.parts, part{"monitor", a.monitor})
+	serve, err := a.http(ln)
+	if err != nil {
+		return err
+	}
+	a.parts = append(a.parts, part{"http", serve}, part{"monitor", a.monitor})
 	return nil
 }
 
@@ -157,23 +156,14 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	go func() {
-		if err := a.httpSrv.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("http: %w", err)
-			cancel()
-		}
-	}()
 	a.Log.Info("inboxbot running", "role", a.Role, "http", a.Addr(), "embedded_nats", a.Bus.Embedded())
 	<-ctx.Done()
 	a.Log.Info("stopping: draining in-flight work")
 	stopped := make(chan struct{})
 	go func() { wg.Wait(); close(stopped) }()
-	sctx, scancel := context.WithTimeout(context.Background(), ShutdownTimeout)
-	defer scancel()
-	_ = a.httpSrv.Shutdown(sctx)
 	select {
 	case <-stopped:
-	case <-sctx.Done():
+	case <-time.After(ShutdownTimeout):
 		a.Log.Warn("shutdown timed out; unacknowledged work will be redelivered")
 	}
 	close(errc)

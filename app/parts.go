@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/inboxbot/inboxbot/agent"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -79,10 +81,39 @@ func (a *App) openConnectors(ctx context.Context) error {
 	return nil
 }
 
-// handler builds the HTTP handler: the agents' desk, /healthz and /metrics.
-func (a *App) handler(ctx context.Context) (http.Handler, error) {
+// http builds the HTTP server: with the web role, the agents' desk (which
+// also serves /healthz and /metrics); otherwise only /healthz and /metrics.
+// The returned function serves on ln until ctx ends, then shuts down
+// within the drain budget.
+func (a *App) http(ln net.Listener) (func(ctx context.Context) error, error) {
+	if a.Role.runs(RoleWeb) {
+		srv, err := agent.New(agent.Options{
+			Config: a.Config.HTTP, Store: a.Store, Replier: a.Router, Health: a.Health,
+			Subscribe: a.Bus.SubscribeEvents, Metrics: a.Metrics.Handler(), Log: a.Log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("agents' desk: %w", err)
+		}
+		a.Desk = srv
+		return func(ctx context.Context) error { return srv.Serve(ctx, ln, httpDrain) }, nil
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", a.Health)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
-	return mux, nil
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return func(ctx context.Context) error {
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(ln) }()
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serving http: %w", err)
+		case <-ctx.Done():
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), httpDrain)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}, nil
 }
+
+// httpDrain bounds how long open HTTP requests may finish on shutdown.
+const httpDrain = 3 * time.Second

@@ -218,7 +218,7 @@ func TestExternalServerReconnectKeepsAckedWork(t *testing.T) {
 	srv = startServer(t, dir, port)
 	defer srv.Shutdown()
 	deadline := time.Now().Add(10 * time.Second)
-	for ok, _ := b.Healthy(); !ok; ok, _ = b.Healthy() {
+	for ok, _ := b.Healthy(); !ok || b.Conn().Stats().Reconnects == 0; ok, _ = b.Healthy() {
 		if time.Now().After(deadline) {
 			t.Fatal("client did not reconnect")
 		}

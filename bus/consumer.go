@@ -76,7 +76,14 @@ func (b *Bus) Consume(ctx context.Context, cc ConsumerConfig, h Handler) error {
 		// Hand back what was prefetched but not handled, so another
 		// instance (or the next start) gets it now rather than after AckWait.
 		close(stopped)
-		cctx.Stop()
+		// Drain hands buffered messages to the callback, which now naks
+		// them; Stop alone would drop them until AckWait expires.
+		cctx.Drain()
+		select {
+		case <-cctx.Closed():
+		case <-time.After(time.Second):
+			cctx.Stop()
+		}
 		for {
 			select {
 			case m := <-ch:

@@ -81,15 +81,14 @@ func decodeYAML(data []byte, c *Config) Problems {
 	}
 	var ps Problems
 	walkNode(root.Content[0], reflect.TypeOf(*c), "", &ps)
-	if len(ps) > 0 {
-		return ps
-	}
+	// Decode what is valid even when some keys are not, so that Validate
+	// can still report every other problem in the same run. yaml.v3 skips
+	// unknown keys and bad values, which walkNode has already named.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
+	if err := dec.Decode(c); err != nil && len(ps) == 0 {
 		return Problems{{Key: "(file)", Message: err.Error()}}
 	}
-	return nil
+	return ps
 }
 
 // walkNode checks a mapping node against a struct type: every key must be a

@@ -57,6 +57,13 @@ type Decision struct {
 	Link bool
 	// Actions are what the router will do about the item.
 	Actions []inbox.Action
+
+	// The policy's working state; not stored.
+	own         bool     // written by our own account: no actions
+	hidden      bool     // a Hide action was decided
+	parts       []part   // contributions to the one public reply
+	replyTarget string   // the platform id the public reply answers
+	secrets     []string // the findings' values (digits), memory only
 }
 
 // AddFlag adds f once.
@@ -107,6 +114,7 @@ type Router struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	batch   int
+	now     func() time.Time
 }
 
 // Options are the Router's collaborators. Bus, Store and Metrics are
@@ -119,6 +127,9 @@ type Options struct {
 	Log     *slog.Logger
 	// Batch is the most items stored in one transaction. Default 256.
 	Batch int
+	// Now is the clock of the reply guard's window checks and audit
+	// entries. Default time.Now.
+	Now func() time.Time
 }
 
 // New returns a Router.
@@ -132,7 +143,10 @@ func New(o Options) *Router {
 	if o.Batch <= 0 {
 		o.Batch = 256
 	}
-	return &Router{bus: o.Bus, store: o.Store, policy: o.Policy, metrics: o.Metrics, log: o.Log, batch: o.Batch}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Router{bus: o.Bus, store: o.Store, policy: o.Policy, metrics: o.Metrics, log: o.Log, batch: o.Batch, now: o.Now}
 }
 
 // Run routes items until ctx is cancelled, then finishes the batch in hand
@@ -140,13 +154,21 @@ func New(o Options) *Router {
 func (r *Router) Run(ctx context.Context) error {
 	return r.bus.Consume(ctx, bus.ConsumerConfig{
 		Stream: bus.StreamInbound, Durable: Durable, Batch: r.batch,
+		// A batch takes milliseconds to store; after a crash, what the dead
+		// instance held comes back after AckWait, so keep it short.
+		AckWait: 10 * time.Second,
 	}, r.handle)
 }
 
 // Decide runs the policy on one item without storing or sending anything.
 // `inboxbot policy test` uses it, so it shows exactly what Run would do.
-// ctx bounds the policy's lookups.
+// ctx bounds the policy's lookups. Decisions made with the same
+// WithBatch context share their once-per-window parts, as the items of
+// one stored batch do; without one, each call is judged alone.
 func (r *Router) Decide(ctx context.Context, in inbox.Inbound) (Decision, error) {
+	if ctx.Value(claimsKey{}) == nil {
+		ctx = WithBatch(ctx)
+	}
 	d := Decision{Message: in, Text: in.Text}
 	if err := r.policy.Apply(ctx, &d); err != nil {
 		return d, fmt.Errorf("applying policy: %w", err)
@@ -158,6 +180,7 @@ func (r *Router) Decide(ctx context.Context, in inbox.Inbound) (Decision, error)
 // transaction and the OUTBOUND publishes succeeded; on failure they are
 // negatively acknowledged for a prompt retry, which redelivery makes safe.
 func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
+	ctx = WithBatch(ctx)
 	items := make([]store.Item, 0, len(msgs))
 	kept := make([]jetstream.Msg, 0, len(msgs))
 	for _, m := range msgs {

@@ -6,11 +6,8 @@ import "context"
 func notYet(_ context.Context, e env, _ []string) int { return fail(e, "not built yet") }
 
 var (
-	cmdDemo          = notYet
-	cmdConversations = notYet
-	cmdReply         = notYet
-	cmdClose         = notYet
-	cmdAgents        = notYet
-	cmdPolicy        = notYet
-	cmdBench         = notYet
+	cmdDemo   = notYet
+	cmdReply  = notYet
+	cmdPolicy = notYet
+	cmdBench  = notYet
 )
