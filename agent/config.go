@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"strings"
+	"time"
 )
 
 // Config configures the agents' web inbox and HTTP API (the `http:` section).
@@ -11,23 +14,116 @@ type Config struct {
 	// Addr is the listen address of the web inbox, API, /healthz and
 	// /metrics. Default 127.0.0.1:8080.
 	Addr string `yaml:"addr"`
+	// CannedReplies are ready-made answers offered in the reply box, so
+	// that agents answer common questions consistently and quickly. They
+	// are written by the team, never by customers.
+	CannedReplies []CannedReply `yaml:"canned_replies"`
+	// SecureCookies marks session cookies Secure even when the request did
+	// not arrive over TLS, for deployments behind a TLS-terminating proxy.
+	// Cookies are always Secure when inboxbot itself serves TLS.
+	SecureCookies bool `yaml:"secure_cookies"`
+	// SessionTTL is how long a browser sign-in lasts. Default 12h: one
+	// shift, so a forgotten browser does not stay signed in for days.
+	SessionTTL time.Duration `yaml:"session_ttl"`
+	// TokenTTL is how long an API bearer token made by `inboxbot agents
+	// token` stays valid. Default 8760h (one year).
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// TLSCert and TLSKey are PEM files. When both are set the server
+	// speaks HTTPS only; when both are empty it speaks plain HTTP (put it
+	// on loopback or behind a TLS proxy).
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// LoginAttempts is how many failed sign-ins per minute one client
+	// address, or one agent name, may make before further attempts get
+	// 429. Default 5.
+	LoginAttempts int `yaml:"login_attempts"`
 }
+
+// CannedReply is one ready-made answer of the reply box.
+type CannedReply struct {
+	// Name is what the agent picks from the list.
+	Name string `yaml:"name" json:"name"`
+	// Text is what goes into the reply box; the agent can edit it before
+	// sending, and it passes the same reply guard as typed text.
+	Text string `yaml:"text" json:"text"`
+}
+
+// The defaults of WithDefaults.
+const (
+	DefaultAddr          = "127.0.0.1:8080"
+	DefaultSessionTTL    = 12 * time.Hour
+	DefaultTokenTTL      = 365 * 24 * time.Hour
+	DefaultLoginAttempts = 5
+)
 
 // WithDefaults returns c with zero fields set to their defaults.
 func (c Config) WithDefaults() Config {
 	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
+		c.Addr = DefaultAddr
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.TokenTTL == 0 {
+		c.TokenTTL = DefaultTokenTTL
+	}
+	if c.LoginAttempts == 0 {
+		c.LoginAttempts = DefaultLoginAttempts
 	}
 	return c
 }
+
+// TLS reports whether the server itself serves HTTPS.
+func (c Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
 
 // Validate reports every problem with c, one error per setting, each
 // starting with the setting's key within the http section.
 func (c Config) Validate() error {
 	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if c.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-			errs = append(errs, fmt.Errorf("addr: %q is not host:port", c.Addr))
+			bad("addr: %q is not host:port", c.Addr)
+		}
+	}
+	seen := make(map[string]bool)
+	for i, cr := range c.CannedReplies {
+		switch {
+		case strings.TrimSpace(cr.Name) == "":
+			bad("canned_replies: entry %d has no name", i+1)
+		case seen[cr.Name]:
+			bad("canned_replies: name %q is used twice", cr.Name)
+		}
+		seen[cr.Name] = true
+		if strings.TrimSpace(cr.Text) == "" {
+			bad("canned_replies: entry %d (%q) has no text", i+1, cr.Name)
+		}
+		if len(cr.Text) > MaxReplyBytes {
+			bad("canned_replies: entry %d (%q) is longer than %d bytes", i+1, cr.Name, MaxReplyBytes)
+		}
+	}
+	if c.SessionTTL < 0 || (c.SessionTTL > 0 && c.SessionTTL < time.Minute) {
+		bad("session_ttl: %s is too short (minimum 1m)", c.SessionTTL)
+	}
+	if c.TokenTTL < 0 || (c.TokenTTL > 0 && c.TokenTTL < time.Hour) {
+		bad("token_ttl: %s is too short (minimum 1h)", c.TokenTTL)
+	}
+	if c.LoginAttempts < 0 {
+		bad("login_attempts: must not be negative")
+	}
+	switch {
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		if c.TLSCert == "" {
+			bad("tls_cert: required when tls_key is set")
+		} else {
+			bad("tls_key: required when tls_cert is set")
+		}
+	case c.TLSCert != "":
+		if _, err := os.Stat(c.TLSCert); err != nil {
+			bad("tls_cert: %v", err)
+		}
+		if _, err := os.Stat(c.TLSKey); err != nil {
+			bad("tls_key: %v", err)
 		}
 	}
 	return errors.Join(errs...)

@@ -1,0 +1,365 @@
+package agent
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/store"
+)
+
+// apiError is the body of every JSON error response.
+type apiError struct {
+	// Error is a sentence for humans.
+	Error string `json:"error"`
+	// Code is stable for programs: unauthenticated, forbidden, csrf,
+	// not_found, invalid, held, refused, rate_limited, exists,
+	// unavailable, internal.
+	Code string `json:"code"`
+	// Assignee names the holder on code "held".
+	Assignee string `json:"assignee,omitempty"`
+	// Reason is the reply guard's reason on code "refused".
+	Reason string `json:"reason,omitempty"`
+}
+
+// classify maps an error to its HTTP status and API code. It is the one
+// place where the desk's errors become status codes.
+func classify(err error) (int, apiError) {
+	e := apiError{Error: err.Error()}
+	var held *HeldError
+	var refused *RefusedError
+	var rl *RateLimitError
+	switch {
+	case errors.As(err, &held):
+		e.Code, e.Assignee = "held", held.Assignee
+		return http.StatusConflict, e
+	case errors.As(err, &refused):
+		e.Code, e.Reason = "refused", refused.Reason
+		return http.StatusUnprocessableEntity, e
+	case errors.As(err, &rl):
+		e.Code = "rate_limited"
+		return http.StatusTooManyRequests, e
+	case errors.Is(err, ErrUnauthenticated), errors.Is(err, ErrBadCredentials):
+		e.Code = "unauthenticated"
+		return http.StatusUnauthorized, e
+	case errors.Is(err, ErrCSRF):
+		e.Code = "csrf"
+		return http.StatusForbidden, e
+	case errors.Is(err, ErrForbidden):
+		e.Code = "forbidden"
+		return http.StatusForbidden, e
+	case errors.Is(err, ErrNotFound):
+		e.Code = "not_found"
+		return http.StatusNotFound, e
+	case errors.Is(err, ErrInvalid), errors.Is(err, store.ErrInvalid):
+		e.Code = "invalid"
+		return http.StatusBadRequest, e
+	case errors.Is(err, ErrExists):
+		e.Code = "exists"
+		return http.StatusConflict, e
+	case errors.Is(err, ErrNoReplier):
+		e.Code = "unavailable"
+		return http.StatusServiceUnavailable, e
+	}
+	// Internal details stay in the log, not in the response.
+	e.Code, e.Error = "internal", "internal error; see the server log"
+	return http.StatusInternalServerError, e
+}
+
+// fail writes err as JSON (api) or as an HTML error page, and logs
+// server-side failures. Error texts never hold customer text.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err error) {
+	status, body := classify(err)
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(rl.RetryAfter.Seconds()))))
+	}
+	if api {
+		writeJSON(w, status, body)
+		return
+	}
+	s.errorPage(w, r, status, body.Error)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// readJSON decodes a request body into v. An empty body leaves v as is,
+// so that actions without parameters need no body.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: request body: %v", ErrInvalid, err)
+	}
+	return nil
+}
+
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// pathID parses the {id} of a route.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: conversation id %q", ErrInvalid, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// parseFilter reads the queue filters shared by the UI and the API. The
+// status defaults to open (the queue); "all" lists every status. The
+// assignee "me" is the caller and "-" selects unassigned conversations.
+func parseFilter(q url.Values, me string) (store.Filter, error) {
+	var f store.Filter
+	var errs []string
+	if v := q.Get("platform"); v != "" {
+		if f.Platform = inbox.Platform(v); !f.Platform.Valid() {
+			errs = append(errs, "platform must be facebook or twitter")
+		}
+	}
+	if v := q.Get("channel"); v != "" {
+		if f.Channel = inbox.Channel(v); f.Channel != inbox.Public && f.Channel != inbox.Private {
+			errs = append(errs, "channel must be public or private")
+		}
+	}
+	switch v := q.Get("status"); v {
+	case "":
+		f.Status = inbox.Open
+	case "all":
+	case string(inbox.Open), string(inbox.Pending), string(inbox.Closed):
+		f.Status = inbox.Status(v)
+	default:
+		errs = append(errs, "status must be open, pending, closed or all")
+	}
+	f.Language = q.Get("language")
+	f.Flag = q.Get("flag")
+	f.Assignee = q.Get("assignee")
+	if f.Assignee == "me" {
+		f.Assignee = me
+	}
+	for _, p := range []struct {
+		key string
+		dst *int
+		max int
+	}{{"limit", &f.Limit, 500}, {"offset", &f.Offset, math.MaxInt32}} {
+		if v := q.Get(p.key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > p.max {
+				errs = append(errs, fmt.Sprintf("%s must be a whole number from 0 to %d", p.key, p.max))
+			}
+			*p.dst = n
+		}
+	}
+	if v := q.Get("customer"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			errs = append(errs, "customer must be a customer id")
+		}
+		f.CustomerID = id
+	}
+	if len(errs) > 0 {
+		return f, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
+	}
+	return f, nil
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, _ *http.Request, p *Principal) {
+	writeJSON(w, http.StatusOK, map[string]string{"name": p.Agent.Name, "role": p.Agent.Role})
+}
+
+func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, p *Principal) {
+	f, err := parseFilter(r.URL.Query(), p.Agent.Name)
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	page, err := s.svc.ListConversations(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	d, err := s.svc.ShowConversation(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// replyBody is the body of POST /api/conversations/{id}/reply.
+type replyBody struct {
+	Text string `json:"text"`
+	// Public asks for a public reply; the default is private.
+	Public bool `json:"public"`
+}
+
+func (s *Server) apiReply(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id, err := pathID(r)
+	var body replyBody
+	if err == nil {
+		err = readJSON(w, r, &body)
+	}
+	var a ActionView
+	if err == nil {
+		a, err = s.svc.Reply(r.Context(), ReplyRequest{ConversationID: id, Agent: p.Agent.Name, Public: body.Public, Text: body.Text})
+	}
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	// 202: the reply is queued; its state changes to sent or failed later.
+	writeJSON(w, http.StatusAccepted, a)
+}
+
+// claimBody is the body of POST /api/conversations/{id}/claim.
+type claimBody struct {
+	// Expect is who the caller believes holds the conversation: "" to
+	// claim an unassigned one, the holder's name to take it over.
+	Expect string `json:"expect"`
+}
+
+func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id, err := pathID(r)
+	var body claimBody
+	if err == nil {
+		err = readJSON(w, r, &body)
+	}
+	s.apiResult(w, r, err, func() (ConversationView, error) {
+		return s.svc.Claim(r.Context(), p.Agent.Name, id, body.Expect)
+	})
+}
+
+// assignBody is the body of POST /api/conversations/{id}/assign.
+type assignBody struct {
+	// Assignee gets the conversation; "" releases it.
+	Assignee string `json:"assignee"`
+	// Expect, when given, is the holder the caller takes it from.
+	Expect *string `json:"expect"`
+}
+
+func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id, err := pathID(r)
+	var body assignBody
+	if err == nil {
+		err = readJSON(w, r, &body)
+	}
+	s.apiResult(w, r, err, func() (ConversationView, error) {
+		return s.svc.Assign(r.Context(), p.Agent.Name, id, body.Assignee, body.Expect)
+	})
+}
+
+func (s *Server) apiClose(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id, err := pathID(r)
+	s.apiResult(w, r, err, func() (ConversationView, error) { return s.svc.Close(r.Context(), p.Agent.Name, id) })
+}
+
+func (s *Server) apiReopen(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id, err := pathID(r)
+	s.apiResult(w, r, err, func() (ConversationView, error) { return s.svc.Reopen(r.Context(), p.Agent.Name, id) })
+}
+
+// apiResult runs do unless parsing already failed, and writes the outcome.
+func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, err error, do func() (ConversationView, error)) {
+	var c ConversationView
+	if err == nil {
+		c, err = do()
+	}
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiCounts(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	c, err := s.svc.Counts(r.Context())
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) apiHealth(w http.ResponseWriter, _ *http.Request, _ *Principal) {
+	writeJSON(w, http.StatusOK, s.healthReport())
+}
+
+func (s *Server) healthReport() health.Report {
+	if s.health == nil {
+		return health.Report{Status: health.StatusOK, Components: map[string]health.Component{}}
+	}
+	return s.health.Report()
+}
+
+func (s *Server) apiAgents(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	as, err := s.svc.Agents(r.Context())
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agents": as})
+}
+
+// addAgentBody is the body of POST /api/agents.
+type addAgentBody struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+func (s *Server) apiAddAgent(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var body addAgentBody
+	err := readJSON(w, r, &body)
+	var pw string
+	if err == nil {
+		pw, err = s.svc.AddAgent(r.Context(), body.Name, body.Role)
+	}
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	s.log.Info("agent added", "by", p.Agent.Name, "agent", body.Name)
+	role := body.Role
+	if role == "" {
+		role = RoleAgent
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"name": body.Name, "role": role, "password": pw})
+}
+
+func (s *Server) apiToken(w http.ResponseWriter, r *http.Request, p *Principal) {
+	name := r.PathValue("name")
+	tok, err := s.svc.Token(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, true, err)
+		return
+	}
+	s.log.Info("api token issued", "by", p.Agent.Name, "agent", name)
+	writeJSON(w, http.StatusCreated, map[string]string{"name": name, "token": tok})
+}

@@ -1,0 +1,556 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/store"
+)
+
+// pageNames are the templates under web/templates, each rendered inside
+// layout.html.
+var pageNames = []string{"login", "queue", "conversation", "agents", "error"}
+
+func parseTemplates() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parsing template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+var templateFuncs = template.FuncMap{
+	"ago": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return shortDuration(time.Since(t))
+	},
+	"duration": shortDuration,
+	"stamp": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"who":   actorLabel,
+}
+
+// actorLabel names who wrote a message or did an action, for humans:
+// "agent:bob" is bob, "router" is inboxbot's automatic policy.
+func actorLabel(actor string) string {
+	switch {
+	case strings.HasPrefix(actor, "agent:"):
+		return actor[len("agent:"):]
+	case actor == "router":
+		return "inboxbot (auto)"
+	case strings.HasPrefix(actor, "connector:"):
+		return actor[len("connector:"):] + " connector"
+	}
+	return actor
+}
+
+// pageData is what every template gets.
+type pageData struct {
+	Name         string
+	Title        string
+	Agent        *store.Agent
+	CSRF         string
+	AssetVersion string
+	Banner       []bannerItem
+	Error        string
+	Status       int
+	Now          time.Time
+
+	Login  *loginPage
+	Queue  *queuePage
+	Conv   *convPage
+	Agents *agentsPage
+}
+
+// bannerItem is a connector whose trouble agents must know about: replies
+// to its platform will wait or fail.
+type bannerItem struct {
+	Component string
+	State     health.State
+	Reason    string
+}
+
+// banner lists the connectors that are unauthorized or rate-limited (and
+// critical parts that are down).
+func (s *Server) banner() []bannerItem {
+	if s.health == nil {
+		return nil
+	}
+	var out []bannerItem
+	for name, c := range s.health.Report().Components {
+		if c.State == health.Unauthorized || c.State == health.RateLimited || (c.Critical && c.State == health.Down) {
+			out = append(out, bannerItem{Component: name, State: c.State, Reason: c.Reason})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Component < out[j].Component })
+	return out
+}
+
+func (s *Server) newPage(name, title string, p *Principal) *pageData {
+	pg := &pageData{Name: name, Title: title, AssetVersion: s.assetVer, Now: time.Now(), Status: http.StatusOK}
+	if p != nil {
+		a := p.Agent
+		pg.Agent, pg.CSRF = &a, p.CSRF
+		pg.Banner = s.banner()
+	}
+	return pg
+}
+
+// render executes a page into a buffer first, so that a template error
+// gives a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, pg *pageData) {
+	var buf bytes.Buffer
+	if err := s.pages[pg.Name].Execute(&buf, pg); err != nil {
+		s.log.Error("rendering page", "page", pg.Name, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error; see the server log", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(pg.Status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	var p *Principal
+	if status != http.StatusUnauthorized {
+		p, _ = s.principal(r)
+	}
+	pg := s.newPage("error", http.StatusText(status), p)
+	pg.Status, pg.Error = status, msg
+	s.render(w, r, pg)
+}
+
+// ---- sign-in ----
+
+type loginPage struct {
+	Name string
+	Next string
+}
+
+// safeNext keeps a post-sign-in redirect on this site: a local path, not
+// "//host" or "/\host", which browsers treat as another site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.HasPrefix(next, "/login") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	if p, err := s.principal(r); err == nil && p != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.renderLogin(w, r, http.StatusOK, "", "", r.URL.Query().Get("next"))
+}
+
+// renderLogin shows the sign-in form with a fresh CSRF token, bound to the
+// browser through the login cookie (there is no session yet).
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, msg, name, next string) {
+	tok, err := randomToken(24)
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: loginCookie, Value: tok, Path: "/login", MaxAge: 3600,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode,
+	})
+	pg := s.newPage("login", "Sign in", nil)
+	pg.CSRF, pg.Status, pg.Error = tok, status, msg
+	pg.Login = &loginPage{Name: name, Next: safeNext(next)}
+	s.render(w, r, pg)
+}
+
+// clientIP is the address failed sign-ins are counted against. Forwarded
+// headers are not trusted: anyone can set them.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, false, fmt.Errorf("%w: %v", ErrInvalid, err))
+		return
+	}
+	name, password, next := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("password"), r.PostForm.Get("next")
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !constantTimeEqual(c.Value, r.PostForm.Get("csrf")) {
+		s.renderLogin(w, r, http.StatusForbidden, "The sign-in form expired. Please try again.", name, next)
+		return
+	}
+	ipKey, nameKey := "ip:"+clientIP(r), "name:"+strings.ToLower(name)
+	if wait := s.limiter.wait(ipKey, nameKey); wait > 0 {
+		rl := &RateLimitError{RetryAfter: wait}
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		s.renderLogin(w, r, http.StatusTooManyRequests, rl.Error(), name, next)
+		return
+	}
+	sess, err := s.svc.Login(r.Context(), name, password)
+	if errors.Is(err, ErrBadCredentials) {
+		s.limiter.fail(ipKey, nameKey)
+		s.log.Info("failed sign-in", "ip", clientIP(r))
+		s.renderLogin(w, r, http.StatusUnauthorized, "Wrong name or password.", name, next)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	s.limiter.reset(nameKey)
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode,
+	})
+	s.log.Info("signed in", "agent", sess.Agent.Name)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := s.svc.Logout(r.Context(), p.Token); err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	s.hub.endSession(hashToken(p.Token))
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// ---- queue ----
+
+type queuePage struct {
+	Filter  store.Filter
+	Query   url.Values
+	Page    ConversationPage
+	Facets  []facet
+	Me      string
+	PrevURL string
+	NextURL string
+	First   int
+	Last    int
+}
+
+// facet is one filter of the sidebar with its options and counts.
+type facet struct {
+	Title   string
+	AllURL  string
+	AllOn   bool
+	Options []facetOption
+}
+
+type facetOption struct {
+	Label  string
+	Count  int
+	URL    string
+	Active bool
+}
+
+func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request, p *Principal) {
+	q := r.URL.Query()
+	f, err := parseFilter(q, p.Agent.Name)
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	pg, err := s.queueData(r.Context(), q, f, p.Agent.Name)
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	out := s.newPage("queue", "Queue", p)
+	out.Queue = pg
+	s.render(w, r, out)
+}
+
+func (s *Server) queueData(ctx context.Context, q url.Values, f store.Filter, me string) (*queuePage, error) {
+	page, err := s.svc.ListConversations(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.svc.Counts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	qp := &queuePage{Filter: f, Query: q, Page: page, Me: me}
+	qp.Facets = []facet{
+		makeFacet("Status", "status", q, counts.ByStatus, []string{"open", "pending"}, map[string]string{}, "open", []string{"closed", "all"}),
+		makeFacet("Platform", "platform", q, counts.ByPlatform, nil, nil, "", nil),
+		makeFacet("Channel", "channel", q, counts.ByChannel, nil, nil, "", nil),
+		makeFacet("Assignee", "assignee", q, counts.ByAssignee, nil, map[string]string{"-": "unassigned", me: me + " (me)"}, "", nil),
+		makeFacet("Language", "language", q, counts.ByLanguage, nil, nil, "", nil),
+		makeFacet("Flags", "flag", q, counts.ByFlag, nil, nil, "", nil),
+	}
+	if len(page.Conversations) > 0 {
+		qp.First, qp.Last = page.Offset+1, page.Offset+len(page.Conversations)
+	}
+	if page.Offset > 0 {
+		qp.PrevURL = withParam(q, "offset", strconv.Itoa(max(page.Offset-page.Limit, 0)))
+	}
+	if page.Offset+len(page.Conversations) < page.Total {
+		qp.NextURL = withParam(q, "offset", strconv.Itoa(page.Offset+page.Limit))
+	}
+	return qp, nil
+}
+
+// makeFacet builds a sidebar filter from the counts. first lists values
+// shown first in that order; extra adds values without counts (e.g.
+// "all"); def is the value that applies when the parameter is absent.
+func makeFacet(title, key string, q url.Values, counts map[string]int, first []string, labels map[string]string, def string, extra []string) facet {
+	cur := q.Get(key)
+	if cur == "" {
+		cur = def
+	}
+	f := facet{Title: title}
+	if def == "" {
+		f.AllURL, f.AllOn = withParam(q, key, ""), cur == ""
+	}
+	seen := map[string]bool{}
+	add := func(v string, n int) {
+		if seen[v] {
+			return
+		}
+		seen[v] = true
+		lbl := v
+		if l, ok := labels[v]; ok {
+			lbl = l
+		}
+		f.Options = append(f.Options, facetOption{Label: lbl, Count: n, URL: withParam(q, key, v), Active: cur == v})
+	}
+	for _, v := range first {
+		add(v, counts[v])
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return counts[keys[i]] > counts[keys[j]] || (counts[keys[i]] == counts[keys[j]] && keys[i] < keys[j])
+	})
+	for _, k := range keys {
+		if k == "" {
+			continue // "unknown" language: not a value the filter can select
+		}
+		add(k, counts[k])
+	}
+	for _, v := range extra {
+		add(v, -1)
+	}
+	return f
+}
+
+// withParam returns the queue URL with key set to v (removed when ""),
+// starting again from the first page unless the offset is what changes.
+func withParam(q url.Values, key, v string) string {
+	n := url.Values{}
+	for k, vs := range q {
+		if k != "offset" {
+			n[k] = vs
+		}
+	}
+	if v == "" {
+		n.Del(key)
+	} else {
+		n.Set(key, v)
+	}
+	if len(n) == 0 {
+		return "/"
+	}
+	return "/?" + n.Encode()
+}
+
+// ---- conversation ----
+
+type convPage struct {
+	ConversationDetail
+	Me          string
+	HeldByOther bool
+	Agents      []string
+	Canned      []CannedReply
+	ReplyText   string
+	ReplyPublic bool
+	// Window fields, precomputed for the template.
+	StandardLeft     time.Duration
+	HumanAgentLeft   time.Duration
+	PrivateReplyLeft time.Duration
+}
+
+func (s *Server) handleConversation(w http.ResponseWriter, r *http.Request, p *Principal) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	s.renderConversation(w, r, p, id, http.StatusOK, "", "", false)
+}
+
+func (s *Server) renderConversation(w http.ResponseWriter, r *http.Request, p *Principal, id int64, status int, msg, text string, public bool) {
+	d, err := s.svc.ShowConversation(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	agents, err := s.svc.Agents(r.Context())
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	cp := &convPage{
+		ConversationDetail: d, Me: p.Agent.Name, Canned: s.cfg.CannedReplies,
+		HeldByOther: d.Assignee != "" && d.Assignee != p.Agent.Name,
+		ReplyText:   text, ReplyPublic: public && d.PublicAllowed(),
+	}
+	for _, a := range agents {
+		if !a.Disabled {
+			cp.Agents = append(cp.Agents, a.Name)
+		}
+	}
+	now := time.Now()
+	if d.MessengerWindow != nil {
+		cp.StandardLeft, cp.HumanAgentLeft = d.MessengerWindow.StandardLeft(now), d.MessengerWindow.HumanAgentLeft(now)
+	}
+	if !d.PrivateReplyEndsAt.IsZero() {
+		cp.PrivateReplyLeft = max(d.PrivateReplyEndsAt.Sub(now), 0)
+	}
+	pg := s.newPage("conversation", "#"+strconv.FormatInt(id, 10)+" "+d.Customer.Label(), p)
+	pg.Conv, pg.Status, pg.Error = cp, status, msg
+	s.render(w, r, pg)
+}
+
+// formKind names the state-changing forms of the conversation view.
+type formKind int
+
+const (
+	actReply formKind = iota
+	actClaim
+	actAssign
+	actClose
+	actReopen
+)
+
+// formAction handles a form post of the conversation view: on success it
+// redirects back (so a reload does not post again); on failure it shows
+// the view again with the reason and the right status code, keeping the
+// agent's draft reply.
+func (s *Server) formAction(kind formKind) func(w http.ResponseWriter, r *http.Request, p *Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p *Principal) {
+		id, err := pathID(r)
+		if err != nil {
+			s.fail(w, r, false, err)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, false, fmt.Errorf("%w: %v", ErrInvalid, err))
+			return
+		}
+		f := r.PostForm
+		ctx := r.Context()
+		text, public := f.Get("text"), f.Get("visibility") == "public"
+		switch kind {
+		case actReply:
+			_, err = s.svc.Reply(ctx, ReplyRequest{ConversationID: id, Agent: p.Agent.Name, Public: public, Text: text})
+		case actClaim:
+			_, err = s.svc.Claim(ctx, p.Agent.Name, id, f.Get("expect"))
+		case actAssign:
+			expect := f.Get("expect")
+			_, err = s.svc.Assign(ctx, p.Agent.Name, id, f.Get("assignee"), &expect)
+		case actClose:
+			_, err = s.svc.Close(ctx, p.Agent.Name, id)
+		case actReopen:
+			_, err = s.svc.Reopen(ctx, p.Agent.Name, id)
+		}
+		if err != nil {
+			status, body := classify(err)
+			if status >= 500 || status == http.StatusNotFound {
+				s.fail(w, r, false, err)
+				return
+			}
+			msg := body.Error
+			if body.Code == "refused" {
+				msg = "Not sent: " + body.Reason
+			}
+			s.renderConversation(w, r, p, id, status, msg, text, public)
+			return
+		}
+		http.Redirect(w, r, "/conversations/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	}
+}
+
+// ---- agents (admin) ----
+
+type agentsPage struct {
+	Agents []store.Agent
+	// Added and Password show a new agent's one-time password, once.
+	Added    string
+	Password string
+}
+
+func (s *Server) handleAgentsPage(w http.ResponseWriter, r *http.Request, p *Principal) {
+	s.renderAgents(w, r, p, http.StatusOK, "", "", "")
+}
+
+func (s *Server) renderAgents(w http.ResponseWriter, r *http.Request, p *Principal, status int, msg, added, password string) {
+	as, err := s.svc.Agents(r.Context())
+	if err != nil {
+		s.fail(w, r, false, err)
+		return
+	}
+	pg := s.newPage("agents", "Agents", p)
+	pg.Agents = &agentsPage{Agents: as, Added: added, Password: password}
+	pg.Status, pg.Error = status, msg
+	s.render(w, r, pg)
+}
+
+func (s *Server) handleAddAgentForm(w http.ResponseWriter, r *http.Request, p *Principal) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, false, fmt.Errorf("%w: %v", ErrInvalid, err))
+		return
+	}
+	name, role := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("role")
+	pw, err := s.svc.AddAgent(r.Context(), name, role)
+	if err != nil {
+		status, body := classify(err)
+		if status >= 500 {
+			s.fail(w, r, false, err)
+			return
+		}
+		s.renderAgents(w, r, p, status, body.Error, "", "")
+		return
+	}
+	s.log.Info("agent added", "by", p.Agent.Name, "agent", name)
+	// Rendered, not redirected: the password must be shown exactly once.
+	s.renderAgents(w, r, p, http.StatusCreated, "", name, pw)
+}

@@ -1,0 +1,423 @@
+// Package agent is the agents' desk: the web inbox, the JSON API under
+// /api/, and the Service behind both (and behind the CLI's queue
+// commands), so that every way in enforces the same rules and leaves the
+// same audit trail.
+//
+// The desk never talks to a platform. Replies go through a Replier (the
+// router's reply guard), which stores them as pending actions and puts them
+// on OUTBOUND for the connectors; the desk shows their delivery state as
+// it changes, live, from the bus's conversation events.
+//
+// The web UI is server-rendered html/template with a little vanilla
+// JavaScript, all embedded, under a strict Content-Security-Policy.
+// Customer text is always rendered as text.
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/store"
+)
+
+//go:embed web
+var webFS embed.FS
+
+// Options are the Server's collaborators.
+type Options struct {
+	// Config is the http section; WithDefaults is applied.
+	Config Config
+	// Store is required.
+	Store store.Store
+	// Replier is the router's reply guard; nil disables replies (503).
+	Replier Replier
+	// Health feeds the connector banner and /healthz, /api/health. The
+	// Server registers the registry's OnChange hook to push changes live;
+	// it replaces any hook set before. Nil shows no banner.
+	Health *health.Registry
+	// Subscribe subscribes fn to the bus's live events (bus.SubscribeEvents)
+	// and returns the unsubscribe function. Nil means no live updates.
+	Subscribe func(fn func(subject string, data []byte)) (unsubscribe func(), err error)
+	// Metrics serves /metrics: open to loopback clients, signed-in agents
+	// only otherwise. Nil means no /metrics route.
+	Metrics http.Handler
+	// Log receives operational messages, never customer text.
+	Log *slog.Logger
+	// Service, when set, is used instead of one built from Store and
+	// Replier (e.g. to share one with the CLI).
+	Service *Service
+}
+
+// Server serves the agents' desk. Create it with New, mount Handler, and
+// Close it before (or when) shutting the HTTP server down.
+type Server struct {
+	cfg      Config
+	svc      *Service
+	health   *health.Registry
+	metrics  http.Handler
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	static   http.Handler
+	assetVer string
+	hub      *hub
+	limiter  *limiter
+	handler  http.Handler
+	unsub    func()
+	once     sync.Once
+}
+
+// New builds a Server and subscribes it to live events.
+func New(o Options) (*Server, error) {
+	cfg := o.Config.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: http: %w", ErrInvalid, err)
+	}
+	if o.Store == nil && o.Service == nil {
+		return nil, fmt.Errorf("%w: agent.New needs a Store", ErrInvalid)
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	svc := o.Service
+	if svc == nil {
+		svc = NewService(o.Store, o.Replier, WithSessionTTL(cfg.SessionTTL), WithTokenTTL(cfg.TokenTTL), WithLogger(o.Log))
+	}
+	s := &Server{
+		cfg: cfg, svc: svc, health: o.Health, metrics: o.Metrics, log: o.Log,
+		hub: newHub(), limiter: newLimiter(cfg.LoginAttempts, time.Minute),
+	}
+	var err error
+	if s.pages, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(webFS, "web/static")
+	if err != nil {
+		return nil, fmt.Errorf("opening embedded assets: %w", err)
+	}
+	s.static = http.StripPrefix("/static/", http.FileServerFS(static))
+	if s.assetVer, err = assetVersion(static); err != nil {
+		return nil, err
+	}
+	s.handler = s.securityHeaders(s.mux())
+	if o.Health != nil {
+		o.Health.OnChange(s.onHealthChange)
+	}
+	if o.Subscribe != nil {
+		if s.unsub, err = o.Subscribe(s.onBusEvent); err != nil {
+			return nil, fmt.Errorf("subscribing to live events: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Handler returns the HTTP handler of the whole desk: UI, API, /events,
+// /static/, /healthz and /metrics.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Service returns the service layer the Server uses.
+func (s *Server) Service() *Service { return s.svc }
+
+// Close unsubscribes from live events and ends every event stream, so
+// that http.Server.Shutdown does not wait for open browser tabs. It is
+// idempotent. Register it with http.Server.RegisterOnShutdown.
+func (s *Server) Close() error {
+	s.once.Do(func() {
+		if s.unsub != nil {
+			s.unsub()
+		}
+		s.hub.close()
+	})
+	return nil
+}
+
+// Serve serves the desk on ln until ctx ends, over TLS when the config
+// names a certificate, then shuts down gracefully within timeout. It is a
+// convenience for callers that do not run their own http.Server.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, timeout time.Duration) error {
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv.RegisterOnShutdown(func() { _ = s.Close() })
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		if s.cfg.TLS() {
+			err = srv.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+		} else {
+			err = srv.Serve(ln)
+		}
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving http: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutting down http: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving http: %w", err)
+	}
+	return nil
+}
+
+// access says who may use a route.
+type access int
+
+const (
+	open      access = iota // anyone: sign-in, assets, /healthz
+	signedIn                // any signed-in agent
+	adminOnly               // admins
+	loopback                // loopback clients, else signed-in agents (/metrics)
+)
+
+// route is one entry of the route table. The table is the single list the
+// mux is built from and the tests iterate, so no route can miss its checks.
+type route struct {
+	method  string
+	path    string // ServeMux pattern path
+	access  access
+	api     bool // JSON errors and 401, not a redirect to /login
+	handler func(w http.ResponseWriter, r *http.Request, p *Principal)
+}
+
+func (s *Server) routes() []route {
+	rs := []route{
+		{"GET", "/login", open, false, s.handleLoginForm},
+		{"POST", "/login", open, false, s.handleLogin},
+		{"GET", "/static/", open, false, func(w http.ResponseWriter, r *http.Request, _ *Principal) { s.serveStatic(w, r) }},
+		{"GET", "/healthz", open, true, s.handleHealthz},
+
+		{"POST", "/logout", signedIn, false, s.handleLogout},
+		{"GET", "/{$}", signedIn, false, s.handleQueue},
+		{"GET", "/conversations/{id}", signedIn, false, s.handleConversation},
+		{"POST", "/conversations/{id}/reply", signedIn, false, s.formAction(actReply)},
+		{"POST", "/conversations/{id}/claim", signedIn, false, s.formAction(actClaim)},
+		{"POST", "/conversations/{id}/assign", signedIn, false, s.formAction(actAssign)},
+		{"POST", "/conversations/{id}/close", signedIn, false, s.formAction(actClose)},
+		{"POST", "/conversations/{id}/reopen", signedIn, false, s.formAction(actReopen)},
+		{"GET", "/agents", adminOnly, false, s.handleAgentsPage},
+		{"POST", "/agents", adminOnly, false, s.handleAddAgentForm},
+		{"GET", "/events", signedIn, true, s.handleEvents},
+
+		{"GET", "/api/me", signedIn, true, s.apiMe},
+		{"GET", "/api/conversations", signedIn, true, s.apiConversations},
+		{"GET", "/api/conversations/{id}", signedIn, true, s.apiConversation},
+		{"POST", "/api/conversations/{id}/reply", signedIn, true, s.apiReply},
+		{"POST", "/api/conversations/{id}/claim", signedIn, true, s.apiClaim},
+		{"POST", "/api/conversations/{id}/assign", signedIn, true, s.apiAssign},
+		{"POST", "/api/conversations/{id}/close", signedIn, true, s.apiClose},
+		{"POST", "/api/conversations/{id}/reopen", signedIn, true, s.apiReopen},
+		{"GET", "/api/counts", signedIn, true, s.apiCounts},
+		{"GET", "/api/health", signedIn, true, s.apiHealth},
+		{"GET", "/api/agents", adminOnly, true, s.apiAgents},
+		{"POST", "/api/agents", adminOnly, true, s.apiAddAgent},
+		{"POST", "/api/agents/{name}/token", adminOnly, true, s.apiToken},
+	}
+	if s.metrics != nil {
+		rs = append(rs, route{"GET", "/metrics", loopback, true, func(w http.ResponseWriter, r *http.Request, _ *Principal) {
+			s.metrics.ServeHTTP(w, r)
+		}})
+	}
+	return rs
+}
+
+func (s *Server) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.path, s.guard(rt))
+	}
+	return mux
+}
+
+// Cookie names. The session cookie carries the session token; the login
+// cookie carries the CSRF token of the sign-in form, which has no session
+// yet to bind it to (double-submit).
+const (
+	sessionCookie = "inboxbot_session"
+	loginCookie   = "inboxbot_login"
+)
+
+// guard authenticates, authorizes and CSRF-checks a request before its
+// handler runs.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.access == open {
+			rt.handler(w, r, nil)
+			return
+		}
+		if rt.access == loopback && isLoopback(r) {
+			rt.handler(w, r, nil)
+			return
+		}
+		p, err := s.principal(r)
+		if err != nil {
+			if !errors.Is(err, ErrUnauthenticated) {
+				s.fail(w, r, rt.api, err)
+				return
+			}
+			// Programs get 401; so does a form posted after the session
+			// expired (a redirect would lose it); page views go to sign-in.
+			if api := rt.api || r.Header.Get("Authorization") != ""; api || r.Method != http.MethodGet {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="inboxbot"`)
+				s.fail(w, r, api, err)
+				return
+			}
+			http.Redirect(w, r, "/login?next="+safeNext(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if rt.access == adminOnly && !p.Admin() {
+			s.fail(w, r, rt.api, fmt.Errorf("%w: only admins may manage agents", ErrForbidden))
+			return
+		}
+		if stateChanging(r.Method) && p.Kind == TokenSession && !validCSRF(w, r, p.CSRF) {
+			s.fail(w, r, rt.api, ErrCSRF)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		rt.handler(w, r, p)
+	})
+}
+
+// principal authenticates a request: a bearer token (API clients, which
+// carry no ambient credential and so need no CSRF token) or the session
+// cookie (browsers). Each credential works only in its own place, so a
+// stolen API token cannot pose as a cookie that bypasses CSRF, nor the
+// other way round.
+func (s *Server) principal(r *http.Request) (*Principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, ErrUnauthenticated
+		}
+		p, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(tok))
+		if err != nil {
+			return nil, err
+		}
+		if p.Kind != TokenAPI {
+			return nil, ErrUnauthenticated
+		}
+		return p, nil
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, ErrUnauthenticated
+	}
+	p, err := s.svc.Authenticate(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != TokenSession || p.CSRF == "" {
+		return nil, ErrUnauthenticated
+	}
+	return p, nil
+}
+
+func stateChanging(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// validCSRF checks the session's token in the X-CSRF-Token header (fetch)
+// or the csrf form field (HTML forms).
+func validCSRF(w http.ResponseWriter, r *http.Request, want string) bool {
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := r.ParseForm(); err == nil {
+			got = r.PostForm.Get("csrf")
+		}
+	}
+	return got != "" && constantTimeEqual(got, want)
+}
+
+// maxBody caps request bodies: replies are at most MaxReplyBytes.
+const maxBody = 64 << 10
+
+// isLoopback reports whether the client connected from the machine itself.
+// Behind a reverse proxy on the same host every request looks local, so
+// such deployments must not forward /metrics.
+func isLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// contentSecurityPolicy lets pages load only their own scripts, styles and
+// images: no inline script, so injected markup could not run even if it
+// escaped html/template, and no framing (clickjacking).
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// secure reports whether cookies must be Secure.
+func (s *Server) secure(r *http.Request) bool { return r.TLS != nil || s.cfg.SecureCookies }
+
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
+	// Asset URLs carry the content hash (?v=), so they can be cached long.
+	if r.URL.Query().Get("v") == s.assetVer {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	s.static.ServeHTTP(w, r)
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request, _ *Principal) {
+	if s.health == nil {
+		writeJSON(w, http.StatusOK, map[string]string{"status": health.StatusOK})
+		return
+	}
+	s.health.ServeHTTP(w, r)
+}
+
+// assetVersion hashes the static files, so their URLs change with them.
+func assetVersion(fsys fs.FS) (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(data)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hashing embedded assets: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
+}
