@@ -182,6 +182,29 @@ func (s *Service) Token(ctx context.Context, name string) (string, error) {
 	return tok, nil
 }
 
+// TemporaryToken creates an API bearer token for an agent that expires
+// after ttl, and a function that revokes it. The CLI uses one to ask the
+// running instance to act on the agent's behalf.
+func (s *Service) TemporaryToken(ctx context.Context, name string, ttl time.Duration) (token string, revoke func(), err error) {
+	a, err := s.agent(ctx, name)
+	if err != nil {
+		return "", nil, err
+	}
+	tok, err := randomToken(32)
+	if err != nil {
+		return "", nil, err
+	}
+	tok = "ibx_" + tok
+	now := s.now()
+	if err := s.store.CreateToken(ctx, store.Token{
+		Hash: hashToken(tok), AgentID: a.ID, Kind: TokenAPI, ExpiresAt: now.Add(ttl), CreatedAt: now,
+	}); err != nil {
+		return "", nil, fmt.Errorf("storing token for %q: %w", name, err)
+	}
+	revoke = func() { _ = s.store.DeleteToken(context.WithoutCancel(ctx), hashToken(tok)) }
+	return tok, revoke, nil
+}
+
 // Session is a browser sign-in.
 type Session struct {
 	// Token is the cookie value; only its hash is stored.

@@ -6,8 +6,6 @@ import "context"
 func notYet(_ context.Context, e env, _ []string) int { return fail(e, "not built yet") }
 
 var (
-	cmdDemo   = notYet
-	cmdReply  = notYet
 	cmdPolicy = notYet
 	cmdBench  = notYet
 )
