@@ -226,3 +226,19 @@ func containsStr(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestEnvSetsOptionalAndListSettings(t *testing.T) {
+	c, err := config.Load("", []string{
+		"INBOXBOT_POLICY_FACEBOOK_HIDE_PII=false",
+		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en, it,de",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policy.Facebook.HidePII == nil || *c.Policy.Facebook.HidePII {
+		t.Errorf("policy.facebook.hide_pii = %v, want false", c.Policy.Facebook.HidePII)
+	}
+	if got := strings.Join(c.Policy.Language.Languages, ","); got != "en,it,de" {
+		t.Errorf("policy.language.languages = %q", got)
+	}
+}

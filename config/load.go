@@ -221,6 +221,16 @@ func applyEnv(c *Config, env map[string]string) Problems {
 // floats, durations and comma-separated string lists.
 func parseScalar(s string, t reflect.Type) (reflect.Value, error) {
 	v := reflect.New(t).Elem()
+	if t.Kind() == reflect.Pointer {
+		// Optional settings (*bool and the like): nil means "default".
+		e, err := parseScalar(s, t.Elem())
+		if err != nil {
+			return v, err
+		}
+		p := reflect.New(t.Elem())
+		p.Elem().Set(e)
+		return p, nil
+	}
 	switch {
 	case t == reflect.TypeOf(time.Duration(0)):
 		d, err := time.ParseDuration(strings.TrimSpace(s))
