@@ -19,9 +19,28 @@ import (
 	"github.com/inboxbot/inboxbot/router"
 )
 
-// policy builds the support policy chain.
-func (a *App) policy(ctx context.Context) (router.Policy, error) {
-	return nil, nil
+// policy builds the support policy chain. Our Twitter account id comes
+// from policy.twitter.account_id or, when that is empty, from the Twitter
+// connector's verify_credentials (cached after the first call).
+func (a *App) policy(_ context.Context) (router.Policy, error) {
+	cfg := a.Config
+	static := router.StaticAccounts{Twitter: cfg.Policy.Twitter.AccountID, Facebook: cfg.Policy.Facebook.PageID}
+	if static.Facebook == "" {
+		static.Facebook = cfg.Facebook.PageID
+	}
+	var accounts router.Accounts = static
+	if cfg.Twitter.Enabled && static.Twitter == "" {
+		tw, err := twitter.New(cfg.Twitter, a.Store, twitter.WithLogger(a.Log), twitter.WithMetrics(a.Metrics))
+		if err != nil {
+			return nil, fmt.Errorf("twitter connector: %w", err)
+		}
+		accounts = router.ConnectorAccounts(tw, static)
+	}
+	p, err := router.NewPolicy(cfg.Policy, router.Deps{Store: a.Store, Accounts: accounts, Log: a.Log})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // owner names this process in polling leases.

@@ -246,6 +246,9 @@ func serveEnv(t *testing.T, dataDir string, target natsTarget) []string {
 		"INBOXBOT_DATA_DIR=" + dataDir,
 		"INBOXBOT_HTTP_ADDR=" + freeAddr(t),
 		"INBOXBOT_LOG_FORMAT=json",
+		// Twitter items arrive here without a Twitter connector, so the
+		// policy is told our account id instead of asking the connector.
+		"INBOXBOT_POLICY_TWITTER_ACCOUNT_ID=999",
 	}, target.env...)
 }
 
