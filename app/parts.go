@@ -6,6 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/inboxbot/inboxbot/agent"
+	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/metrics"
+	"github.com/inboxbot/inboxbot/store"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -19,28 +23,32 @@ import (
 	"github.com/inboxbot/inboxbot/router"
 )
 
-// policy builds the support policy chain. Our Twitter account id comes
-// from policy.twitter.account_id or, when that is empty, from the Twitter
-// connector's verify_credentials (cached after the first call).
+// policy builds the support policy chain.
 func (a *App) policy(_ context.Context) (router.Policy, error) {
-	cfg := a.Config
+	accounts, err := Accounts(a.Config, a.Store, a.Log, a.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	return router.NewPolicy(a.Config.Policy, router.Deps{Store: a.Store, Accounts: accounts, Log: a.Log})
+}
+
+// Accounts tells the policy our own account ids: the Page id from the
+// config, and our Twitter id from policy.twitter.account_id or, when that
+// is empty and Twitter is enabled, from the Twitter connector's
+// verify_credentials (cached after the first call).
+func Accounts(cfg config.Config, st store.Store, log *slog.Logger, m *metrics.Metrics) (router.Accounts, error) {
 	static := router.StaticAccounts{Twitter: cfg.Policy.Twitter.AccountID, Facebook: cfg.Policy.Facebook.PageID}
 	if static.Facebook == "" {
 		static.Facebook = cfg.Facebook.PageID
 	}
-	var accounts router.Accounts = static
-	if cfg.Twitter.Enabled && static.Twitter == "" {
-		tw, err := twitter.New(cfg.Twitter, a.Store, twitter.WithLogger(a.Log), twitter.WithMetrics(a.Metrics))
-		if err != nil {
-			return nil, fmt.Errorf("twitter connector: %w", err)
-		}
-		accounts = router.ConnectorAccounts(tw, static)
+	if !cfg.Twitter.Enabled || static.Twitter != "" {
+		return static, nil
 	}
-	p, err := router.NewPolicy(cfg.Policy, router.Deps{Store: a.Store, Accounts: accounts, Log: a.Log})
+	tw, err := twitter.New(cfg.Twitter, st, twitter.WithLogger(log), twitter.WithMetrics(m))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("twitter connector: %w", err)
 	}
-	return p, nil
+	return router.ConnectorAccounts(tw, static), nil
 }
 
 // owner names this process in polling leases.

@@ -6,6 +6,5 @@ import "context"
 func notYet(_ context.Context, e env, _ []string) int { return fail(e, "not built yet") }
 
 var (
-	cmdPolicy = notYet
-	cmdBench  = notYet
+	cmdBench = notYet
 )
