@@ -111,3 +111,31 @@ func TestCLIDesk(t *testing.T) {
 		t.Fatalf("show (text): %d\n%s", code, out)
 	}
 }
+
+func TestBenchJSON(t *testing.T) {
+	code, out, errs := runCmd(t, []string{"INBOXBOT_DATA_DIR=" + t.TempDir()}, "", "bench", "--n", "1000", "--rate", "500", "--language=false", "--json")
+	if code != 0 {
+		t.Fatalf("bench: %d %s", code, errs)
+	}
+	var rep map[string]float64
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, out)
+	}
+	for _, k := range []string{"pipeline_msgs_per_s", "jetstream_msgs_per_s", "p50_ms", "p99_ms", "peak_rss_mb"} {
+		if rep[k] <= 0 {
+			t.Errorf("%s = %v, want > 0", k, rep[k])
+		}
+	}
+}
+
+func TestRedactCommand(t *testing.T) {
+	code, out, _ := runCmd(t, nil, "booking 1234 567 890 PIN 4321\nno secrets here\n", "redact")
+	if code != 0 || out != "booking [booking number] PIN [PIN]\nno secrets here\n" {
+		t.Fatalf("redact: %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, nil, "{\"text\":\"PIN: 4321\"}\nnot json\n{\"text\":\"hi\"}\n", "redact", "--jsonl")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 || !strings.Contains(lines[0], `"text":"PIN: [PIN]"`) || !strings.Contains(lines[1], `"error"`) || !strings.Contains(lines[2], `"findings":[]`) {
+		t.Fatalf("redact --jsonl: %d\n%s", code, out)
+	}
+}
