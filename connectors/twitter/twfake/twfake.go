@@ -37,6 +37,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -676,7 +677,8 @@ func (s *Server) update(q url.Values, now time.Time) response {
 	switch {
 	case text == "":
 		return apiErr(http.StatusForbidden, 170, "Missing required parameter: status.")
-	case utf8.RuneCountInString(text) > 280:
+	case twittertext.Length(text) > twittertext.MaxLength:
+		// Twitter weighs the text (links count 23), as the router does.
 		return apiErr(http.StatusForbidden, 186, "Tweet needs to be a bit shorter.")
 	}
 	for _, id := range s.ours {
