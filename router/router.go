@@ -154,11 +154,15 @@ func New(o Options) *Router {
 func (r *Router) Run(ctx context.Context) error {
 	return r.bus.Consume(ctx, bus.ConsumerConfig{
 		Stream: bus.StreamInbound, Durable: Durable, Batch: r.batch,
-		// A batch takes milliseconds to store; after a crash, what the dead
-		// instance held comes back after AckWait, so keep it short.
-		AckWait: 10 * time.Second,
+		AckWait: ackWait,
 	}, r.handle)
 }
+
+// ackWait is the router's AckWait on INBOUND. A batch takes milliseconds
+// to store; after a crash, what the dead instance held comes back after
+// AckWait, so keep it short. The language policy waits for its models
+// well within it (policy.language.wait).
+const ackWait = 10 * time.Second
 
 // Decide runs the policy on one item without storing or sending anything.
 // `inboxbot policy test` uses it, so it shows exactly what Run would do.

@@ -1,0 +1,75 @@
+package router
+
+import (
+	"context"
+
+	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/redact"
+)
+
+// piiPolicy keeps booking numbers, PINs and card numbers out of public
+// view. Every item is scanned; the findings' kinds and offsets are
+// recorded (never the values). A public item is stored redacted and its
+// conversation flagged pii_redacted; a private one is stored as sent.
+// Then, for a customer's public item with findings:
+//   - a Facebook comment is hidden when policy.facebook.hide_pii is on
+//     (the Private Reply then says why);
+//   - a Facebook visitor post (which cannot be hidden) or a comment left
+//     visible gets a request to delete it, in the customer's language;
+//   - a tweet (which cannot be hidden) gets a request to delete it and to
+//     continue by DM, in English.
+//
+// The requests never repeat the details: they are templates without
+// customer text.
+type piiPolicy struct {
+	cfg Config
+	t   *templates
+}
+
+// Apply redacts d and decides the hide or the delete request.
+func (p piiPolicy) Apply(ctx context.Context, d *Decision) error {
+	redacted, found := redact.Redact(d.Message.Text)
+	if len(found) == 0 {
+		return nil
+	}
+	d.Findings = make([]inbox.Finding, len(found))
+	d.secrets = make([]string, 0, len(found))
+	for i, f := range found {
+		d.Findings[i] = inbox.Finding{Kind: string(f.Kind), Start: f.Start, End: f.End}
+		d.secrets = append(d.secrets, f.Value)
+	}
+	if !d.Public() {
+		return nil
+	}
+	d.Text = redacted
+	d.AddFlag(inbox.FlagPIIRedacted)
+	if d.own {
+		return nil
+	}
+	m := &d.Message
+	switch {
+	case m.Platform == inbox.Facebook && m.Kind == inbox.Comment && on(p.cfg.Facebook.HidePII):
+		d.Actions = append(d.Actions, inbox.Action{
+			Platform: inbox.Facebook, Kind: inbox.Hide, Purpose: PurposePIIHide,
+			Key: "facebook:hide:" + m.ExternalID, Target: m.ExternalID, RequestedBy: RequestedByRouter,
+		})
+		d.hidden = true
+	case m.Platform == inbox.Facebook:
+		d.parts = append(d.parts, part{purpose: PurposePIINotice, text: p.t.text(TmplPIIDeleteFacebook, replyLanguage(d), vars{})})
+	case m.Platform == inbox.Twitter:
+		d.parts = append(d.parts, part{purpose: PurposePIINotice, text: p.t.text(TmplPIIDeleteTweet, "en", vars{})})
+	}
+	d.replyTarget = m.ExternalID
+	return nil
+}
+
+// replyLanguage is the language of Facebook texts for d: the customer's,
+// when they confidently write in another language than English, else
+// English. (The template falls back to English when it has no text in
+// that language.)
+func replyLanguage(d *Decision) string {
+	if d.English == "false" && d.Language != "" {
+		return d.Language
+	}
+	return "en"
+}
