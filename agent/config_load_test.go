@@ -1,19 +1,17 @@
 package agent_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
 // TestConfigLoads checks the http section through the real loader: the
 // YAML keys, the environment overrides and the problems' keys.
 func TestConfigLoads(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "inboxbot.yaml")
 	yaml := `
 http:
   addr: 127.0.0.1:9090
@@ -22,10 +20,7 @@ http:
     - name: Refund timing
       text: Refunds take 5 to 7 working days.
 `
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, []string{"INBOXBOT_HTTP_SECURE_COOKIES=true"})
+	cfg, err := config.Load(testutil.WriteFile(t, "inboxbot.yaml", yaml), []string{"INBOXBOT_HTTP_SECURE_COOKIES=true"})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -34,10 +29,8 @@ http:
 		h.CannedReplies[0].Name != "Refund timing" || h.LoginAttempts != 5 {
 		t.Errorf("http = %+v", h)
 	}
-	if err := os.WriteFile(path, []byte("http:\n  session_ttl: 1s\n  canned_replies:\n    - name: x\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err = config.Load(path, nil)
+	bad := "http:\n  session_ttl: 1s\n  canned_replies:\n    - name: x\n"
+	_, err = config.Load(testutil.WriteFile(t, "inboxbot.yaml", bad), nil)
 	if err == nil || !strings.Contains(err.Error(), "http.session_ttl") || !strings.Contains(err.Error(), "http.canned_replies") {
 		t.Errorf("Load of bad http section: %v", err)
 	}

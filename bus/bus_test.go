@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/inboxbot/inboxbot/bus"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
 func openEmbedded(t *testing.T) *bus.Bus {
@@ -41,16 +42,6 @@ func startServer(t *testing.T, dir string, port int) *server.Server {
 	return srv
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func TestEmbeddedOpensNoPortAndCreatesStreams(t *testing.T) {
 	b := openEmbedded(t)
 	if !b.Embedded() || b.ClientURL() != "" {
@@ -74,7 +65,7 @@ func TestEmbeddedOpensNoPortAndCreatesStreams(t *testing.T) {
 }
 
 func TestListenOpensPort(t *testing.T) {
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	addr := "127.0.0.1:" + strconv.Itoa(testutil.FreePort(t))
 	b, err := bus.Open(context.Background(), bus.Config{StoreDir: t.TempDir(), Listen: addr}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +184,7 @@ func TestConsumeRedeliversNakedMessages(t *testing.T) {
 
 func TestExternalServerReconnectKeepsAckedWork(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	srv := startServer(t, dir, port)
 	ctx := context.Background()
 	b, err := bus.Open(ctx, bus.Config{URL: "nats://127.0.0.1:" + strconv.Itoa(port), Replicas: 1}, nil)

@@ -2,23 +2,14 @@ package config_test
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
-
-func writeFile(t *testing.T, name, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func problemKeys(t *testing.T, err error) []string {
 	t.Helper()
@@ -67,7 +58,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestFileAndEnvOverrides(t *testing.T) {
-	path := writeFile(t, "inboxbot.yaml", `
+	path := testutil.WriteFile(t, "inboxbot.yaml", `
 data_dir: /var/lib/inboxbot
 http:
   addr: 127.0.0.1:9090
@@ -103,7 +94,7 @@ facebook:
 }
 
 func TestUnknownKeysAreNamed(t *testing.T) {
-	path := writeFile(t, "c.yaml", `
+	path := testutil.WriteFile(t, "c.yaml", `
 dta_dir: x
 facebook:
   pagge_id: "1"
@@ -124,7 +115,7 @@ twitter:
 }
 
 func TestSecretsOnlyFromEnvOrFile(t *testing.T) {
-	path := writeFile(t, "c.yaml", "facebook:\n  page_token: EAAsecret\n")
+	path := testutil.WriteFile(t, "c.yaml", "facebook:\n  page_token: EAAsecret\n")
 	_, err := config.Load(path, nil)
 	if keys := problemKeys(t, err); !containsStr(keys, "facebook.page_token") {
 		t.Fatalf("a secret in the file must be refused by key, got %v", keys)
@@ -133,7 +124,7 @@ func TestSecretsOnlyFromEnvOrFile(t *testing.T) {
 		t.Errorf("the error repeats the secret: %v", err)
 	}
 
-	secret := writeFile(t, "token", "EAAfromfile\n")
+	secret := testutil.WriteFile(t, "token", "EAAfromfile\n")
 	c, err := config.Load("", []string{
 		"INBOXBOT_FACEBOOK_ENABLED=true", "INBOXBOT_FACEBOOK_PAGE_ID=1",
 		"INBOXBOT_FACEBOOK_PAGE_TOKEN_FILE=" + secret,

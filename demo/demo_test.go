@@ -10,30 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
-
-// lockedBuffer is an io.Writer the test can read while Run writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestRunRestartsAfterTheTokenIsRenewed runs the demo in process through
 // the token's expiry, its renewal and the restart of inboxbot, then stops
@@ -44,7 +26,7 @@ func TestRunRestartsAfterTheTokenIsRenewed(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &lockedBuffer{}
+	out := &testutil.Buffer{} // read while Run writes
 	errc := make(chan error, 1)
 	go func() {
 		errc <- Run(ctx, Options{
@@ -65,7 +47,7 @@ func TestRunRestartsAfterTheTokenIsRenewed(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	var rec Recorded
-	resp, err := http.Get(bannerValue(out.String(), LabelRecorded))
+	resp, err := http.Get(testutil.WordAfter(out.String(), LabelRecorded))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,17 +69,6 @@ func TestRunRestartsAfterTheTokenIsRenewed(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return within 10 s of cancellation")
 	}
-}
-
-func bannerValue(out, label string) string {
-	for _, line := range strings.Split(out, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), label); ok {
-			if f := strings.Fields(rest); len(f) > 0 {
-				return f[0]
-			}
-		}
-	}
-	return ""
 }
 
 func TestDefaultAddrFallsBackToAFreePort(t *testing.T) {

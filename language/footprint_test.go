@@ -1,39 +1,16 @@
 package language
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-// procStatus returns a field of /proc/self/status in MiB, or -1 where
-// there is no /proc.
-func procStatus(field string) float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
-		}
-		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-		if err != nil {
-			return -1
-		}
-		return kb / 1024
-	}
-	return -1
-}
+	"github.com/inboxbot/inboxbot/internal/testutil"
+)
 
 // BenchmarkDetectorLoad measures what the detector costs: the time from
 // Start to ready, the peak RSS (VmHWM) while loading and the RSS after,
@@ -54,7 +31,7 @@ func BenchmarkDetectorLoad(b *testing.B) {
 		samples = append(samples, samples...)
 	}
 	samples = samples[:10000]
-	base := procStatus("VmRSS")
+	base := testutil.ProcStatusMiB("VmRSS")
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		d, err := Start(cfg)
@@ -66,16 +43,16 @@ func BenchmarkDetectorLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 		ready := time.Since(start)
-		hwm, loaded := procStatus("VmHWM"), procStatus("VmRSS")
+		hwm, loaded := testutil.ProcStatusMiB("VmHWM"), testutil.ProcStatusMiB("VmRSS")
 		start = time.Now()
 		for _, s := range samples {
 			d.detect(s.text)
 		}
 		per := time.Since(start) / time.Duration(len(samples))
-		hwmEnd := procStatus("VmHWM")
+		hwmEnd := testutil.ProcStatusMiB("VmHWM")
 		runtime.GC()
 		debug.FreeOSMemory()
-		after := procStatus("VmRSS")
+		after := testutil.ProcStatusMiB("VmRSS")
 		b.ReportMetric(float64(len(d.Languages())), "languages")
 		b.ReportMetric(started.Seconds()*1000, "start_ms")
 		b.ReportMetric(ready.Seconds(), "ready_s")

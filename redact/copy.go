@@ -26,16 +26,28 @@ func Copy(w io.Writer, r io.Reader) error {
 			}
 			tail = appendTail(tail, line)
 		}
-		if rerr == io.EOF {
-			return bw.Flush()
-		}
-		if rerr != nil {
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-			return rerr
+		if done, err := endOfLine(bw, rerr); done {
+			return err
 		}
 	}
+}
+
+// endOfLine decides, from rerr, the read error that came with the line
+// just handled, whether a line loop ends. At the end of the input it
+// flushes bw and returns the flush error; on another read error it flushes
+// bw and returns rerr, or the flush error should the flush fail. done is
+// false when the loop goes on.
+func endOfLine(bw *bufio.Writer, rerr error) (done bool, err error) {
+	switch {
+	case rerr == nil:
+		return false, nil
+	case rerr == io.EOF:
+		return true, bw.Flush()
+	}
+	if err := bw.Flush(); err != nil {
+		return true, err
+	}
+	return true, rerr
 }
 
 // appendTail keeps the last contextBytes of tail+line.
@@ -88,14 +100,8 @@ func CopyJSONL(w io.Writer, r io.Reader) error {
 				return err
 			}
 		}
-		if rerr == io.EOF {
-			return bw.Flush()
-		}
-		if rerr != nil {
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-			return rerr
+		if done, err := endOfLine(bw, rerr); done {
+			return err
 		}
 	}
 }

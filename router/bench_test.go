@@ -1,39 +1,21 @@
 package router_test
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/inboxbot/inboxbot/bench"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
 )
-
-// rssMiB reads a field of /proc/self/status in MiB, or -1.
-func rssMiB(field string) float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if name, rest, ok := strings.Cut(sc.Text(), ":"); ok && name == field {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return -1
-}
 
 // BenchmarkPipelineWithPolicy routes 10,000 synthetic items through the
 // real bus, SQLite store and router with the default policy (real
@@ -76,8 +58,8 @@ func BenchmarkPipelineWithPolicy(b *testing.B) {
 		b.ReportMetric(time.Since(start).Seconds(), "total_s")
 		b.ReportMetric(res.MsgsPerSec, "msgs/s")
 		b.ReportMetric(res.P99Ms, "p99_ms")
-		b.ReportMetric(rssMiB("VmHWM"), "peak_MiB")
-		b.ReportMetric(rssMiB("VmRSS"), "steady_MiB")
+		b.ReportMetric(testutil.ProcStatusMiB("VmHWM"), "peak_MiB")
+		b.ReportMetric(testutil.ProcStatusMiB("VmRSS"), "steady_MiB")
 		st.Close()
 		cancel()
 	}

@@ -1,20 +1,18 @@
 package router_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/router"
 )
 
 // TestPolicySectionLoads: the policy section reads from YAML and from
 // INBOXBOT_POLICY_* variables, and its problems are reported by key.
 func TestPolicySectionLoads(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "inboxbot.yaml")
 	yml := `
 policy:
   invite_window: 12h
@@ -31,10 +29,7 @@ policy:
     public_ack:
       sv: "Tack! Vi har skickat ett privat meddelande."
 `
-	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Load(path, []string{"INBOXBOT_POLICY_TWITTER_ENGLISH_ONLY=false", "INBOXBOT_POLICY_NOTICE_WINDOW=48h"})
+	c, err := config.Load(testutil.WriteFile(t, "inboxbot.yaml", yml), []string{"INBOXBOT_POLICY_TWITTER_ENGLISH_ONLY=false", "INBOXBOT_POLICY_NOTICE_WINDOW=48h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,10 +41,7 @@ policy:
 	}
 
 	bad := "policy:\n  twitter:\n    account_id: abc\n  templates:\n    dm_invite:\n      en: \"DM us {link}\"\n"
-	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err = config.Load(path, nil)
+	_, err = config.Load(testutil.WriteFile(t, "inboxbot.yaml", bad), nil)
 	for _, want := range []string{"policy.twitter.account_id: ", "policy.templates.dm_invite.en: unknown placeholder {link}"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)

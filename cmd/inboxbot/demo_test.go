@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/demo"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
 // apiConversation is what the JSON API says about a conversation: the
@@ -107,7 +108,7 @@ func (c *demoClient) record() (demo.Recorded, error) {
 func TestDemo(t *testing.T) {
 	const seed = 42
 	bin := buildBinary(t)
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "demo", "--rate", "600", "--seed", fmt.Sprint(seed), "--addr", addr,
 		"--data-dir", filepath.Join(dir, "data"))
@@ -119,7 +120,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	cmd.Env = append(env, "INBOXBOT_LOG_LEVEL=warn")
-	stdout, stderr := &syncWriter{b: &strings.Builder{}}, &syncWriter{b: &strings.Builder{}}
+	stdout, stderr := &testutil.Buffer{}, &testutil.Buffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -135,7 +136,7 @@ func TestDemo(t *testing.T) {
 			<-exited
 		}
 		if t.Failed() {
-			t.Logf("demo stdout:\n%s\ndemo stderr:\n%s", written(stdout), written(stderr))
+			t.Logf("demo stdout:\n%s\ndemo stderr:\n%s", stdout.String(), stderr.String())
 		}
 	})
 	start := time.Now()
@@ -143,8 +144,8 @@ func TestDemo(t *testing.T) {
 	// The banner says where to go.
 	var c *demoClient
 	waitFor(t, 60*time.Second, func() bool {
-		out := written(stdout)
-		inbox, token, rec := bannerValue(out, demo.LabelInbox), bannerValue(out, demo.LabelToken), bannerValue(out, demo.LabelRecorded)
+		out := stdout.String()
+		inbox, token, rec := testutil.WordAfter(out, demo.LabelInbox), testutil.WordAfter(out, demo.LabelToken), testutil.WordAfter(out, demo.LabelRecorded)
 		if inbox == "" || token == "" || rec == "" {
 			return false
 		}
@@ -154,7 +155,7 @@ func TestDemo(t *testing.T) {
 	if c.inbox != "http://"+addr+"/" {
 		t.Fatalf("web inbox at %s, want http://%s/", c.inbox, addr)
 	}
-	if out := written(stdout); bannerValue(out, demo.LabelUser) != demo.AgentName || bannerValue(out, demo.LabelPassword) == "" {
+	if out := stdout.String(); testutil.WordAfter(out, demo.LabelUser) != demo.AgentName || testutil.WordAfter(out, demo.LabelPassword) == "" {
 		t.Fatalf("no user name and password in the banner")
 	}
 
@@ -418,23 +419,4 @@ func digitsOf(s string) string {
 		}
 		return -1
 	}, s)
-}
-
-// bannerValue returns the first word after label in the demo's banner.
-func bannerValue(out, label string) string {
-	for _, line := range strings.Split(out, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), label); ok {
-			if f := strings.Fields(rest); len(f) > 0 {
-				return f[0]
-			}
-		}
-	}
-	return ""
-}
-
-// written returns what w has been given so far.
-func written(w *syncWriter) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/bench"
 	"github.com/inboxbot/inboxbot/bus"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
 // binary is the inboxbot binary built once for the end-to-end tests.
@@ -50,33 +51,24 @@ func buildBinary(t *testing.T) string {
 	return binPath
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // serveProc is one `inboxbot serve` process.
 type serveProc struct {
 	cmd  *exec.Cmd
 	done chan error
-	log  *strings.Builder
+	log  *testutil.Buffer
 }
 
 func startServe(t *testing.T, env []string) *serveProc {
 	t.Helper()
 	cmd := exec.Command(buildBinary(t), "serve")
 	cmd.Env = append(os.Environ(), env...)
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &syncWriter{b: &log}, &syncWriter{b: &log}
+	// One writer for both, so that os/exec copies them in one goroutine.
+	log := &testutil.Buffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serveProc{cmd: cmd, done: make(chan error, 1), log: &log}
+	p := &serveProc{cmd: cmd, done: make(chan error, 1), log: log}
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -90,17 +82,6 @@ func startServe(t *testing.T, env []string) *serveProc {
 	return p
 }
 
-type syncWriter struct {
-	mu sync.Mutex
-	b  *strings.Builder
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
 // natsTarget is where the test publishes: the serve process's embedded
 // server (reached through nats.listen) or an external server.
 type natsTarget struct {
@@ -111,7 +92,7 @@ type natsTarget struct {
 }
 
 func embeddedTarget(t *testing.T) natsTarget {
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	return natsTarget{url: "nats://" + addr, env: []string{"INBOXBOT_NATS_LISTEN=" + addr}}
 }
 
@@ -142,7 +123,7 @@ func startNATSProcess(t *testing.T) string {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/nats-io/nats-server/v2").CombinedOutput(); err != nil {
 		t.Fatalf("building nats-server: %v\n%s", err, out)
 	}
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	host, port, _ := net.SplitHostPort(addr)
 	cmd := exec.Command(bin, "-a", host, "-p", port, "-js", "-sd", filepath.Join(dir, "js"))
 	if err := cmd.Start(); err != nil {
@@ -244,7 +225,7 @@ func storedCount(t *testing.T, dbPath string) int {
 func serveEnv(t *testing.T, dataDir string, target natsTarget) []string {
 	return append([]string{
 		"INBOXBOT_DATA_DIR=" + dataDir,
-		"INBOXBOT_HTTP_ADDR=" + freeAddr(t),
+		"INBOXBOT_HTTP_ADDR=" + testutil.FreeAddr(t),
 		"INBOXBOT_LOG_FORMAT=json",
 		// Twitter items arrive here without a Twitter connector, so the
 		// policy is told our account id instead of asking the connector.
@@ -311,8 +292,7 @@ func TestServeSIGTERMUnderLoad(t *testing.T) {
 
 func TestBadConfigExitsTwoNamingTheKey(t *testing.T) {
 	bin := buildBinary(t)
-	cfg := filepath.Join(t.TempDir(), "inboxbot.yaml")
-	os.WriteFile(cfg, []byte("facebook:\n  enabled: true\n  pagge_id: x\n"), 0o600)
+	cfg := testutil.WriteFile(t, "inboxbot.yaml", "facebook:\n  enabled: true\n  pagge_id: x\n")
 	for _, args := range [][]string{{"config", "check", "--config", cfg}, {"serve", "--config", cfg}} {
 		cmd := exec.Command(bin, args...)
 		out, err := cmd.CombinedOutput()

@@ -7,7 +7,9 @@ package connectortest
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,4 +202,40 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// MemStore is a store.Store that keeps cursors in memory, for tests that
+// call a connector's Poll directly. Only Cursor and SetCursor are
+// implemented; the other methods panic, so a test type may embed a
+// MemStore and add the ones it needs.
+type MemStore struct {
+	store.Store
+	mu      sync.Mutex
+	cursors map[string]string
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore { return &MemStore{cursors: make(map[string]string)} }
+
+// Cursor returns the value saved under key, as store.Store does.
+func (m *MemStore) Cursor(_ context.Context, key string) (string, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.cursors[key]
+	return v, ok, nil
+}
+
+// SetCursor saves value under key, as store.Store does.
+func (m *MemStore) SetCursor(_ context.Context, key, value string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cursors[key] = value
+	return nil
+}
+
+// Cursors returns a copy of every cursor saved so far, by key.
+func (m *MemStore) Cursors() map[string]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.cursors)
 }

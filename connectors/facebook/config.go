@@ -3,9 +3,9 @@ package facebook
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
+
+	"github.com/inboxbot/inboxbot/connectors"
 )
 
 // Config configures the Facebook Page connector (the `facebook:` section).
@@ -73,18 +73,10 @@ func (c Config) WithDefaults() Config {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.GraphURL != "" {
-		u, err := url.Parse(c.GraphURL)
-		switch {
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			bad("graph_url: %q is not an http(s) URL", c.GraphURL)
-		case !strings.HasSuffix(c.GraphURL, "/"):
-			bad("graph_url: must end with '/'")
-		}
-	}
-	if c.PollInterval < 0 || (c.PollInterval > 0 && c.PollInterval < time.Second/10) {
-		bad("poll_interval: %s is too short (minimum 100ms)", c.PollInterval)
-	}
+	// errors.Join below drops the nils.
+	errs = append(errs,
+		connectors.CheckBaseURL("graph_url", c.GraphURL),
+		connectors.CheckInterval("poll_interval", c.PollInterval))
 	if c.PageSize < 0 || c.PageSize > 100 {
 		bad("page_size: %d is outside 1..100", c.PageSize)
 	}

@@ -1,7 +1,6 @@
 package facebook
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/inboxbot/inboxbot/connectors/connectortest"
 	"github.com/inboxbot/inboxbot/connectors/facebook/fbfake"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -25,27 +25,12 @@ const (
 // memStore keeps cursors and actions in memory, for tests of the
 // connector alone; the other Store methods are not used and panic.
 type memStore struct {
-	store.Store
+	*connectortest.MemStore
 	mu      sync.Mutex
-	cursors map[string]string
 	actions []inbox.Action
 }
 
-func newMemStore() *memStore { return &memStore{cursors: map[string]string{}} }
-
-func (m *memStore) Cursor(_ context.Context, key string) (string, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.cursors[key]
-	return v, ok, nil
-}
-
-func (m *memStore) SetCursor(_ context.Context, key, value string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.cursors[key] = value
-	return nil
-}
+func newMemStore() *memStore { return &memStore{MemStore: connectortest.NewMemStore()} }
 
 func (m *memStore) ActionByKey(_ context.Context, key string) (inbox.Action, error) {
 	m.mu.Lock()
@@ -79,25 +64,6 @@ func newTestConnector(t testing.TB) *Connector {
 	return c
 }
 
-// logBuffer collects log output, to check that no customer text or
-// secret is ever logged.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // rig is a fake Graph API, a real bus and store (connectortest) and a
 // Runner driving a Connector.
 type rig struct {
@@ -106,7 +72,7 @@ type rig struct {
 	env  *connectortest.Env
 	cfg  Config
 	conn *Connector
-	logs *logBuffer
+	logs *testutil.Buffer // log output, to check that no customer text or secret is ever logged
 	stop func()
 }
 
@@ -125,7 +91,7 @@ func newRig(t *testing.T, fo fbfake.Options, mod func(*Config)) *rig {
 	if mod != nil {
 		mod(&cfg)
 	}
-	return &rig{t: t, srv: srv, env: connectortest.New(t), cfg: cfg, logs: &logBuffer{}}
+	return &rig{t: t, srv: srv, env: connectortest.New(t), cfg: cfg, logs: &testutil.Buffer{}}
 }
 
 // start makes a new Connector (a fresh process, as far as the connector

@@ -147,11 +147,40 @@ func descending(times []time.Time) bool {
 	return !last.After(first)
 }
 
-// --- Messenger ---
+// listWalk describes one of the two lists a poll walks, the Messenger
+// conversations and the Page feed, to walkList. T is an entry of the
+// list: a conversation or a post.
+type listWalk[T any] struct {
+	// list names the list: its position is saved under c.key(list), it
+	// is read from PageID/list, and it tags skipped entries in logs.
+	list string
+	// what names the list in errors.
+	what   string
+	params fb.Params
+	// parse reads one entry and returns it with its updated_time.
+	parse func(raw []byte) (T, time.Time, error)
+	// logIndex adds the entry's index on its page to the log of a
+	// skipped entry.
+	logIndex bool
+	// done is called for an entry that the saved position wm says was
+	// handled before, and reports whether the rest of the list (read
+	// newest first) was handled too. When it returns false the entry is
+	// passed over and the walk goes on.
+	done func(entry T, wm *mark) bool
+	// poll publishes what is new in one entry and saves its position.
+	poll func(entry T) error
+}
 
-func (c *Connector) pollConversations(ctx context.Context, publish connectors.Publish) error {
+// walkList walks the pages of a list newest first, polls each entry
+// updated since the saved position and stops where w.done says the rest
+// was handled before. It then saves the newest updated_time handled, held
+// back to the oldest entry whose poll failed so that it is read again
+// next time. Fatal errors end the walk at once; other failures of an
+// entry are joined into the error returned, malformed ones (already
+// counted) left out.
+func walkList[T any](ctx context.Context, c *Connector, w listWalk[T]) error {
 	start := c.now()
-	key := c.key("conversations")
+	key := c.key(w.list)
 	wm, _, err := c.loadOrStart(ctx, key)
 	if err != nil {
 		return err
@@ -159,14 +188,13 @@ func (c *Connector) pollConversations(ctx context.Context, publish connectors.Pu
 	newWM := wm
 	var held time.Time
 	var errs []error
-	l := &lister{c: c, what: "listing conversations"}
-	path := c.cfg.PageID + "/conversations"
-	params := fb.Params{"platform": "messenger", "fields": "id,updated_time,participants", "limit": c.limit()}
+	l := &lister{c: c, what: w.what}
+	path := c.cfg.PageID + "/" + w.list
 	for {
-		p, ok, err := l.page(ctx, path, params)
+		p, ok, err := l.page(ctx, path, w.params)
 		path = ""
 		if errors.Is(err, errMalformed) {
-			c.skipped(err, "list", "conversations")
+			c.skipped(err, "list", w.list)
 		}
 		if err != nil {
 			return err
@@ -175,31 +203,37 @@ func (c *Connector) pollConversations(ctx context.Context, publish connectors.Pu
 			break
 		}
 		stop := false
-		for _, raw := range p.Items {
-			conv, err := parseConversation(raw)
+		for i, raw := range p.Items {
+			entry, updated, err := w.parse(raw)
 			if err != nil {
-				c.skipped(err, "list", "conversations")
+				attrs := []any{"list", w.list}
+				if w.logIndex {
+					attrs = append(attrs, "item", i)
+				}
+				c.skipped(err, attrs...)
 				continue
 			}
-			if wm.old(conv.Updated) {
-				// Newest first: the rest was handled before.
-				stop = true
-				break
+			if wm.old(updated) {
+				if w.done(entry, &wm) {
+					stop = true
+					break
+				}
+				continue
 			}
-			if err := c.pollConversation(ctx, publish, conv); err != nil {
+			if err := w.poll(entry); err != nil {
 				if fatal(err) {
 					return err
 				}
 				if !errors.Is(err, errMalformed) {
 					errs = append(errs, err)
 				}
-				if held.IsZero() || conv.Updated.Before(held) {
-					held = conv.Updated
+				if held.IsZero() || updated.Before(held) {
+					held = updated
 				}
 				continue
 			}
-			if conv.Updated.After(newWM.T) {
-				newWM.T = conv.Updated
+			if updated.After(newWM.T) {
+				newWM.T = updated
 			}
 		}
 		if stop || l.next == "" {
@@ -208,7 +242,7 @@ func (c *Connector) pollConversations(ctx context.Context, publish connectors.Pu
 	}
 	newWM.R = start
 	if !held.IsZero() {
-		// Read the failed conversation again next time.
+		// Read the failed entry again next time.
 		newWM.T, newWM.R = minTime(newWM.T, held), time.Time{}
 	}
 	if !newWM.T.Equal(wm.T) || newWM.settled() != wm.settled() {
@@ -217,6 +251,23 @@ func (c *Connector) pollConversations(ctx context.Context, publish connectors.Pu
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// --- Messenger ---
+
+func (c *Connector) pollConversations(ctx context.Context, publish connectors.Publish) error {
+	return walkList(ctx, c, listWalk[conversation]{
+		list:   "conversations",
+		what:   "listing conversations",
+		params: fb.Params{"platform": "messenger", "fields": "id,updated_time,participants", "limit": c.limit()},
+		parse: func(raw []byte) (conversation, time.Time, error) {
+			conv, err := parseConversation(raw)
+			return conv, conv.Updated, err
+		},
+		// Newest first: the rest was handled before.
+		done: func(conversation, *mark) bool { return true },
+		poll: func(conv conversation) error { return c.pollConversation(ctx, publish, conv) },
+	})
 }
 
 // pollConversation publishes the new messages of one conversation, then
@@ -332,77 +383,21 @@ func (c *Connector) feedFields() string {
 const commentFields = "id,from,message,created_time,parent{id},attachment"
 
 func (c *Connector) pollFeed(ctx context.Context, publish connectors.Publish) error {
-	start := c.now()
-	key := c.key("feed")
-	wm, _, err := c.loadOrStart(ctx, key)
-	if err != nil {
-		return err
-	}
-	newWM := wm
-	var held time.Time
-	var errs []error
-	l := &lister{c: c, what: "reading the page feed"}
-	path := c.cfg.PageID + "/feed"
-	params := fb.Params{"fields": c.feedFields(), "limit": c.limit()}
-	for {
-		p, ok, err := l.page(ctx, path, params)
-		path = ""
-		if errors.Is(err, errMalformed) {
-			c.skipped(err, "list", "feed")
-		}
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		stop := false
-		for i, raw := range p.Items {
+	return walkList(ctx, c, listWalk[feedPost]{
+		list:   "feed",
+		what:   "reading the page feed",
+		params: fb.Params{"fields": c.feedFields(), "limit": c.limit()},
+		parse: func(raw []byte) (feedPost, time.Time, error) {
 			post, err := parsePost(raw)
-			if err != nil {
-				c.skipped(err, "list", "feed", "item", i)
-				continue
-			}
-			if wm.old(post.Updated) {
-				// The feed lists recently active posts first. Posts
-				// created within FeedLookback are still looked at, in
-				// case Facebook orders by creation instead.
-				if post.Created.Before(wm.T.Add(-c.cfg.FeedLookback)) {
-					stop = true
-					break
-				}
-				continue
-			}
-			if err := c.pollPost(ctx, publish, post); err != nil {
-				if fatal(err) {
-					return err
-				}
-				if !errors.Is(err, errMalformed) {
-					errs = append(errs, err)
-				}
-				if held.IsZero() || post.Updated.Before(held) {
-					held = post.Updated
-				}
-				continue
-			}
-			if post.Updated.After(newWM.T) {
-				newWM.T = post.Updated
-			}
-		}
-		if stop || l.next == "" {
-			break
-		}
-	}
-	newWM.R = start
-	if !held.IsZero() {
-		newWM.T, newWM.R = minTime(newWM.T, held), time.Time{}
-	}
-	if !newWM.T.Equal(wm.T) || newWM.settled() != wm.settled() {
-		if err := c.saveMark(ctx, key, newWM); err != nil {
-			return err
-		}
-	}
-	return errors.Join(errs...)
+			return post, post.Updated, err
+		},
+		logIndex: true,
+		// The feed lists recently active posts first. Posts created
+		// within FeedLookback are still looked at, in case Facebook
+		// orders by creation instead.
+		done: func(post feedPost, wm *mark) bool { return post.Created.Before(wm.T.Add(-c.cfg.FeedLookback)) },
+		poll: func(post feedPost) error { return c.pollPost(ctx, publish, post) },
+	})
 }
 
 // pollPost publishes a visitor post the first time it is seen, and the

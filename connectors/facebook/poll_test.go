@@ -167,8 +167,8 @@ func TestNonJSONServerError(t *testing.T) {
 		errors.Is(err, errMalformed) || errors.Is(err, connectors.ErrRateLimited) || errors.Is(err, connectors.ErrUnauthorized) {
 		t.Fatalf("err = %v", err)
 	}
-	if len(d.got) != 0 || len(d.st.cursors) != 0 {
-		t.Fatalf("published %d, cursors %v", len(d.got), d.st.cursors)
+	if cursors := d.st.Cursors(); len(d.got) != 0 || len(cursors) != 0 {
+		t.Fatalf("published %d, cursors %v", len(d.got), cursors)
 	}
 	// A 5xx on a send: the outcome is unknown, not a refusal.
 	d.srv.Inject(fbfake.Fault{Status: 503, Body: "Service Unavailable", Method: "POST"})

@@ -3,9 +3,9 @@ package twitter
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
+
+	"github.com/inboxbot/inboxbot/connectors"
 )
 
 // Config configures the Twitter connector (the `twitter:` section). The four
@@ -46,18 +46,10 @@ func (c Config) WithDefaults() Config {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.APIURL != "" {
-		u, err := url.Parse(c.APIURL)
-		switch {
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			bad("api_url: %q is not an http(s) URL", c.APIURL)
-		case !strings.HasSuffix(c.APIURL, "/"):
-			bad("api_url: must end with '/'")
-		}
-	}
-	if c.PollInterval < 0 || (c.PollInterval > 0 && c.PollInterval < time.Second/10) {
-		bad("poll_interval: %s is too short (minimum 100ms)", c.PollInterval)
-	}
+	// errors.Join below drops the nils.
+	errs = append(errs,
+		connectors.CheckBaseURL("api_url", c.APIURL),
+		connectors.CheckInterval("poll_interval", c.PollInterval))
 	if c.Enabled {
 		for _, f := range []struct{ key, v string }{
 			{"consumer_key", c.ConsumerKey}, {"consumer_secret", c.ConsumerSecret},

@@ -15,35 +15,16 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/connectors"
+	"github.com/inboxbot/inboxbot/connectors/connectortest"
 	"github.com/inboxbot/inboxbot/connectors/twitter/twfake"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/store"
 )
 
-// memStore keeps cursors in memory. These tests call Poll directly, and
-// only the cursor methods are used; the end-to-end tests use the real
+// newMemStore keeps cursors in memory. These tests call Poll directly,
+// and only the cursor methods are used; the end-to-end tests use the real
 // SQLite store through connectortest.
-type memStore struct {
-	store.Store
-	mu      sync.Mutex
-	cursors map[string]string
-}
-
-func newMemStore() *memStore { return &memStore{cursors: make(map[string]string)} }
-
-func (m *memStore) Cursor(_ context.Context, key string) (string, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.cursors[key]
-	return v, ok, nil
-}
-
-func (m *memStore) SetCursor(_ context.Context, key, value string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.cursors[key] = value
-	return nil
-}
+func newMemStore() *connectortest.MemStore { return connectortest.NewMemStore() }
 
 // clock is a settable clock that starts at the real time, so that the
 // fake server's reset headers stay meaningful.
@@ -219,7 +200,7 @@ func TestPollGapPaging(t *testing.T) {
 		t.Fatalf("published %d, %d duplicates", len(col.items), col.dups())
 	}
 	var cur mentionCursor
-	_ = json.Unmarshal([]byte(st.cursors[cursorKey(fk.Self().IDStr(), "mentions")]), &cur)
+	_ = json.Unmarshal([]byte(st.Cursors()[cursorKey(fk.Self().IDStr(), "mentions")]), &cur)
 	if cur.SinceID != newest || cur.Gap != nil {
 		t.Errorf("cursor %+v, want since_id %d and no gap", cur, newest)
 	}
@@ -244,8 +225,8 @@ func TestPollStopsAtBudgetAndResumesAfterRestart(t *testing.T) {
 	}
 	key := cursorKey(fk.Self().IDStr(), "mentions")
 	var cur mentionCursor
-	if err := json.Unmarshal([]byte(st.cursors[key]), &cur); err != nil || cur.Gap == nil || cur.NotBefore.IsZero() {
-		t.Fatalf("cursor after running out mid-gap: %s (%v)", st.cursors[key], err)
+	if err := json.Unmarshal([]byte(st.Cursors()[key]), &cur); err != nil || cur.Gap == nil || cur.NotBefore.IsZero() {
+		t.Fatalf("cursor after running out mid-gap: %s (%v)", st.Cursors()[key], err)
 	}
 	if !c.mentionsAt.Equal(cur.NotBefore) || next <= 0 {
 		t.Fatalf("mentions due at %v, want the window's reset %v (next %s)", c.mentionsAt, cur.NotBefore, next)
