@@ -7,14 +7,15 @@ package app
 import (
 	"context"
 	"fmt"
-	"github.com/inboxbot/inboxbot/agent"
 	"log/slog"
 	"net"
 	"sync"
 	"time"
 
+	"github.com/inboxbot/inboxbot/agent"
 	"github.com/inboxbot/inboxbot/bus"
 	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/connectors/twitter"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
@@ -63,6 +64,8 @@ type App struct {
 	Desk *agent.Server
 
 	listener net.Listener
+	tw       *twitter.Connector // see App.twitter
+	owner    string             // this process in polling leases
 	parts    []part
 	closers  []func() error
 	once     sync.Once
@@ -77,7 +80,7 @@ type part struct {
 // Open builds every part the role needs and opens the bus, the store and
 // the HTTP listener, but starts no loop: Run does. ctx bounds the opening.
 func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*App, error) {
-	a := &App{Config: cfg, Role: role, Log: log, Health: health.New(), Metrics: metrics.New()}
+	a := &App{Config: cfg, Role: role, Log: log, Health: health.New(), Metrics: metrics.New(), owner: owner()}
 	if err := a.open(ctx); err != nil {
 		a.Close()
 		return nil, err

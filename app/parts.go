@@ -5,50 +5,73 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"github.com/inboxbot/inboxbot/agent"
-	"github.com/inboxbot/inboxbot/config"
-	"github.com/inboxbot/inboxbot/metrics"
-	"github.com/inboxbot/inboxbot/store"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/inboxbot/inboxbot/agent"
+	"github.com/inboxbot/inboxbot/config"
 	"github.com/inboxbot/inboxbot/connectors"
 	"github.com/inboxbot/inboxbot/connectors/facebook"
 	"github.com/inboxbot/inboxbot/connectors/twitter"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
+	"github.com/inboxbot/inboxbot/store"
 )
 
 // policy builds the support policy chain.
 func (a *App) policy(_ context.Context) (router.Policy, error) {
-	accounts, err := Accounts(a.Config, a.Store, a.Log, a.Metrics)
+	tw, err := a.twitter()
 	if err != nil {
 		return nil, err
 	}
-	return router.NewPolicy(a.Config.Policy, router.Deps{Store: a.Store, Accounts: accounts, Log: a.Log})
+	return router.NewPolicy(a.Config.Policy, router.Deps{Store: a.Store, Accounts: accounts(a.Config, tw), Log: a.Log})
+}
+
+// twitter returns the Twitter connector, created once: the runner sends
+// and polls with it, and the policy asks it for our account id, so that
+// both share its rate-limit accounting. It is nil when Twitter is off.
+func (a *App) twitter() (*twitter.Connector, error) {
+	if a.tw != nil || !a.Config.Twitter.Enabled {
+		return a.tw, nil
+	}
+	tw, err := twitter.New(a.Config.Twitter, a.Store, twitter.WithLogger(a.Log), twitter.WithMetrics(a.Metrics))
+	if err != nil {
+		return nil, fmt.Errorf("twitter connector: %w", err)
+	}
+	a.tw = tw
+	return tw, nil
 }
 
 // Accounts tells the policy our own account ids: the Page id from the
 // config, and our Twitter id from policy.twitter.account_id or, when that
 // is empty and Twitter is enabled, from the Twitter connector's
-// verify_credentials (cached after the first call).
+// verify_credentials (cached after the first call). `policy test` uses it
+// so that it decides as serve does.
 func Accounts(cfg config.Config, st store.Store, log *slog.Logger, m *metrics.Metrics) (router.Accounts, error) {
+	var tw *twitter.Connector
+	if cfg.Twitter.Enabled && cfg.Policy.Twitter.AccountID == "" {
+		var err error
+		if tw, err = twitter.New(cfg.Twitter, st, twitter.WithLogger(log), twitter.WithMetrics(m)); err != nil {
+			return nil, fmt.Errorf("twitter connector: %w", err)
+		}
+	}
+	return accounts(cfg, tw), nil
+}
+
+func accounts(cfg config.Config, tw *twitter.Connector) router.Accounts {
 	static := router.StaticAccounts{Twitter: cfg.Policy.Twitter.AccountID, Facebook: cfg.Policy.Facebook.PageID}
 	if static.Facebook == "" {
 		static.Facebook = cfg.Facebook.PageID
 	}
-	if !cfg.Twitter.Enabled || static.Twitter != "" {
-		return static, nil
+	if tw == nil || static.Twitter != "" {
+		return static
 	}
-	tw, err := twitter.New(cfg.Twitter, st, twitter.WithLogger(log), twitter.WithMetrics(m))
-	if err != nil {
-		return nil, fmt.Errorf("twitter connector: %w", err)
-	}
-	return router.ConnectorAccounts(tw, static), nil
+	return router.ConnectorAccounts(tw, static)
 }
 
 // owner names this process in polling leases.
@@ -69,7 +92,7 @@ func (a *App) openConnectors(ctx context.Context) error {
 		connectors.Sender
 	}
 	add := func(p inbox.Platform, account string, c conn, interval time.Duration) error {
-		lease, err := connectors.NewKVLease(ctx, a.Bus.JetStream(), string(p)+"."+account, owner(), cfg.NATS.LeaseTTL, cfg.NATS.Replicas)
+		lease, err := connectors.NewKVLease(ctx, a.Bus.JetStream(), string(p)+"."+account, a.owner, cfg.NATS.LeaseTTL, cfg.NATS.Replicas)
 		if err != nil {
 			return err
 		}
@@ -94,9 +117,9 @@ func (a *App) openConnectors(ctx context.Context) error {
 		a.Health.Set("facebook", health.Disabled, "")
 	}
 	if cfg.Twitter.Enabled {
-		tw, err := twitter.New(cfg.Twitter, a.Store, twitter.WithLogger(a.Log), twitter.WithMetrics(a.Metrics))
+		tw, err := a.twitter()
 		if err != nil {
-			return fmt.Errorf("twitter connector: %w", err)
+			return err
 		}
 		if err := add(inbox.Twitter, "default", tw, cfg.Twitter.PollInterval); err != nil {
 			return err
