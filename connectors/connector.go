@@ -234,8 +234,11 @@ func (r *Runner) sendLoop(ctx context.Context) error {
 		Stream:  bus.StreamOutbound,
 		Durable: "connector-" + string(r.Platform),
 		Filter:  "inbox.out." + string(r.Platform) + ".>",
-		Batch:   16,
-		AckWait: 2 * time.Minute,
+		// Small prefetch, short AckWait: what a crashed instance had
+		// fetched comes back to the others within AckWait. InProgress
+		// before each send gives the platform call a full AckWait.
+		Batch:   2,
+		AckWait: 30 * time.Second,
 	}, func(ctx context.Context, msgs []jetstream.Msg) {
 		for _, m := range msgs {
 			r.handleAction(ctx, m)
@@ -257,6 +260,7 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 		r.deadLetter(ctx, m, reason)
 		return
 	}
+	_ = m.InProgress()
 	stored, err := r.Store.BeginSend(ctx, a.ID)
 	switch {
 	case errors.Is(err, store.ErrTerminal):

@@ -236,30 +236,15 @@ func (g *ingester) existing(ctx context.Context, items []Item) (map[msgKey]msgRe
 
 func (g *ingester) duplicate(ctx context.Context, ref msgRef, it *Item) (Ingested, error) {
 	res := Ingested{ConversationID: ref.conversationID, MessageID: ref.id, Duplicate: true}
-	if len(it.Actions) == 0 {
-		return res, nil
-	}
-	keys := make([]string, len(it.Actions))
-	for i, a := range it.Actions {
-		keys[i] = a.Key
-	}
-	query, args, err := sqlx.In(actionSelect+` WHERE a.action_key IN (?)`, keys)
-	if err != nil {
-		return res, err
-	}
+	// The actions this message's first routing created, whatever the
+	// policy decides now (its once-per-window rules see them and decide
+	// nothing the second time).
 	var rows []actionRow
-	if err := sqlx.SelectContext(ctx, g.tx, &rows, g.s.rb(query), args...); err != nil {
+	if err := sqlx.SelectContext(ctx, g.tx, &rows, g.s.rb(actionSelect+` WHERE a.message_id = ? ORDER BY a.id`), ref.id); err != nil {
 		return res, err
 	}
-	byKey := make(map[string]inbox.Action, len(rows))
 	for i := range rows {
-		byKey[rows[i].Key] = rows[i].action()
-	}
-	for _, k := range keys {
-		if a, ok := byKey[k]; ok {
-			res.Actions = append(res.Actions, a)
-			delete(byKey, k)
-		}
+		res.Actions = append(res.Actions, rows[i].action())
 	}
 	return res, nil
 }
@@ -375,7 +360,7 @@ func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
 		}
 	}
 	for _, a := range it.Actions {
-		stored, _, err := g.insertAction(ctx, a, res.ConversationID, lastMsgAt, g.now)
+		stored, _, err := g.insertAction(ctx, a, res.ConversationID, lastMsgAt, g.now, sql.NullInt64{Int64: res.MessageID, Valid: true})
 		if err != nil {
 			return Ingested{}, fmt.Errorf("storing action %q: %w", a.Key, err)
 		}

@@ -675,14 +675,14 @@ func validateAction(a inbox.Action) error {
 // insertAction stores a new pending action unless its key exists, and
 // returns the stored action either way. lcm is the conversation's
 // last_customer_message_at, known to the caller.
-func (q *txq) insertAction(ctx context.Context, a inbox.Action, convID int64, lcm sql.NullInt64, now int64) (inbox.Action, bool, error) {
+func (q *txq) insertAction(ctx context.Context, a inbox.Action, convID int64, lcm sql.NullInt64, now int64, msgID sql.NullInt64) (inbox.Action, bool, error) {
 	var id int64
 	err := q.get(ctx, `INSERT INTO actions (conversation_id, platform, kind, action_key, purpose, target,
-			recipient, text, requested_by, state, attempts, platform_id, error, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, '', '', ?, ?)
+			recipient, text, requested_by, state, attempts, platform_id, error, created_at, updated_at, message_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, '', '', ?, ?, ?)
 		ON CONFLICT (action_key) DO NOTHING RETURNING id`,
 		[]any{convID, string(a.Platform), string(a.Kind), a.Key, a.Purpose, a.Target,
-			a.Recipient, a.Text, a.RequestedBy, now, now}, &id)
+			a.Recipient, a.Text, a.RequestedBy, now, now, msgID}, &id)
 	if errors.Is(err, sql.ErrNoRows) {
 		stored, err := q.s.getAction(ctx, q.tx, "a.action_key = ?", a.Key)
 		return stored, false, err
@@ -720,7 +720,7 @@ func (s *sqlStore) CreateAction(ctx context.Context, a inbox.Action) (inbox.Acti
 			return notFound(err)
 		}
 		var err error
-		out, created, err = q.insertAction(ctx, a, a.ConversationID, lcm, time.Now().UnixNano())
+		out, created, err = q.insertAction(ctx, a, a.ConversationID, lcm, time.Now().UnixNano(), sql.NullInt64{})
 		return err
 	})
 	if err != nil {

@@ -882,6 +882,15 @@ func testIngestActions(t *testing.T, s store.Store) {
 	if !dup.Duplicate || len(dup.Actions) != 2 || dup.Actions[0].ID != res.Actions[0].ID || dup.Actions[1].ID != res.Actions[1].ID {
 		t.Errorf("redelivery actions = %+v", dup.Actions)
 	}
+	// A redelivery decided anew (the policy's once-per-window rules now
+	// see the first actions and decide none) still gets the actions the
+	// first routing created, so the router re-publishes them.
+	bare := it
+	bare.Actions = nil
+	again := ingest(t, s, bare)[0]
+	if !again.Duplicate || len(again.Actions) != 2 || again.Actions[0].ID != res.Actions[0].ID || again.Actions[1].ID != res.Actions[1].ID {
+		t.Errorf("redelivery without actions = %+v", again.Actions)
+	}
 	// Another item with an existing key gets the stored action, not a copy.
 	it2 := fbComment("ia2", "ia", "u", at(4))
 	it2.Actions = []inbox.Action{dmAction("k-dm", "u")}

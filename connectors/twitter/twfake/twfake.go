@@ -681,11 +681,6 @@ func (s *Server) update(q url.Values, now time.Time) response {
 		// Twitter weighs the text (links count 23), as the router does.
 		return apiErr(http.StatusForbidden, 186, "Tweet needs to be a bit shorter.")
 	}
-	for _, id := range s.ours {
-		if s.tweets[id].Text == text {
-			return apiErr(http.StatusForbidden, 187, "Status is a duplicate.")
-		}
-	}
 	reply := intParam(q, "in_reply_to_status_id")
 	if _, ok := s.tweets[reply]; reply != 0 && !ok {
 		return apiErr(http.StatusForbidden, 385, "You attempted to reply to a Tweet that is deleted or not visible to you.")
@@ -694,9 +689,29 @@ func (s *Server) update(q url.Values, now time.Time) response {
 		ID: s.nextID(now), User: s.self, Text: text, Lang: "en", InReplyTo: reply, CreatedAt: now,
 		AutoPopulateReplyMetadata: q.Get("auto_populate_reply_metadata") == "true",
 	}
+	// Twitter compares the tweet as published: with
+	// auto_populate_reply_metadata the @mention of the author answered is
+	// part of it, so the same text to two customers is no duplicate.
+	for _, id := range s.ours {
+		if s.published(s.tweets[id]) == s.published(t) {
+			return apiErr(http.StatusForbidden, 187, "Status is a duplicate.")
+		}
+	}
 	s.addTweet(t, s.mentionsSelf(text))
 	s.posted = append(s.posted, t.ID)
 	return response{status: http.StatusOK, body: s.wireTweet(t, false)}
+}
+
+// published is the text of t as Twitter shows it: with the leading
+// @mention that auto_populate_reply_metadata adds. s.mu must be held.
+func (s *Server) published(t *Tweet) string {
+	if !t.AutoPopulateReplyMetadata || t.InReplyTo == 0 {
+		return t.Text
+	}
+	if to, ok := s.tweets[t.InReplyTo]; ok && to.User.ID != s.self.ID {
+		return "@" + to.User.ScreenName + " " + t.Text
+	}
+	return t.Text
 }
 
 // dmNew serves direct_messages/events/new. s.mu must be held.

@@ -157,8 +157,16 @@ func TestStatusesUpdate(t *testing.T) {
 		t.Fatalf("query status: %d %+v", resp.StatusCode, tw)
 	}
 	var e apiErrors
-	if resp := do(t, hc, "POST", fk.URL()+"statuses/update.json", form, "status=Hello%21", &e); resp.StatusCode != 403 || e.code() != 187 {
-		t.Errorf("duplicate: %d %+v", resp.StatusCode, e)
+	if resp := do(t, hc, "POST", fk.URL()+"statuses/update.json", form, body.Encode(), &e); resp.StatusCode != 403 || e.code() != 187 {
+		t.Errorf("duplicate reply: %d %+v", resp.StatusCode, e)
+	}
+	e = apiErrors{}
+	if resp := do(t, hc, "POST", fk.URL()+"statuses/update.json", form, "status=testing+1000", &e); resp.StatusCode != 403 || e.code() != 187 {
+		t.Errorf("duplicate tweet: %d %+v", resp.StatusCode, e)
+	}
+	// The reply was published as "@author Hello!", so a plain "Hello!" is new.
+	if resp := do(t, hc, "POST", fk.URL()+"statuses/update.json", form, "status=Hello%21", &tw); resp.StatusCode != 200 {
+		t.Errorf("plain tweet with a reply's text: %d", resp.StatusCode)
 	}
 	e = apiErrors{}
 	if resp := do(t, hc, "POST", fk.URL()+"statuses/update.json", form, "status=x&in_reply_to_status_id=1", &e); resp.StatusCode != 403 || e.code() != 385 {
@@ -178,7 +186,7 @@ func TestStatusesUpdate(t *testing.T) {
 		t.Errorf("mentions %+v", mentions)
 	}
 	replies := fk.Replies()
-	if len(replies) != 3 || replies[0].InReplyTo != m || !replies[0].AutoPopulateReplyMetadata {
+	if len(replies) != 4 || replies[0].InReplyTo != m || !replies[0].AutoPopulateReplyMetadata {
 		t.Errorf("replies %+v", replies)
 	}
 }
