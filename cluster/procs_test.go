@@ -1,0 +1,337 @@
+package cluster_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// postgresEnv names the database the test uses; it gets a schema of its
+// own, dropped afterwards.
+const postgresEnv = "INBOXBOT_TEST_POSTGRES_URL"
+
+// postgresSchema creates an empty schema and returns a DSN whose
+// search_path selects it, and an admin connection to the same database
+// (for the test's own queries).
+func postgresSchema(t *testing.T) (dsn string, db *sql.DB) {
+	t.Helper()
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		t.Skip(postgresEnv + " is not set")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "cluster_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("creating schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
+		t.Fatalf("%s must be a postgres:// URL: %v", postgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err = sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() }) // before the schema is dropped
+	return u.String(), db
+}
+
+// build compiles a main package into dir and returns the binary's path.
+func build(t *testing.T, dir, name, pkg string) string {
+	t.Helper()
+	bin := filepath.Join(dir, name)
+	start := time.Now()
+	out, err := exec.CommandContext(t.Context(), "go", "build", "-o", bin, pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	t.Logf("built %s in %s", name, time.Since(start).Round(100*time.Millisecond))
+	return bin
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// proc is a child process whose output goes to a log file.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+	mu   sync.Mutex
+	exit time.Time // when Wait returned
+}
+
+func startProc(t *testing.T, name, logPath string, env []string, bin string, args ...string) *proc {
+	t.Helper()
+	f, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		p.mu.Lock()
+		p.exit = time.Now()
+		p.mu.Unlock()
+		_ = f.Close()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		if !p.exited() {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("--- last lines of %s (%s):\n%s", name, logPath, tail(logPath, 40))
+		}
+	})
+	return p
+}
+
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL and returns when it was sent and when the process
+// was gone.
+func (p *proc) kill(t *testing.T) (sent, gone time.Time) {
+	t.Helper()
+	sent = time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("killing %s: %v", p.name, err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not die within 10 s of SIGKILL", p.name)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return sent, p.exit
+}
+
+func tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// natsCluster is three nats-server processes forming a JetStream cluster.
+type natsCluster struct {
+	nodes []*proc // n1..n3
+	urls  []string
+}
+
+func (c *natsCluster) url() string { return strings.Join(c.urls, ",") }
+
+func (c *natsCluster) node(name string) *proc {
+	for _, n := range c.nodes {
+		if n.name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+func startNATSCluster(t *testing.T, bin, dir string, n int) *natsCluster {
+	t.Helper()
+	client := make([]int, n)
+	routes := make([]int, n)
+	var routeURLs []string
+	for i := range n {
+		client[i], routes[i] = freePort(t), freePort(t)
+		routeURLs = append(routeURLs, fmt.Sprintf("nats-route://127.0.0.1:%d", routes[i]))
+	}
+	c := &natsCluster{}
+	for i := range n {
+		name := fmt.Sprintf("n%d", i+1)
+		conf := fmt.Sprintf(`server_name: %s
+listen: 127.0.0.1:%d
+jetstream {
+  store_dir: %q
+  max_memory_store: 64MB
+  max_file_store: 1GB
+}
+cluster {
+  name: inboxbot
+  listen: 127.0.0.1:%d
+  routes: [
+    %s
+  ]
+}
+`, name, client[i], filepath.Join(dir, name), routes[i], strings.Join(routeURLs, "\n    "))
+		path := filepath.Join(dir, name+".conf")
+		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c.nodes = append(c.nodes, startProc(t, name, filepath.Join(dir, name+".log"), nil, bin, "-c", path))
+		c.urls = append(c.urls, fmt.Sprintf("nats://127.0.0.1:%d", client[i]))
+	}
+	// Ready when JetStream has a meta leader: account info answers.
+	nc, js := connectNATS(t, c.url())
+	defer nc.Close()
+	waitFor(t, 30*time.Second, "JetStream cluster ready", func() bool {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		_, err := js.AccountInfo(ctx)
+		return err == nil
+	})
+	return c
+}
+
+func connectNATS(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	var nc *nats.Conn
+	waitFor(t, 30*time.Second, "connecting to NATS", func() bool {
+		var err error
+		nc, err = nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), nats.Name("cluster-test"))
+		return err == nil
+	})
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
+}
+
+// serve is one `inboxbot serve` process.
+type serve struct {
+	*proc
+	http string
+}
+
+func startServe(t *testing.T, bin, dir, name string, env []string) *serve {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	data := filepath.Join(dir, name)
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env = append(append([]string(nil), env...), "INBOXBOT_DATA_DIR="+data, "INBOXBOT_HTTP_ADDR="+addr)
+	p := startProc(t, name, filepath.Join(dir, name+".log"), env, bin, "serve")
+	return &serve{proc: p, http: addr}
+}
+
+// waitUp waits until the instance answers /healthz, which it serves once
+// its bus, store and parts are open.
+func (s *serve) waitUp(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, timeout, s.name+" serving /healthz", func() bool {
+		if s.exited() {
+			t.Fatalf("%s exited at start:\n%s", s.name, tail(s.log, 40))
+		}
+		resp, err := http.Get("http://" + s.http + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return true
+	})
+}
+
+// leaseHolders reads the polling leases: lease key → pid of the holder.
+// Owners are named "<host>-<pid>-<rand>".
+func leaseHolders(ctx context.Context, js jetstream.JetStream, bucket string) (map[string]int, error) {
+	kv, err := js.KeyValue(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for k := range keys.Keys() {
+		e, err := kv.Get(ctx, k)
+		if err != nil {
+			continue // expired or deleted meanwhile
+		}
+		parts := strings.Split(string(e.Value()), "-")
+		if len(parts) < 3 {
+			return nil, fmt.Errorf("lease %s: owner %q is not <host>-<pid>-<rand>", k, e.Value())
+		}
+		pid, err := strconv.Atoi(parts[len(parts)-2])
+		if err != nil {
+			return nil, fmt.Errorf("lease %s: owner %q has no pid", k, e.Value())
+		}
+		out[k] = pid
+	}
+	return out, nil
+}
