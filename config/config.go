@@ -95,12 +95,14 @@ type Problem struct {
 	Message string
 }
 
+// String renders the problem as "key: message".
 func (p Problem) String() string { return p.Key + ": " + p.Message }
 
 // Problems is the error returned by Load and Validate: every problem found,
 // each naming its key.
 type Problems []Problem
 
+// Error lists every problem, one per line.
 func (ps Problems) Error() string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {

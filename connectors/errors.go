@@ -31,6 +31,7 @@ type RateLimitError struct {
 	Reason string
 }
 
+// Error says until when, and why.
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("rate limited until %s: %s", e.Until.UTC().Format(time.RFC3339), e.Reason)
 }
