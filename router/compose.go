@@ -3,13 +3,13 @@ package router
 import (
 	"context"
 	"fmt"
-	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/redact"
 )

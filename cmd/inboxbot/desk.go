@@ -8,23 +8,23 @@ import (
 	"strconv"
 
 	"github.com/inboxbot/inboxbot/agent"
+	"github.com/inboxbot/inboxbot/config"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/store"
 )
 
-// openDesk opens the store and the agents' service layer for a CLI
-// command. The caller closes the returned function.
-func openDesk(ctx context.Context, e env, cfgPath string) (*agent.Service, store.Store, bool) {
+// openDesk loads the config and opens the store and the agents' service
+// layer for a CLI command. The caller closes the store.
+func openDesk(ctx context.Context, e env, cfgPath string) (*agent.Service, store.Store, config.Config, int) {
 	cfg, ok := loadConfig(e, cfgPath)
 	if !ok {
-		return nil, nil, false
+		return nil, nil, cfg, exitUsage
 	}
 	st, err := store.Open(ctx, cfg.Store)
 	if err != nil {
-		fail(e, "opening store: %v", err)
-		return nil, nil, false
+		return nil, nil, cfg, fail(e, "opening store: %v", err)
 	}
-	return agent.NewService(st, nil), st, true
+	return agent.NewService(st, nil), st, cfg, exitOK
 }
 
 func writeJSON(e env, v any) int {
@@ -56,9 +56,9 @@ func cmdConversations(ctx context.Context, e env, args []string) int {
 	if len(pos) == 0 || (pos[0] == "list" && len(pos) != 1) || (pos[0] == "show" && len(pos) != 2) || (pos[0] != "list" && pos[0] != "show") {
 		return usageErr(e, errors.New("usage: inboxbot conversations list [filters] [--json] | show ID [--json]"))
 	}
-	svc, st, ok := openDesk(ctx, e, *cfgPath)
-	if !ok {
-		return exitFailed
+	svc, st, _, code := openDesk(ctx, e, *cfgPath)
+	if code != exitOK {
+		return code
 	}
 	defer st.Close()
 	if pos[0] == "list" {
@@ -106,9 +106,9 @@ func cmdClose(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return usageErr(e, fmt.Errorf("conversation id %q is not a number", pos[0]))
 	}
-	svc, st, ok := openDesk(ctx, e, *cfgPath)
-	if !ok {
-		return exitFailed
+	svc, st, _, code := openDesk(ctx, e, *cfgPath)
+	if code != exitOK {
+		return code
 	}
 	defer st.Close()
 	if _, err := svc.Close(ctx, *as, id); err != nil {
@@ -128,9 +128,9 @@ func cmdAgents(ctx context.Context, e env, args []string) int {
 	if len(pos) != 2 || (pos[0] != "add" && pos[0] != "token") {
 		return usageErr(e, errors.New("usage: inboxbot agents add NAME [--role agent|admin] | token NAME"))
 	}
-	svc, st, ok := openDesk(ctx, e, *cfgPath)
-	if !ok {
-		return exitFailed
+	svc, st, _, code := openDesk(ctx, e, *cfgPath)
+	if code != exitOK {
+		return code
 	}
 	defer st.Close()
 	name := pos[1]

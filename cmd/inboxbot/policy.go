@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"github.com/inboxbot/inboxbot/app"
-	"github.com/inboxbot/inboxbot/metrics"
 	"strings"
 
+	"github.com/inboxbot/inboxbot/app"
+	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 )
 

@@ -36,13 +36,9 @@ func cmdReply(ctx context.Context, e env, args []string) int {
 		return usageErr(e, fmt.Errorf("conversation id %q is not a number", pos[0]))
 	}
 	text := strings.Join(pos[1:], " ")
-	cfg, ok := loadConfig(e, *cfgPath)
-	if !ok {
-		return exitUsage
-	}
-	svc, st, ok := openDesk(ctx, e, *cfgPath)
-	if !ok {
-		return exitFailed
+	svc, st, cfg, code := openDesk(ctx, e, *cfgPath)
+	if code != exitOK {
+		return code
 	}
 	defer st.Close()
 	tok, revoke, err := svc.TemporaryToken(ctx, *as, time.Minute)

@@ -37,7 +37,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -47,6 +46,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 )
 
 // The endpoints the fake serves, named as in Twitter's rate_limit_status
