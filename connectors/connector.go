@@ -40,14 +40,27 @@ type Source interface {
 	Poll(ctx context.Context, publish Publish) (next time.Duration, err error)
 }
 
+// Sent is what a Sender learned from the platform about a performed
+// action.
+type Sent struct {
+	// PlatformID is the platform's id for what the action created, or ""
+	// for hides and follows.
+	PlatformID string
+	// Recipient is the platform user id the action reached, when the
+	// platform reveals it and the action does not name it, e.g. the
+	// Messenger PSID of the customer a Facebook Private Reply reached; ""
+	// otherwise. The store records it so that the customer's Messenger
+	// conversation can be linked to the public one (see store.Result).
+	Recipient string
+}
+
 // Sender sends actions to one platform account.
 type Sender interface {
-	// Send performs a and returns the platform's id for what it created
-	// (or "" for hides and follows). ctx bounds the call. Errors wrap
-	// ErrRefused (final, with a reason for the agent), ErrRateLimited (not
-	// sent; retry after the wait) or ErrUnauthorized; any other error
-	// means the outcome is not known.
-	Send(ctx context.Context, a inbox.Action) (platformID string, err error)
+	// Send performs a and returns what the platform reported about it.
+	// ctx bounds the call. Errors wrap ErrRefused (final, with a reason
+	// for the agent), ErrRateLimited (not sent; retry after the wait) or
+	// ErrUnauthorized; any other error means the outcome is not known.
+	Send(ctx context.Context, a inbox.Action) (Sent, error)
 }
 
 // Lease decides whether this instance may poll an account. With several
@@ -284,11 +297,11 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 		r.finish(ctx, m, stored, store.Result{State: inbox.StateFailed, Error: "invalid action: " + err.Error()})
 		return
 	}
-	id, err := r.Sender.Send(ctx, stored)
+	sent, err := r.Sender.Send(ctx, stored)
 	var rl *RateLimitError
 	switch {
 	case err == nil:
-		r.finish(ctx, m, stored, store.Result{State: inbox.StateSent, PlatformID: id})
+		r.finish(ctx, m, stored, store.Result{State: inbox.StateSent, PlatformID: sent.PlatformID, Recipient: sent.Recipient})
 	case errors.As(err, &rl):
 		// Not sent: the platform refused the call before acting, so it is
 		// safe to try again once the budget is back.

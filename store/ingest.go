@@ -74,7 +74,11 @@ func validateItem(it *Item) error {
 // replaced by a confident one (or fills an empty one); flags are added.
 // item.Link links a private conversation without a link to the customer's
 // public conversation on the same platform that has none and where the
-// customer wrote most recently, and flags both moved_to_private.
+// customer wrote most recently, and flags both moved_to_private. When the
+// customer has no such conversation, it takes the one, among those without
+// a link on the platform, with a sent Private Reply whose recipient is the
+// customer's external id (a Facebook commenter's Messenger PSID, which
+// differs from their comment author id) and the latest customer message.
 //
 // A message already stored (including twice in one batch) is a Duplicate:
 // nothing changes, and the item's actions that exist are returned.
@@ -355,7 +359,7 @@ func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
 		}
 	}
 	if it.Link && channel == inbox.Private && !linked.Valid {
-		if err := g.link(ctx, res.ConversationID, convCust, m.Platform); err != nil {
+		if err := g.link(ctx, res.ConversationID, convCust, m.Platform, m.Author.ID); err != nil {
 			return Ingested{}, err
 		}
 	}
@@ -381,14 +385,31 @@ func (g *ingester) flag(ctx context.Context, convID int64, flag string) error {
 	return nil
 }
 
-// link joins a private conversation to the public one it continues, in
-// both directions.
-func (g *ingester) link(ctx context.Context, private, customerID int64, p inbox.Platform) error {
+// linkByCustomer finds the public conversation to link: the customer's
+// own, without a link, where they wrote last.
+const linkByCustomer = `SELECT id FROM conversations
+	WHERE customer_id = ? AND platform = ? AND channel = 'public' AND linked_conversation IS NULL
+	ORDER BY COALESCE(last_customer_message_at, created_at) DESC, id DESC LIMIT 1`
+
+// linkByPrivateReply finds the public conversation to link when the
+// customer has none: one without a link whose sent Private Reply reached
+// the customer's id (FinishSend records it from the platform's answer),
+// where its customer wrote last. The literal kind lets it use the partial
+// index actions_private_reply_recipient.
+const linkByPrivateReply = `SELECT c.id FROM actions a JOIN conversations c ON c.id = a.conversation_id
+	WHERE a.platform = ? AND a.kind = 'private_reply' AND a.recipient = ? AND a.state = 'sent'
+		AND c.channel = 'public' AND c.linked_conversation IS NULL
+	ORDER BY COALESCE(c.last_customer_message_at, c.created_at) DESC, c.id DESC LIMIT 1`
+
+// link joins a private conversation of the customer customerID (whose
+// platform id is externalID) to the public one it continues, in both
+// directions; see Ingest for which one.
+func (g *ingester) link(ctx context.Context, private, customerID int64, p inbox.Platform, externalID string) error {
 	var public int64
-	err := g.get(ctx, `SELECT id FROM conversations
-		WHERE customer_id = ? AND platform = ? AND channel = 'public' AND linked_conversation IS NULL
-		ORDER BY COALESCE(last_customer_message_at, created_at) DESC, id DESC LIMIT 1`,
-		[]any{customerID, string(p)}, &public)
+	err := g.get(ctx, linkByCustomer, []any{customerID, string(p)}, &public)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = g.get(ctx, linkByPrivateReply, []any{string(p), externalID}, &public)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}

@@ -873,13 +873,16 @@ func outboundKind(p inbox.Platform, k inbox.ActionKind) inbox.Kind {
 // conversation (external id: the platform id, or "action:<key>" when the
 // platform gave none); when an agent requested it, the conversation no
 // longer awaits an answer.
+//
+// r.Recipient, when not empty, becomes the action's recipient if it has
+// none (the Messenger PSID a Private Reply reached), for Ingest's links.
 func (s *sqlStore) FinishSend(ctx context.Context, id int64, r Result) (inbox.Action, error) {
 	switch r.State {
 	case inbox.StatePending, inbox.StateSent, inbox.StateFailed, inbox.StateUnknown:
 	default:
 		return inbox.Action{}, fmt.Errorf("finishing send of action %d: %w: state %q", id, ErrInvalid, r.State)
 	}
-	if !storable(r.PlatformID) || !storable(r.Error) {
+	if !storable(r.PlatformID) || !storable(r.Error) || !storable(r.Recipient) {
 		return inbox.Action{}, fmt.Errorf("finishing send of action %d: %w: result is not valid UTF-8", id, ErrInvalid)
 	}
 	var out inbox.Action
@@ -904,8 +907,9 @@ func (s *sqlStore) FinishSend(ctx context.Context, id int64, r Result) (inbox.Ac
 		case cur == inbox.StateSent || cur == inbox.StateFailed:
 			return ErrTerminal
 		default:
-			if _, err := q.exec(ctx, `UPDATE actions SET state = ?, platform_id = ?, error = ?, updated_at = ? WHERE id = ?`,
-				string(r.State), r.PlatformID, r.Error, now, id); err != nil {
+			if _, err := q.exec(ctx, `UPDATE actions SET state = ?, platform_id = ?, error = ?,
+				recipient = CASE WHEN recipient = '' THEN ? ELSE recipient END, updated_at = ? WHERE id = ?`,
+				string(r.State), r.PlatformID, r.Error, r.Recipient, now, id); err != nil {
 				return err
 			}
 			if r.State == inbox.StateSent {

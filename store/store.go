@@ -95,7 +95,11 @@ type Item struct {
 	Status inbox.Status
 	// Link asks the store to link a private conversation to the newest
 	// unlinked public conversation of the same customer on the same
-	// platform, flagging both moved_to_private.
+	// platform, flagging both moved_to_private. When the customer has
+	// none, the newest unlinked public conversation on the platform with
+	// a sent Private Reply whose Recipient is this customer is taken: on
+	// Facebook a commenter's id differs from their Messenger PSID, which
+	// only the Private Reply's answer reveals (see Result.Recipient).
 	Link bool
 	// Actions are created with the message, unique by Key. Their
 	// ConversationID is filled in by the store.
@@ -166,6 +170,12 @@ type Result struct {
 	State      inbox.State
 	PlatformID string
 	Error      string
+	// Recipient is the platform user id the action reached when the
+	// platform reveals it, e.g. a Private Reply's Messenger PSID, or "".
+	// FinishSend stores it as the action's Recipient when that is empty,
+	// so that Ingest can link the customer's Messenger conversation to
+	// the public one the Private Reply answered (see Item.Link).
+	Recipient string
 }
 
 // Agent is a member of the social team.
@@ -259,7 +269,8 @@ type Store interface {
 	// also becomes an outbound message of its conversation. A Result with
 	// State pending means the platform refused the call before acting
 	// (a rate limit): the attempt is undone (attempts back to 0, Error
-	// kept) so that a later BeginSend allows the send again.
+	// kept) so that a later BeginSend allows the send again. A non-empty
+	// r.Recipient becomes the action's Recipient when it has none.
 	FinishSend(ctx context.Context, id int64, r Result) (inbox.Action, error)
 
 	// Cursor returns a connector's saved position, and false when none is saved.

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,13 +31,18 @@ type Env struct {
 	Store   store.Store
 	Health  *health.Registry
 	Metrics *metrics.Metrics
+	// LinkPrivate, when set, makes the ingest loop ask the store to link
+	// every private item's conversation to the public one it continues
+	// (store.Item.Link), as the router does.
+	LinkPrivate atomic.Bool
 
 	closeFn func()
 }
 
 // New starts an embedded bus and opens a SQLite store under t.TempDir(),
 // and runs an ingest loop that stores every INBOUND item as is (no
-// policy). Everything stops at the end of the test.
+// policy; no links unless LinkPrivate is set). Everything stops at the
+// end of the test.
 func New(t testing.TB) *Env {
 	t.Helper()
 	return Open(t, t.TempDir())
@@ -69,7 +75,7 @@ func Open(t testing.TB, dir string) *Env {
 					t.Errorf("undecodable inbound on %s: %v", m.Subject(), err)
 					continue
 				}
-				items = append(items, store.Item{Message: in})
+				items = append(items, store.Item{Message: in, Link: e.LinkPrivate.Load() && in.Kind.Channel() == inbox.Private})
 			}
 			if _, err := st.Ingest(ctx, items); err != nil {
 				t.Errorf("ingest: %v", err)

@@ -41,6 +41,13 @@
 // connectors.ErrRefused and a reason an agent can read) rather than call
 // Facebook when a rule forbids the action.
 //
+// A commenter's id (from.id of comments and visitor posts) is not their
+// Messenger id (PSID, from.id of their messages). The Send API's answer to
+// a Private Reply names the PSID (recipient_id); Send returns it as
+// connectors.Sent.Recipient, the store records it as the action's
+// recipient, and Ingest then links the customer's Messenger conversation
+// to the public one (moved_to_private).
+//
 // # Errors and limits
 //
 // Codes 4, 17, 32, 613 and 80001, and a non-zero

@@ -407,6 +407,64 @@ func TestPrivateReplyOnce(t *testing.T) {
 	}
 }
 
+// TestPrivateReplyLinksMessenger: on Facebook a commenter's Messenger id
+// (PSID) differs from their comment author id. The Private Reply's answer
+// reveals the PSID, the action records it as its recipient, and the
+// customer's answer in Messenger is linked to their public conversation;
+// another commenter's Messenger conversation is not.
+func TestPrivateReplyLinksMessenger(t *testing.T) {
+	r := newRig(t, fbfake.Options{DistinctPSIDs: true}, nil)
+	r.env.LinkPrivate.Store(true)
+	now := time.Now()
+	post := r.srv.AddPagePost("Spa week", now.Add(-time.Hour))
+	g, other := guest(1), guest(2)
+	cm := r.srv.AddComment(post, "", g, "My booking is gone", now.Add(-2*time.Minute))
+	r.srv.AddComment(post, "", other, "Same here", now.Add(-2*time.Minute))
+	r.start()
+	pub := r.conversation(inbox.Public, CommentThread(post, g.ID, true))
+	otherPub := r.conversation(inbox.Public, CommentThread(post, other.ID, true))
+
+	a := r.env.Action(t, inbox.Action{ConversationID: pub.ID, Platform: inbox.Facebook, Kind: inbox.PrivateReply,
+		Key: PrivateReplyKey(cm), Target: cm, Text: "Please send us your booking number", RequestedBy: "router"}, 1)
+	a = r.env.WaitAction(t, a.ID, 5*time.Second)
+	psid := r.srv.PSID(g.ID)
+	if psid == g.ID {
+		t.Fatalf("the fake gives %s the same id in Messenger", g.ID)
+	}
+	if a.State != inbox.StateSent || a.Recipient != psid {
+		t.Fatalf("private reply: %+v; want sent with recipient %s", a, psid)
+	}
+	sent := r.srv.SentMessages()
+	if len(sent) != 1 || sent[0].RecipientID != psid {
+		t.Fatalf("sent = %+v", sent)
+	}
+
+	thread := sent[0].ConversationID
+	r.srv.AddMessage(thread, g, "It is AB123", time.Time{})
+	otherThread := r.srv.ConversationOf(r.srv.AddMessage("", other, "Me too, CD456", time.Time{}))
+	priv := r.conversation(inbox.Private, thread)
+	otherPriv := r.conversation(inbox.Private, otherThread)
+	if priv.Customer.ExternalID != psid || otherPriv.Customer.ExternalID != r.srv.PSID(other.ID) {
+		t.Fatalf("Messenger customers %q and %q; want PSIDs", priv.Customer.ExternalID, otherPriv.Customer.ExternalID)
+	}
+	pub, err := r.env.Store.Conversation(t.Context(), pub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if priv.LinkedConversation != pub.ID || pub.LinkedConversation != priv.ID {
+		t.Fatalf("links: private→%d public→%d; want %d and %d", priv.LinkedConversation, pub.LinkedConversation, pub.ID, priv.ID)
+	}
+	if !priv.HasFlag(inbox.FlagMovedToPrivate) || !pub.HasFlag(inbox.FlagMovedToPrivate) {
+		t.Errorf("flags %v / %v lack %s", priv.Flags, pub.Flags, inbox.FlagMovedToPrivate)
+	}
+	if otherPub, err = r.env.Store.Conversation(t.Context(), otherPub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if otherPriv.LinkedConversation != 0 || otherPub.LinkedConversation != 0 {
+		t.Errorf("the commenter without a private reply was linked: %+v / %+v", otherPriv, otherPub)
+	}
+}
+
 // TestMessengerWindows: RESPONSE inside 24 h, HUMAN_AGENT only for a
 // human between 24 h and 7 days, refusals otherwise.
 func TestMessengerWindows(t *testing.T) {

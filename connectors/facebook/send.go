@@ -94,7 +94,7 @@ func roundAge(d time.Duration) string {
 }
 
 // Send performs a on the Page and returns the id Facebook gave what it
-// created ("" for a hide):
+// created (Sent.PlatformID, "" for a hide):
 //
 //   - inbox.SendDM: POST /{page-id}/messages to recipient {"id": a.Recipient}
 //     with the messaging_type and tag from MessagingType; returns message_id.
@@ -103,7 +103,10 @@ func roundAge(d time.Duration) string {
 //     a post (its id starts with "<page-id>_", as post ids do; comment ids
 //     start with the post's object id). Refused after 7 days (see
 //     CheckPrivateReply) and when another private reply to the same target
-//     is sent, in flight or of unknown outcome; returns message_id.
+//     is sent, in flight or of unknown outcome; returns message_id, and
+//     as Sent.Recipient the answer's recipient_id: the commenter's
+//     Messenger PSID, which differs from their comment author id and is
+//     how the store links their Messenger conversation to the comments.
 //   - inbox.Reply: POST /{a.Target}/comments; returns the new comment id.
 //   - inbox.Hide: POST /{a.Target} with is_hidden=true.
 //
@@ -112,18 +115,27 @@ func roundAge(d time.Duration) string {
 // too (nothing was done), except rate limits (*connectors.RateLimitError),
 // token errors (connectors.ErrUnauthorized) and Facebook's "unknown" and
 // "temporary" errors, whose outcome is not known.
-func (c *Connector) Send(ctx context.Context, a inbox.Action) (platformID string, err error) {
+func (c *Connector) Send(ctx context.Context, a inbox.Action) (connectors.Sent, error) {
+	var (
+		out connectors.Sent
+		err error
+	)
 	switch a.Kind {
 	case inbox.SendDM:
-		return c.sendMessage(ctx, a)
+		out.PlatformID, err = c.sendMessage(ctx, a)
 	case inbox.PrivateReply:
-		return c.sendPrivateReply(ctx, a)
+		out, err = c.sendPrivateReply(ctx, a)
 	case inbox.Reply:
-		return c.reply(ctx, a)
+		out.PlatformID, err = c.reply(ctx, a)
 	case inbox.Hide:
-		return "", c.hide(ctx, a)
+		err = c.hide(ctx, a)
+	default:
+		err = connectors.Refusal("Facebook has no %q action", a.Kind)
 	}
-	return "", connectors.Refusal("Facebook has no %q action", a.Kind)
+	if err != nil {
+		return connectors.Sent{}, err
+	}
+	return out, nil
 }
 
 func (c *Connector) sendMessage(ctx context.Context, a inbox.Action) (string, error) {
@@ -142,7 +154,7 @@ func (c *Connector) sendMessage(ctx context.Context, a inbox.Action) (string, er
 	if tag != "" {
 		params["tag"] = tag
 	}
-	id, err := c.postMessage(ctx, "sending message", params)
+	id, _, err := c.postMessage(ctx, "sending message", params)
 	if err != nil {
 		return "", fmt.Errorf("sending Messenger message: %w", err)
 	}
@@ -155,30 +167,30 @@ func (c *Connector) isPostID(target string) bool {
 	return strings.HasPrefix(target, c.cfg.PageID+"_")
 }
 
-func (c *Connector) sendPrivateReply(ctx context.Context, a inbox.Action) (string, error) {
+func (c *Connector) sendPrivateReply(ctx context.Context, a inbox.Action) (connectors.Sent, error) {
 	if strings.TrimSpace(a.Text) == "" {
-		return "", connectors.Refusal("the private reply is empty")
+		return connectors.Sent{}, connectors.Refusal("the private reply is empty")
 	}
 	if err := CheckPrivateReply(a, c.now()); err != nil {
-		return "", err
+		return connectors.Sent{}, err
 	}
 	c.prMu.Lock()
 	defer c.prMu.Unlock()
 	if err := c.checkOnePrivateReply(ctx, a); err != nil {
-		return "", err
+		return connectors.Sent{}, err
 	}
 	rcpt := map[string]string{"comment_id": a.Target}
 	if c.isPostID(a.Target) {
 		rcpt = map[string]string{"post_id": a.Target}
 	}
-	id, err := c.postMessage(ctx, "sending private reply", fb.Params{
+	id, psid, err := c.postMessage(ctx, "sending private reply", fb.Params{
 		"recipient": rcpt,
 		"message":   map[string]string{"text": a.Text},
 	})
 	if err != nil {
-		return "", fmt.Errorf("sending private reply: %w", err)
+		return connectors.Sent{}, fmt.Errorf("sending private reply: %w", err)
 	}
-	return id, nil
+	return connectors.Sent{PlatformID: id, Recipient: psid}, nil
 }
 
 // checkOnePrivateReply refuses a when another private reply to the same
@@ -218,19 +230,22 @@ func (c *Connector) checkOnePrivateReply(ctx context.Context, a inbox.Action) er
 	return nil
 }
 
-// postMessage calls the Send API and returns the message_id.
-func (c *Connector) postMessage(ctx context.Context, what string, params fb.Params) (string, error) {
+// postMessage calls the Send API and returns the message_id and the
+// recipient_id (the recipient's PSID; "" when the answer lacks it, which
+// only costs the link of a Private Reply's conversations).
+func (c *Connector) postMessage(ctx context.Context, what string, params fb.Params) (messageID, recipientID string, err error) {
 	res, err := c.call(ctx, what, fb.POST, c.cfg.PageID+"/messages", params)
 	if err != nil {
-		return "", sendErr(err)
+		return "", "", sendErr(err)
 	}
 	id, _ := res["message_id"].(string)
 	if id == "" {
 		// Facebook answered without an error, so it may well have sent
 		// it: the outcome is unknown, not failed.
-		return "", errors.New("the Send API answered without a message_id")
+		return "", "", errors.New("the Send API answered without a message_id")
 	}
-	return id, nil
+	rcpt, _ := res["recipient_id"].(string)
+	return id, rcpt, nil
 }
 
 func (c *Connector) reply(ctx context.Context, a inbox.Action) (string, error) {

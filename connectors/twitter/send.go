@@ -12,8 +12,9 @@ import (
 	"github.com/inboxbot/inboxbot/inbox"
 )
 
-// Send performs one action and returns the id Twitter gave what it
-// created: the reply tweet's id, the DM event's id, or "" for a follow.
+// Send performs one action and returns, as Sent.PlatformID, the id Twitter
+// gave what it created: the reply tweet's id, the DM event's id, or "" for
+// a follow. Sent.Recipient is always "": every action names its user.
 //
 // Errors follow connectors.Sender: a 4xx such as 187 (duplicate) wraps
 // connectors.ErrRefused and is final; a 429 is a *connectors.RateLimitError
@@ -21,7 +22,7 @@ import (
 // connectors.ErrUnauthorized; a 5xx, a network failure or an unreadable
 // success is a plain error, because Twitter may have acted: the Runner
 // marks the action unknown and never sends it again.
-func (c *Connector) Send(ctx context.Context, a inbox.Action) (string, error) {
+func (c *Connector) Send(ctx context.Context, a inbox.Action) (connectors.Sent, error) {
 	var (
 		id  string
 		err error
@@ -34,15 +35,15 @@ func (c *Connector) Send(ctx context.Context, a inbox.Action) (string, error) {
 	case inbox.Follow:
 		err = c.follow(ctx, a)
 	default:
-		return "", connectors.Refusal("twitter cannot perform %q actions", a.Kind)
+		return connectors.Sent{}, connectors.Refusal("twitter cannot perform %q actions", a.Kind)
 	}
 	err = refusal(err)
 	if err != nil {
 		c.log.Warn("twitter send failed", "kind", a.Kind, "action_id", a.ID, "err", err)
-		return "", err
+		return connectors.Sent{}, err
 	}
 	c.log.Info("twitter action sent", "kind", a.Kind, "action_id", a.ID, "platform_id", id)
-	return id, nil
+	return connectors.Sent{PlatformID: id}, nil
 }
 
 // reply posts a.Text as a public reply to tweet a.Target. Twitter ignores

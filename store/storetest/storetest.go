@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Awaiting", testAwaiting},
 		{"Flags", testFlags},
 		{"Link", testLink},
+		{"LinkByPrivateReply", testLinkByPrivateReply},
 		{"QueueOrder", testQueueOrder},
 		{"Filters", testFilters},
 		{"Limits", testLimits},
@@ -659,6 +660,86 @@ func testLink(t *testing.T, s store.Store) {
 	if c := conv(t, s, ingest(t, s, pubLink)[0].ConversationID); c.LinkedConversation != 0 {
 		t.Errorf("public conversation linked: %+v", c)
 	}
+}
+
+// testLinkByPrivateReply: on Facebook a commenter's Messenger id (PSID)
+// differs from their comment author id; the PSID a sent Private Reply
+// reached (Result.Recipient) links their Messenger conversation.
+func testLinkByPrivateReply(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	// privateReply stores a private reply to comment ext of conversation
+	// convID, created with recipient preset, and records the outcome res.
+	privateReply := func(convID int64, ext, preset string, res store.Result) inbox.Action {
+		t.Helper()
+		a, _, err := s.CreateAction(ctx, inbox.Action{ConversationID: convID, Platform: inbox.Facebook, Kind: inbox.PrivateReply,
+			Key: "pr:" + ext, Target: ext, Recipient: preset, Text: "Write to us in Messenger", RequestedBy: "router"})
+		if err != nil {
+			t.Fatalf("CreateAction: %v", err)
+		}
+		if _, err := s.BeginSend(ctx, a.ID); err != nil {
+			t.Fatalf("BeginSend: %v", err)
+		}
+		done, err := s.FinishSend(ctx, a.ID, res)
+		if err != nil {
+			t.Fatalf("FinishSend: %v", err)
+		}
+		return done
+	}
+	sent := func(psid string) store.Result {
+		return store.Result{State: inbox.StateSent, PlatformID: "m_" + psid, Recipient: psid}
+	}
+	private := func(ext, thread, author string, min int) store.Conversation {
+		t.Helper()
+		it := fbMessage(ext, thread, author, at(min))
+		it.Link = true
+		return conv(t, s, ingest(t, s, it)[0].ConversationID)
+	}
+	linked := func(id, want int64) {
+		t.Helper()
+		c := conv(t, s, id)
+		if c.LinkedConversation != want || (want != 0) != c.HasFlag(inbox.FlagMovedToPrivate) {
+			t.Errorf("conversation %d: linked to %d, flags %v; want %d", id, c.LinkedConversation, c.Flags, want)
+		}
+	}
+
+	oldest := ingest(t, s, fbComment("lp-c1", "lp-post1", "asid-1", at(0)))[0].ConversationID
+	newer := ingest(t, s, fbComment("lp-c2", "lp-post2", "asid-1", at(3)))[0].ConversationID
+	failed := ingest(t, s, fbComment("lp-c3", "lp-post3", "asid-1", at(5)))[0].ConversationID
+	other := ingest(t, s, fbComment("lp-c4", "lp-post4", "asid-2", at(6)))[0].ConversationID
+	own := ingest(t, s, fbComment("lp-c5", "lp-post5", "psid-3", at(1)))[0].ConversationID
+	foreign := ingest(t, s, fbComment("lp-c6", "lp-post6", "asid-3", at(9)))[0].ConversationID
+	if a := privateReply(oldest, "lp-c1", "", sent("psid-1")); a.Recipient != "psid-1" {
+		t.Errorf("recipient %q after a sent private reply, want psid-1", a.Recipient)
+	}
+	privateReply(newer, "lp-c2", "", sent("psid-1"))
+	privateReply(failed, "lp-c3", "psid-1", store.Result{State: inbox.StateFailed, Error: "refused"})
+	if a := privateReply(other, "lp-c4", "psid-2", sent("psid-9")); a.Recipient != "psid-2" {
+		t.Errorf("recipient %q replaced the one the action named", a.Recipient)
+	}
+	privateReply(foreign, "lp-c6", "", sent("psid-3"))
+
+	// The same id on another platform is another customer.
+	tw := item(in(inbox.Twitter, inbox.DM, "lp-tw", "lp-tw", "psid-1", at(10)))
+	tw.Link = true
+	linked(ingest(t, s, tw)[0].ConversationID, 0)
+
+	// The newest public conversation with a sent private reply to the
+	// PSID first, then the next; never one whose private reply failed.
+	p1 := private("lp-m1", "lp-t1", "psid-1", 10)
+	linked(p1.ID, newer)
+	linked(newer, p1.ID)
+	p2 := private("lp-m2", "lp-t2", "psid-1", 11)
+	linked(p2.ID, oldest)
+	linked(oldest, p2.ID)
+	linked(private("lp-m3", "lp-t3", "psid-1", 12).ID, 0)
+	linked(failed, 0)
+	// The recipient the action named before sending counts too.
+	p4 := private("lp-m4", "lp-t4", "psid-2", 12)
+	linked(p4.ID, other)
+	// The customer's own public conversation comes first.
+	p5 := private("lp-m5", "lp-t5", "psid-3", 13)
+	linked(p5.ID, own)
+	linked(foreign, 0)
 }
 
 func testQueueOrder(t *testing.T, s store.Store) {

@@ -35,6 +35,10 @@
 // author, and a public reply is a comment by the Page. A client must skip
 // its own items.
 //
+// A user has one id everywhere unless Options.DistinctPSIDs gives them a
+// separate Messenger id (PSID), as Facebook does; a Private Reply's answer
+// ({"recipient_id","message_id"}) then carries the commenter's PSID.
+//
 // The state is scripted with AddMessage, AddPost, AddPagePost, AddComment
 // (and AddRawMessage / AddRawComment for broken items), failures with
 // InjectError / Inject, and the token with ExpireToken / SetToken. Calls,

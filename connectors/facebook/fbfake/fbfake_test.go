@@ -241,6 +241,37 @@ func TestSendRules(t *testing.T) {
 	}
 }
 
+// TestDistinctPSIDs: with DistinctPSIDs a commenter writes in Messenger
+// under their PSID, and a Private Reply answers it as recipient_id and
+// lands in their Messenger conversation.
+func TestDistinctPSIDs(t *testing.T) {
+	srv := fbfake.New(fbfake.Options{PageID: page, DistinctPSIDs: true})
+	defer srv.Close()
+	s := newSession(srv, srv.Token(), "")
+	guest := fbfake.User{ID: "2001", Name: "Ada"}
+	psid := srv.PSID(guest.ID)
+	if psid == guest.ID || srv.PSID(psid) != psid || srv.PSID(page) != page {
+		t.Fatalf("PSID(%s) = %s, PSID(PSID) = %s, PSID(page) = %s", guest.ID, psid, srv.PSID(psid), srv.PSID(page))
+	}
+	post := srv.AddPagePost("offer", time.Now().Add(-time.Hour))
+	cm := srv.AddComment(post, "", guest, "price?", time.Now().Add(-time.Minute))
+	res, err := s.Post(page+"/messages", fb.Params{"recipient": map[string]string{"comment_id": cm}, "message": map[string]string{"text": "see DM"}})
+	if err != nil || res.Get("recipient_id") != psid {
+		t.Fatalf("private reply: %v %v; want recipient_id %s", res, err, psid)
+	}
+	thread := srv.SentMessages()[0].ConversationID
+	answer := srv.AddMessage(thread, guest, "thanks", time.Time{})
+	got, err := s.Get(answer, fb.Params{"fields": "from"})
+	if err != nil || got.Get("from.id") != psid {
+		t.Fatalf("answer: %v %v; want from.id %s", got, err, psid)
+	}
+	same := fbfake.New(fbfake.Options{PageID: page})
+	defer same.Close()
+	if same.PSID(guest.ID) != guest.ID {
+		t.Error("without DistinctPSIDs a user has one id")
+	}
+}
+
 func TestFaultBodies(t *testing.T) {
 	srv := fbfake.New(fbfake.Options{PageID: page})
 	defer srv.Close()

@@ -792,6 +792,7 @@ func (s *Server) send(q *request) (any, *apiError) {
 			}
 		}
 		s.replied[target] = true
+		author = s.messenger(author)
 		c = s.convWith(author)
 		sm.RecipientID = author.ID
 	case sm.RecipientID != "":

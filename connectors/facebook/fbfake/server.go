@@ -53,6 +53,14 @@ type Options struct {
 	// NoWindows turns off the 24-hour / 7-day / private-reply checks on
 	// POST /{page}/messages, so a demo can send anything.
 	NoWindows bool
+	// DistinctPSIDs gives every user a Messenger id (PSID) that differs
+	// from the id they have on comments and posts, as on Facebook, where
+	// a comment's from.id is app-scoped and a message's is Page-scoped:
+	// the PSID of user id X is "psid-X" (see PSID). AddMessage then
+	// stores a user's messages under their PSID, and a Private Reply
+	// answers recipient_id with the commenter's PSID. By default a user
+	// has one id everywhere.
+	DistinctPSIDs bool
 }
 
 // Call is one request the server received. Params merge the query and
@@ -76,7 +84,8 @@ type Call struct {
 type SentMessage struct {
 	// ID is the message_id returned.
 	ID string
-	// RecipientID is recipient.id (a PSID), for ordinary messages.
+	// RecipientID is recipient.id (a PSID), for ordinary messages; for a
+	// Private Reply, the commenter's PSID, answered as recipient_id.
 	RecipientID string
 	// CommentID is recipient.comment_id, for a Private Reply to a comment.
 	CommentID string
@@ -271,14 +280,34 @@ func (s *Server) when(at time.Time) time.Time {
 	return at.UTC().Truncate(time.Second)
 }
 
+// PSIDPrefix starts every PSID the server derives with DistinctPSIDs.
+const PSIDPrefix = "psid-"
+
+// PSID returns the Messenger id (Page-scoped id) of the user whose id is
+// userID: with Options.DistinctPSIDs, PSIDPrefix+userID; otherwise, and
+// for the Page or an id that already is a PSID, userID itself.
+func (s *Server) PSID(userID string) string {
+	if !s.opts.DistinctPSIDs || userID == s.opts.PageID || strings.HasPrefix(userID, PSIDPrefix) {
+		return userID
+	}
+	return PSIDPrefix + userID
+}
+
+// messenger returns u as seen in Messenger: with its PSID.
+func (s *Server) messenger(u User) User {
+	u.ID = s.PSID(u.ID)
+	return u
+}
+
 // AddMessage adds a Messenger message to conversation convID, creating
 // the conversation (with from as the customer) if needed; an empty convID
-// creates a new conversation. A zero at means now. It returns the
+// creates a new conversation. A zero at means now. With
+// Options.DistinctPSIDs the message is from from's PSID. It returns the
 // message id ("m_…"); use ConversationOf for the conversation id.
 func (s *Server) AddMessage(convID string, from User, text string, at time.Time, atts ...Attachment) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := &message{from: from, text: text, at: s.when(at), atts: atts}
+	m := &message{from: s.messenger(from), text: text, at: s.when(at), atts: atts}
 	s.addMessage(convID, m)
 	return m.id
 }
