@@ -2,25 +2,16 @@ package bench_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/inboxbot/inboxbot/bench"
+	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
 )
-
-// postgresEnv names the database BenchmarkRouters uses, e.g.
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable; every iteration
-// gets a fresh schema in it, dropped afterwards.
-const postgresEnv = "INBOXBOT_TEST_POSTGRES_URL"
 
 // BenchmarkRouters routes 10,000 items per iteration through the embedded
 // bus into PostgreSQL with 1, 2 and 3 router instances sharing the durable
@@ -29,27 +20,18 @@ const postgresEnv = "INBOXBOT_TEST_POSTGRES_URL"
 //
 //	INBOXBOT_TEST_POSTGRES_URL=... go test ./bench -run '^$' -bench Routers -benchtime 1x
 func BenchmarkRouters(b *testing.B) {
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		b.Skip(postgresEnv + " is not set")
+	if os.Getenv(testutil.PostgresEnv) == "" {
+		b.Skip(testutil.PostgresEnv + " is not set")
 	}
-	u, err := url.Parse(base)
-	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
-		b.Fatalf("%s must be a postgres:// URL: %v", postgresEnv, err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer admin.Close()
 	for _, routers := range []int{1, 2, 3} {
 		b.Run(strconv.Itoa(routers), func(b *testing.B) {
 			ctx := context.Background()
 			var res bench.Result
 			for b.Loop() {
 				b.StopTimer()
-				st, drop := freshSchema(b, admin, *u)
+				st, drop := freshStore(b)
 				b.StartTimer()
+				var err error
 				res, err = bench.Pipeline(ctx, bench.Options{N: 10000, Dir: b.TempDir(), Store: st, Routers: routers, Seed: 7})
 				b.StopTimer()
 				_ = st.Close()
@@ -65,25 +47,12 @@ func BenchmarkRouters(b *testing.B) {
 	}
 }
 
-// freshSchema creates an empty schema, opens (and so migrates) a store in
-// it, and returns the store and a function that drops the schema.
-func freshSchema(b *testing.B, admin *sql.DB, u url.URL) (store.Store, func()) {
+// freshStore opens (and so migrates) a store in a new, empty schema, and
+// returns it and a function that drops the schema.
+func freshStore(b *testing.B) (store.Store, func()) {
 	b.Helper()
-	r := make([]byte, 6)
-	_, _ = rand.Read(r)
-	schema := "bench_" + hex.EncodeToString(r)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		b.Fatalf("creating schema: %v", err)
-	}
-	drop := func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			b.Errorf("dropping schema %s: %v", schema, err)
-		}
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	st, err := store.Open(context.Background(), store.Config{Driver: "postgres", DSN: u.String()})
+	dsn, drop := testutil.PostgresSchema(b, "bench")
+	st, err := store.Open(context.Background(), store.Config{Driver: "postgres", DSN: dsn})
 	if err != nil {
 		drop()
 		b.Fatalf("opening store: %v", err)

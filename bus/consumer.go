@@ -52,6 +52,9 @@ func (b *Bus) Consume(ctx context.Context, cc ConsumerConfig, h Handler) error {
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: a shutdown, not a failure
+		}
 		return fmt.Errorf("creating consumer %s on %s: %w", cc.Durable, cc.Stream, err)
 	}
 	ch := make(chan jetstream.Msg, 2*cc.Batch)
@@ -70,6 +73,9 @@ func (b *Bus) Consume(ctx context.Context, cc ConsumerConfig, h Handler) error {
 			}
 		}))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("consuming %s: %w", cc.Durable, err)
 	}
 	defer func() {

@@ -3,13 +3,10 @@ package cluster_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,50 +20,22 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
-// postgresEnv names the database the test uses; it gets a schema of its
-// own, dropped afterwards.
-const postgresEnv = "INBOXBOT_TEST_POSTGRES_URL"
-
 // postgresSchema creates an empty schema and returns a DSN whose
-// search_path selects it, and an admin connection to the same database
-// (for the test's own queries).
+// search_path selects it, and a connection to it for the test's own
+// queries.
 func postgresSchema(t *testing.T) (dsn string, db *sql.DB) {
 	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "cluster_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
-		t.Fatalf("%s must be a postgres:// URL: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err = sql.Open("pgx", u.String())
+	dsn, _ = testutil.PostgresSchema(t, "cluster")
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() }) // before the schema is dropped
-	return u.String(), db
+	return dsn, db
 }
 
 // build compiles a main package into dir and returns the binary's path.

@@ -2,63 +2,19 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
 
-// postgresEnv names the database the PostgreSQL tests use, e.g.
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Each test gets a
-// schema of its own in it, dropped afterwards.
-const postgresEnv = "INBOXBOT_TEST_POSTGRES_URL"
-
-// postgresSchema creates an empty schema and returns a DSN whose
-// search_path selects it.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
-		t.Fatalf("%s must be a postgres:// URL: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func openPostgres(t testing.TB) store.Store {
 	t.Helper()
-	dsn := postgresSchema(t)
+	dsn, _ := testutil.PostgresSchema(t, "t")
 	s, err := store.Open(t.Context(), store.Config{Driver: "postgres", DSN: dsn})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -83,7 +39,7 @@ func BenchmarkPostgresConversationsFirstPage(b *testing.B) {
 // TestPostgresConcurrentOpen checks that processes starting together
 // migrate one database once, without errors.
 func TestPostgresConcurrentOpen(t *testing.T) {
-	dsn := postgresSchema(t)
+	dsn, _ := testutil.PostgresSchema(t, "t")
 	var wg sync.WaitGroup
 	stores := make([]store.Store, 5)
 	errs := make([]error, len(stores))
