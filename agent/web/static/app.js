@@ -101,7 +101,12 @@
   }
 
   var es = new EventSource('/events');
-  es.addEventListener('open', function () { if (live) { live.classList.add('on'); } });
+  // On every (re)connect, catch up on what changed between the page's
+  // render and the subscription (a reply sent in that gap, say).
+  es.addEventListener('open', function () {
+    if (live) { live.classList.add('on'); }
+    schedule();
+  });
   es.addEventListener('error', function () { if (live) { live.classList.remove('on'); } });
   es.addEventListener('conversation', function (e) {
     if (page === 'conversation') {
