@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"github.com/inboxbot/inboxbot/connectors/twitter"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
@@ -29,7 +31,40 @@ func (a *App) policy(_ context.Context) (router.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return router.NewPolicy(a.Config.Policy, router.Deps{Store: a.Store, Accounts: accounts(a.Config, tw), Log: a.Log})
+	deps := router.Deps{Store: a.Store, Accounts: accounts(a.Config, tw), Log: a.Log}
+	if !a.Role.runs(RoleRouter) {
+		// Only routing decides languages; the reply guard does not, so an
+		// instance without the router role spares the models' memory.
+		deps.Detector = noDetector{}
+		return router.NewPolicy(a.Config.Policy, deps)
+	}
+	// The detector is started here rather than inside NewPolicy so that
+	// /healthz can show its models loading.
+	det, err := language.Start(a.Config.Policy.WithDefaults().Language.Detector())
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	a.Health.Register("language", false)
+	a.parts = append(a.parts, part{"language", func(ctx context.Context) error {
+		a.Health.Set("language", health.Starting, "loading language models")
+		if err := det.Wait(ctx); err != nil {
+			return nil // stopped before the models were in
+		}
+		a.Health.Success("language")
+		a.Log.Info("language models loaded", "seconds", det.LoadTime().Seconds())
+		return nil
+	}})
+	deps.Detector = det
+	return router.NewPolicy(a.Config.Policy, deps)
+}
+
+// noDetector stands in for the language detector on instances that do not
+// route.
+type noDetector struct{}
+
+// Detect refuses: nothing on such an instance should ask.
+func (noDetector) Detect(context.Context, string, string) (language.Result, error) {
+	return language.Result{}, errors.New("this instance does not route (see serve --role)")
 }
 
 // twitter returns the Twitter connector, created once: the runner sends
