@@ -188,30 +188,12 @@ func (s *Server) apiMe(w http.ResponseWriter, _ *http.Request, p *Principal) {
 
 func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, p *Principal) {
 	f, err := parseFilter(r.URL.Query(), p.Agent.Name)
-	if err != nil {
-		s.fail(w, r, true, err)
-		return
-	}
-	page, err := s.svc.ListConversations(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, true, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	respond(s, w, r, err, func() (ConversationPage, error) { return s.svc.ListConversations(r.Context(), f) })
 }
 
 func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, true, err)
-		return
-	}
-	d, err := s.svc.ShowConversation(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, true, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	respond(s, w, r, err, func() (ConversationDetail, error) { return s.svc.ShowConversation(r.Context(), id) })
 }
 
 // replyBody is the body of POST /api/conversations/{id}/reply.
@@ -252,7 +234,7 @@ func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, p *Principal) 
 	if err == nil {
 		err = readJSON(w, r, &body)
 	}
-	s.apiResult(w, r, err, func() (ConversationView, error) {
+	respond(s, w, r, err, func() (ConversationView, error) {
 		return s.svc.Claim(r.Context(), p.Agent.Name, id, body.Expect)
 	})
 }
@@ -271,41 +253,37 @@ func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request, p *Principal)
 	if err == nil {
 		err = readJSON(w, r, &body)
 	}
-	s.apiResult(w, r, err, func() (ConversationView, error) {
+	respond(s, w, r, err, func() (ConversationView, error) {
 		return s.svc.Assign(r.Context(), p.Agent.Name, id, body.Assignee, body.Expect)
 	})
 }
 
 func (s *Server) apiClose(w http.ResponseWriter, r *http.Request, p *Principal) {
 	id, err := pathID(r)
-	s.apiResult(w, r, err, func() (ConversationView, error) { return s.svc.Close(r.Context(), p.Agent.Name, id) })
+	respond(s, w, r, err, func() (ConversationView, error) { return s.svc.Close(r.Context(), p.Agent.Name, id) })
 }
 
 func (s *Server) apiReopen(w http.ResponseWriter, r *http.Request, p *Principal) {
 	id, err := pathID(r)
-	s.apiResult(w, r, err, func() (ConversationView, error) { return s.svc.Reopen(r.Context(), p.Agent.Name, id) })
+	respond(s, w, r, err, func() (ConversationView, error) { return s.svc.Reopen(r.Context(), p.Agent.Name, id) })
 }
 
-// apiResult runs do unless parsing already failed, and writes the outcome.
-func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, err error, do func() (ConversationView, error)) {
-	var c ConversationView
+// respond runs do unless parsing the request already failed (err), and
+// writes its result as JSON with 200, or the error.
+func respond[T any](s *Server, w http.ResponseWriter, r *http.Request, err error, do func() (T, error)) {
+	var v T
 	if err == nil {
-		c, err = do()
+		v, err = do()
 	}
 	if err != nil {
 		s.fail(w, r, true, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) apiCounts(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	c, err := s.svc.Counts(r.Context())
-	if err != nil {
-		s.fail(w, r, true, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	respond(s, w, r, nil, func() (store.Counts, error) { return s.svc.Counts(r.Context()) })
 }
 
 func (s *Server) apiHealth(w http.ResponseWriter, _ *http.Request, _ *Principal) {
