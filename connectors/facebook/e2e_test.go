@@ -21,6 +21,7 @@ import (
 	"github.com/inboxbot/inboxbot/connectors/facebook/fbfake"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/store"
 )
 
 func guest(n int) fbfake.User {
@@ -176,7 +177,15 @@ func TestRestartExactlyOnce(t *testing.T) {
 		c, _ := r.env.Health.Get("facebook")
 		return c.State == health.RateLimited
 	})
-	first := r.externalIDs()
+	// The poll stopped with the 120 published; the ingest loop stores
+	// them shortly after.
+	var first map[string]store.Message
+	connectortest.Eventually(t, 10*time.Second, func() bool {
+		first = r.externalIDs()
+		return len(first) >= 120
+	})
+	time.Sleep(100 * time.Millisecond) // anything beyond 120 would show now
+	first = r.externalIDs()
 	if len(first) != 120 {
 		t.Fatalf("%d items stored before the restart, want 120 (one conversation)", len(first))
 	}
