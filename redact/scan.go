@@ -520,8 +520,9 @@ func (sc *scanner) phoneOrPriceBefore(r rune, p int) bool {
 	return false
 }
 
-// parenDigitsBefore reports whether s[:p] ends with "(digits)", allowing a
-// few spaces, '+' or '-' inside, like an area code "(0)" or "(+39) ".
+// parenDigitsBefore reports whether s[:p] ends with "(digits)" of at most
+// five digits, allowing a few spaces, '+' or '-' inside, like an area code
+// "(0)", "(212)" or "(+39) ".
 func parenDigitsBefore(s string, p int) bool {
 	// p is the offset of ')'.
 	digits := 0
@@ -531,7 +532,9 @@ func parenDigitsBefore(s string, p int) bool {
 		case n == 0:
 			return false
 		case r == '(':
-			return digits > 0
+			// An area code is short; "(1234567890)" is a secret itself,
+			// and must not shield the digits after it.
+			return digits > 0 && digits <= 5
 		case digitValue(r) >= 0:
 			digits++
 		case r == ' ' || r == '+' || r == '-':
