@@ -108,6 +108,12 @@ func walkNode(n *yaml.Node, t reflect.Type, prefix string, ps *Problems) {
 		if prefix == "" {
 			key = k.Value
 		}
+		if k.Value == "" { // an empty or non-scalar key
+			key = `""`
+			if prefix != "" {
+				key = prefix + `.""`
+			}
+		}
 		f, ok := fields[k.Value]
 		if !ok {
 			*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf("line %d: unknown key", k.Line)})
