@@ -23,5 +23,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ ./redact/ ./store/ ./agent/
 	$(GO) run ./cmd/inboxbot bench
 
+# Each fuzzer for FUZZTIME; finds land in the package's testdata/fuzz as seeds.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzRedact -fuzztime 30s ./redact/
+	$(GO) test -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME) ./redact/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./connectors/facebook/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTweets$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDMList$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseErrorBody$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
