@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/bus"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/procstat"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
@@ -278,21 +278,6 @@ func percentile(sorted []float64, p float64) float64 {
 	return sorted[i]
 }
 
-// PeakRSSMB returns the process's peak resident set size in MB (Linux;
-// 0 elsewhere).
-func PeakRSSMB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, _ := strconv.ParseFloat(f[1], 64)
-				return kb / 1024
-			}
-		}
-	}
-	return 0
-}
+// PeakRSSMB returns the process's peak resident set size in MiB (Linux;
+// -1 elsewhere).
+func PeakRSSMB() float64 { return procstat.MiB("VmHWM") }

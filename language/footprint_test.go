@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/inboxbot/inboxbot/internal/testutil"
+	"github.com/inboxbot/inboxbot/internal/procstat"
 )
 
 // BenchmarkDetectorLoad measures what the detector costs: the time from
@@ -31,7 +31,7 @@ func BenchmarkDetectorLoad(b *testing.B) {
 		samples = append(samples, samples...)
 	}
 	samples = samples[:10000]
-	base := testutil.ProcStatusMiB("VmRSS")
+	base := procstat.MiB("VmRSS")
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		d, err := Start(cfg)
@@ -43,16 +43,16 @@ func BenchmarkDetectorLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 		ready := time.Since(start)
-		hwm, loaded := testutil.ProcStatusMiB("VmHWM"), testutil.ProcStatusMiB("VmRSS")
+		hwm, loaded := procstat.MiB("VmHWM"), procstat.MiB("VmRSS")
 		start = time.Now()
 		for _, s := range samples {
 			d.detect(s.text)
 		}
 		per := time.Since(start) / time.Duration(len(samples))
-		hwmEnd := testutil.ProcStatusMiB("VmHWM")
+		hwmEnd := procstat.MiB("VmHWM")
 		runtime.GC()
 		debug.FreeOSMemory()
-		after := testutil.ProcStatusMiB("VmRSS")
+		after := procstat.MiB("VmRSS")
 		b.ReportMetric(float64(len(d.Languages())), "languages")
 		b.ReportMetric(started.Seconds()*1000, "start_ms")
 		b.ReportMetric(ready.Seconds(), "ready_s")

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/bench"
-	"github.com/inboxbot/inboxbot/internal/testutil"
+	"github.com/inboxbot/inboxbot/internal/procstat"
 	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
@@ -58,8 +58,8 @@ func BenchmarkPipelineWithPolicy(b *testing.B) {
 		b.ReportMetric(time.Since(start).Seconds(), "total_s")
 		b.ReportMetric(res.MsgsPerSec, "msgs/s")
 		b.ReportMetric(res.P99Ms, "p99_ms")
-		b.ReportMetric(testutil.ProcStatusMiB("VmHWM"), "peak_MiB")
-		b.ReportMetric(testutil.ProcStatusMiB("VmRSS"), "steady_MiB")
+		b.ReportMetric(procstat.MiB("VmHWM"), "peak_MiB")
+		b.ReportMetric(procstat.MiB("VmRSS"), "steady_MiB")
 		st.Close()
 		cancel()
 	}

@@ -1,11 +1,10 @@
 // Package testutil holds small helpers that tests in several packages
 // share: a free local TCP port, a file in a temporary directory, a buffer
 // that collects output while it is being written, a word read back from
-// that output and the process's memory use.
+// that output.
 package testutil
 
 import (
-	"bufio"
 	"bytes"
 	"net"
 	"os"
@@ -60,30 +59,6 @@ func WordAfter(out, label string) string {
 		}
 	}
 	return ""
-}
-
-// ProcStatusMiB returns a field of /proc/self/status given in kB, such as
-// VmRSS or VmHWM, in MiB, or -1 where there is no /proc or the field is
-// missing or unreadable.
-func ProcStatusMiB(field string) float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
-		}
-		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-		if err != nil {
-			return -1
-		}
-		return kb / 1024
-	}
-	return -1
 }
 
 // Buffer is an io.Writer that is safe for concurrent use, so that a test
