@@ -264,6 +264,22 @@ func (b *Bus) PublishDead(ctx context.Context, subject string, data []byte, reas
 	return nil
 }
 
+// DeadLetter moves a consumed message that can never be processed to
+// inbox.dead.<subject> with the reason, and acknowledges it, so it is not
+// redelivered forever; it reports whether it did. When the dead letter
+// cannot be stored, the message is negatively acknowledged for another
+// try after retry, and it reports false. ctx bounds the publish.
+func (b *Bus) DeadLetter(ctx context.Context, m jetstream.Msg, reason string, retry time.Duration) bool {
+	if err := b.PublishDead(ctx, m.Subject(), m.Data(), reason); err != nil {
+		b.log.Error("dead-lettering; will retry", "subject", m.Subject(), "err", err)
+		_ = m.NakWithDelay(retry)
+		return false
+	}
+	b.log.Warn("dead-lettered", "subject", m.Subject(), "reason", reason)
+	_ = m.Ack()
+	return true
+}
+
 // PublishEvent sends a live event on core NATS. Events are best effort:
 // screens that miss one catch up on their next fetch, so errors are only
 // logged.

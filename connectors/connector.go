@@ -343,11 +343,7 @@ func (r *Runner) event(a inbox.Action) {
 }
 
 func (r *Runner) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
-	if err := r.Bus.PublishDead(ctx, m.Subject(), m.Data(), reason); err != nil {
-		r.Log.Error("dead-lettering", "subject", m.Subject(), "err", err)
-		_ = m.NakWithDelay(5 * time.Second)
-		return
+	if r.Bus.DeadLetter(ctx, m, reason, 5*time.Second) {
+		r.Metrics.DeadLettered.WithLabelValues(m.Subject()).Inc()
 	}
-	r.Metrics.DeadLettered.WithLabelValues(m.Subject()).Inc()
-	_ = m.Ack()
 }

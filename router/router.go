@@ -292,14 +292,9 @@ func (r *Router) event(ev inbox.Event) {
 }
 
 func (r *Router) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
-	if err := r.bus.PublishDead(ctx, m.Subject(), m.Data(), reason); err != nil {
-		r.log.Error("dead-lettering; will retry", "subject", m.Subject(), "err", err)
-		_ = m.NakWithDelay(time.Second)
-		return
+	if r.bus.DeadLetter(ctx, m, reason, time.Second) {
+		r.metrics.DeadLettered.WithLabelValues(m.Subject()).Inc()
 	}
-	r.metrics.DeadLettered.WithLabelValues(m.Subject()).Inc()
-	r.log.Warn("dead-lettered", "subject", m.Subject(), "reason", reason)
-	_ = m.Ack()
 }
 
 // item turns a decision into what the store keeps.
