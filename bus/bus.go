@@ -11,6 +11,7 @@ package bus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/inboxbot/inboxbot/inbox"
 )
 
 // Stream and subject names: the contract between the parts (see
@@ -280,11 +283,16 @@ func (b *Bus) DeadLetter(ctx context.Context, m jetstream.Msg, reason string, re
 	return true
 }
 
-// PublishEvent sends a live event on core NATS. Events are best effort:
-// screens that miss one catch up on their next fetch, so errors are only
-// logged.
-func (b *Bus) PublishEvent(subject string, data []byte) {
-	if err := b.nc.Publish(subject, data); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+// PublishEvent sends a live conversation event on core NATS, under
+// inbox.events.conversation.<id>. Events are best effort: screens that
+// miss one catch up on their next fetch, so errors are only logged.
+func (b *Bus) PublishEvent(ev inbox.Event) {
+	subject := SubjectEvents + "conversation." + strconv.FormatInt(ev.ConversationID, 10)
+	data, err := json.Marshal(ev)
+	if err == nil {
+		err = b.nc.Publish(subject, data)
+	}
+	if err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 		b.log.Debug("publishing event", "subject", subject, "err", err)
 	}
 }

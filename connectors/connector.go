@@ -338,8 +338,7 @@ func (r *Runner) finish(ctx context.Context, m jetstream.Msg, a inbox.Action, re
 }
 
 func (r *Runner) event(a inbox.Action) {
-	ev, _ := json.Marshal(inbox.Event{Type: "action", ConversationID: a.ConversationID, ActionID: a.ID, State: a.State, At: time.Now()})
-	r.Bus.PublishEvent(bus.SubjectEvents+"conversation."+strconv.FormatInt(a.ConversationID, 10), ev)
+	r.Bus.PublishEvent(inbox.Event{Type: "action", ConversationID: a.ConversationID, ActionID: a.ID, State: a.State, At: time.Now()})
 }
 
 func (r *Runner) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {

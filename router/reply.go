@@ -103,7 +103,7 @@ func (r *Router) Reply(ctx context.Context, req ReplyRequest) (inbox.Action, err
 		}
 		return inbox.Action{}, fmt.Errorf("queueing reply action %d: %w", stored.ID, err)
 	}
-	r.event(inbox.Event{Type: "action", ConversationID: stored.ConversationID, ActionID: stored.ID, State: stored.State, At: r.now()})
+	r.bus.PublishEvent(inbox.Event{Type: "action", ConversationID: stored.ConversationID, ActionID: stored.ID, State: stored.State, At: r.now()})
 	return stored, nil
 }
 

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -251,7 +250,7 @@ func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
 	}
 	for _, ing := range res {
 		if !ing.Duplicate {
-			r.event(inbox.Event{Type: "message", ConversationID: ing.ConversationID, At: time.Now()})
+			r.bus.PublishEvent(inbox.Event{Type: "message", ConversationID: ing.ConversationID, At: time.Now()})
 		}
 	}
 }
@@ -286,10 +285,6 @@ func ActionRecord(a inbox.Action) (bus.Record, error) {
 	return bus.Record{Subject: a.Subject(), MsgID: "action:" + a.Key, Data: data}, nil
 }
 
-func (r *Router) event(ev inbox.Event) {
-	data, _ := json.Marshal(ev)
-	r.bus.PublishEvent(bus.SubjectEvents+"conversation."+strconv.FormatInt(ev.ConversationID, 10), data)
-}
 
 func (r *Router) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
 	if r.bus.DeadLetter(ctx, m, reason, time.Second) {
