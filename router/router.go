@@ -285,7 +285,6 @@ func ActionRecord(a inbox.Action) (bus.Record, error) {
 	return bus.Record{Subject: a.Subject(), MsgID: "action:" + a.Key, Data: data}, nil
 }
 
-
 func (r *Router) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
 	if r.bus.DeadLetter(ctx, m, reason, time.Second) {
 		r.metrics.DeadLettered.WithLabelValues(m.Subject()).Inc()
