@@ -7,7 +7,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -196,19 +195,11 @@ func publish(ctx context.Context, b *bus.Bus, items []inbox.Inbound, sent []time
 	}
 	for i := 0; i < len(items); i += step {
 		j := min(i+step, len(items))
-		recs := make([]bus.Record, 0, j-i)
-		for k := i; k < j; k++ {
-			data, err := json.Marshal(&items[k])
-			if err != nil {
-				return err
-			}
-			recs = append(recs, bus.Record{Subject: items[k].Subject(), MsgID: items[k].MsgID(), Data: data})
-		}
 		now := time.Now()
 		for k := i; k < j; k++ {
 			sent[k] = now
 		}
-		if err := b.PublishBatch(ctx, recs); err != nil {
+		if err := b.PublishInbound(ctx, items[i:j]); err != nil {
 			return err
 		}
 		if tick != nil {

@@ -254,6 +254,24 @@ func (b *Bus) PublishBatch(ctx context.Context, recs []Record) error {
 	return nil
 }
 
+// PublishInbound publishes customer items to INBOUND, each under its
+// subject with its Nats-Msg-Id (inbox.Inbound.MsgID), so that an item
+// pulled twice is stored once, and waits for every acknowledgement (see
+// PublishBatch). It stamps each item with the current schema version.
+// ctx bounds the wait.
+func (b *Bus) PublishInbound(ctx context.Context, items []inbox.Inbound) error {
+	recs := make([]Record, len(items))
+	for i := range items {
+		items[i].V = inbox.SchemaVersion
+		data, err := json.Marshal(&items[i])
+		if err != nil {
+			return fmt.Errorf("encoding item: %w", err)
+		}
+		recs[i] = Record{Subject: items[i].Subject(), MsgID: items[i].MsgID(), Data: data}
+	}
+	return b.PublishBatch(ctx, recs)
+}
+
 // PublishDead stores an undecodable record on inbox.dead.<subject> with the
 // reason in the Inboxbot-Dead-Reason header, for an operator to inspect.
 // ctx bounds the wait.

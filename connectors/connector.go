@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -224,16 +223,7 @@ func (r *Runner) publish(ctx context.Context, items []inbox.Inbound) error {
 	if len(items) == 0 {
 		return nil
 	}
-	recs := make([]bus.Record, len(items))
-	for i := range items {
-		items[i].V = inbox.SchemaVersion
-		data, err := json.Marshal(&items[i])
-		if err != nil {
-			return fmt.Errorf("encoding item: %w", err)
-		}
-		recs[i] = bus.Record{Subject: items[i].Subject(), MsgID: items[i].MsgID(), Data: data}
-	}
-	if err := r.Bus.PublishBatch(ctx, recs); err != nil {
+	if err := r.Bus.PublishInbound(ctx, items); err != nil {
 		return err
 	}
 	for i := range items {

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -215,19 +214,7 @@ func TestRestartExactlyOnce(t *testing.T) {
 
 // busPublish publishes like the Runner does, for tests that call Poll
 // directly.
-func busPublish(b *bus.Bus) connectors.Publish {
-	return func(ctx context.Context, items []inbox.Inbound) error {
-		recs := make([]bus.Record, len(items))
-		for i := range items {
-			data, err := json.Marshal(&items[i])
-			if err != nil {
-				return err
-			}
-			recs[i] = bus.Record{Subject: items[i].Subject(), MsgID: items[i].MsgID(), Data: data}
-		}
-		return b.PublishBatch(ctx, recs)
-	}
-}
+func busPublish(b *bus.Bus) connectors.Publish { return b.PublishInbound }
 
 // TestCrashBetweenPublishAndCursorSave: when publish succeeds but the
 // process dies before the cursor is saved (simulated by publish returning
