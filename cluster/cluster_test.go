@@ -82,6 +82,7 @@ func TestScaleOut(t *testing.T) {
 		"INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
 		"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at,
 		"INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
+		"INBOXBOT_TWITTER_API=v1.1",
 		"INBOXBOT_TWITTER_API_URL=" + tw.URL(),
 		"INBOXBOT_TWITTER_POLL_INTERVAL=" + pollInterval.String(),
 		// A light language detector: the texts below are in these

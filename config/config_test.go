@@ -46,7 +46,8 @@ func TestDefaults(t *testing.T) {
 		{"facebook.enabled", c.Facebook.Enabled, false},
 		{"facebook.graph_url", c.Facebook.GraphURL, "https://graph.facebook.com/"},
 		{"facebook.poll_interval", c.Facebook.PollInterval, 30 * time.Second},
-		{"twitter.api_url", c.Twitter.APIURL, "https://api.twitter.com/1.1/"},
+		{"twitter.api", c.Twitter.API, "v2"},
+		{"twitter.api_url", c.Twitter.APIURL, "https://api.x.com/2/"},
 		{"twitter.poll_interval", c.Twitter.PollInterval, 15 * time.Second},
 		{"log.level", c.Log.Level, "info"},
 	}

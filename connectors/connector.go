@@ -138,7 +138,10 @@ func (r *Runner) pollLoop(ctx context.Context) {
 			wait = r.leaseRenew()
 		} else {
 			next, err := r.Source.Poll(ctx, r.publish)
-			var rl *RateLimitError
+			var (
+				rl *RateLimitError
+				fe *ForbiddenError
+			)
 			switch {
 			case ctx.Err() != nil:
 				r.release()
@@ -155,6 +158,13 @@ func (r *Runner) pollLoop(ctx context.Context) {
 				r.Log.Error("polling stopped: credentials rejected; configure a new token and restart", "platform", name, "err", err)
 				r.release()
 				return
+			case errors.As(err, &fe):
+				// The access level lacks an endpoint: say which and why,
+				// and come back when the connector next tries it (at most
+				// once per ForbiddenWait), never in a storm.
+				r.Metrics.ConnectorErrors.WithLabelValues(name, "forbidden").Inc()
+				r.Health.Set(name, health.Forbidden, fe.Error())
+				wait = max(time.Until(fe.Until), time.Second)
 			case errors.As(err, &rl):
 				r.Metrics.ConnectorErrors.WithLabelValues(name, "rate_limited").Inc()
 				r.Health.Set(name, health.RateLimited, rl.Reason)
@@ -300,9 +310,12 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 			r.Log.Warn("resetting rate-limited send", "action_id", stored.ID, "err", ferr)
 		}
 		_ = m.NakWithDelay(max(time.Until(rl.Until), time.Second))
-	case errors.Is(err, ErrRefused), errors.Is(err, ErrUnauthorized):
-		if errors.Is(err, ErrUnauthorized) {
+	case errors.Is(err, ErrRefused), errors.Is(err, ErrUnauthorized), errors.Is(err, ErrForbidden):
+		switch {
+		case errors.Is(err, ErrUnauthorized):
 			r.Health.Set(name, health.Unauthorized, err.Error())
+		case errors.Is(err, ErrForbidden):
+			r.Health.Set(name, health.Forbidden, err.Error())
 		}
 		r.finish(ctx, m, stored, store.Result{State: inbox.StateFailed, Error: err.Error()})
 	default:

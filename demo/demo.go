@@ -320,7 +320,7 @@ func demoConfig(base config.Config, dir, addr string, f *fakes) (config.Config, 
 	ck, cs, at, as := f.tw.Credentials()
 	c.Twitter = twitter.Config{
 		Enabled: true, ConsumerKey: ck, ConsumerSecret: cs, AccessToken: at, AccessSecret: as,
-		APIURL: f.tw.URL(), PollInterval: twitterPoll,
+		API: twitter.APIv11, APIURL: f.tw.URL(), PollInterval: twitterPoll,
 	}
 	c.Policy.Twitter.AccountID = f.tw.Self().IDStr()
 	c.Policy.Facebook.PageID = PageID

@@ -20,6 +20,12 @@ const (
 	OK           State = "ok"
 	Unauthorized State = "unauthorized"
 	RateLimited  State = "rate_limited"
+	// Forbidden: the account's access level lacks an endpoint the
+	// connector needs; the reason says which and what to do.
+	Forbidden State = "forbidden"
+	// OverBudget: the platform's daily spending budget is reached;
+	// automatic actions stop and polling slows down.
+	OverBudget State = "over_budget"
 	Error        State = "error"
 	Down         State = "down"
 	Disabled     State = "disabled"
@@ -42,6 +48,10 @@ type Component struct {
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	// Since is when the state last changed.
 	Since time.Time `json:"since"`
+	// Details are facts about the component that an operator wants on
+	// /healthz (today's spend, the last webhook delivery, refused
+	// signatures). Never customer data or secrets.
+	Details map[string]any `json:"details,omitempty"`
 	// Critical components take the service down when not ok; the others
 	// only degrade it.
 	Critical bool `json:"-"`
@@ -94,6 +104,24 @@ func (r *Registry) Set(name string, st State, reason string) {
 			c.LastSuccess = r.now()
 		}
 	})
+}
+
+// SetDetail records one fact about a component for /healthz (see
+// Component.Details). It does not change the state.
+func (r *Registry) SetDetail(name, key string, v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.comps[name]
+	if !ok {
+		c = Component{State: Starting, Since: r.now()}
+	}
+	details := make(map[string]any, len(c.Details)+1)
+	for k, old := range c.Details {
+		details[k] = old
+	}
+	details[key] = v
+	c.Details = details
+	r.comps[name] = c
 }
 
 // Success records that a component just did its work: it is ok.

@@ -37,6 +37,12 @@ type Metrics struct {
 	ConnectorErrors *prometheus.CounterVec // platform, reason
 	// Skipped counts platform items skipped as malformed.
 	Skipped *prometheus.CounterVec // platform, reason
+	// PlatformSpend sums what platform calls cost, in US dollars (X's
+	// pay-per-use prices).
+	PlatformSpend *prometheus.CounterVec // platform, endpoint
+	// Webhooks counts webhook deliveries by outcome (ok, bad_signature,
+	// too_large, malformed, unavailable).
+	Webhooks *prometheus.CounterVec // platform, outcome
 }
 
 // New creates the collectors and registers them, with the Go and process
@@ -78,12 +84,19 @@ func New() *Metrics {
 		Skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "inboxbot_skipped_items_total", Help: "Platform items skipped because they were malformed.",
 		}, []string{"platform", "reason"}),
+		PlatformSpend: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_platform_spend_usd_total", Help: "What platform API calls cost, in US dollars, at the configured prices.",
+		}, []string{"platform", "endpoint"}),
+		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_webhook_deliveries_total", Help: "Webhook deliveries received, by outcome.",
+		}, []string{"platform", "outcome"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Ingested, m.Routed, m.Duplicates, m.DeadLettered, m.Actions, m.ConsumerLag,
 		m.StoreLatency, m.RateLimitWaits, m.RateLimitWaitSeconds, m.ConnectorErrors, m.Skipped,
+		m.PlatformSpend, m.Webhooks,
 	)
 	return m
 }

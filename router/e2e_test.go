@@ -66,7 +66,7 @@ func TestEndToEnd(t *testing.T) {
 	// The connectors.
 	ck, cs, at, as := tw.Credentials()
 	twc, err := twitter.New(twitter.Config{Enabled: true, ConsumerKey: ck, ConsumerSecret: cs, AccessToken: at, AccessSecret: as,
-		APIURL: tw.URL(), PollInterval: 100 * time.Millisecond}, st, twitter.WithLogger(log))
+		API: twitter.APIv11, APIURL: tw.URL(), PollInterval: 100 * time.Millisecond}, st, twitter.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,23 +1,24 @@
 package twitter
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
-	gotwitter "github.com/dghubble/go-twitter/twitter"
 	"github.com/dghubble/oauth1"
 
 	"github.com/inboxbot/inboxbot/connectors"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/metrics"
+	"github.com/inboxbot/inboxbot/spend"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -47,8 +48,15 @@ type Connector struct {
 	metrics *metrics.Metrics
 	now     func() time.Time
 	timeout time.Duration
-	// rt is the transport chain: rewrite to api_url, sign, send.
+	// rt is the transport chain: (v1.1: rewrite to api_url,) sign, send.
 	rt http.RoundTripper
+	// api is the X API version spoken, eps its endpoint names.
+	api api
+	eps endpoints
+	// prices are the pay-per-use prices; meter adds up what calls cost
+	// (v2 only: v1.1 is billed by contract).
+	prices Prices
+	meter  *spend.Meter
 
 	// selfMu serialises verify_credentials so that concurrent callers of
 	// Self make one request between them.
@@ -60,6 +68,9 @@ type Connector struct {
 	budgets    map[endpoint]*budget
 	mentionsAt time.Time // when the mentions endpoint is next due
 	dmsAt      time.Time // when the DM list is next due
+	// webhookAt is when the last signed webhook delivery arrived: while
+	// they come, polling is only a slow gap fill.
+	webhookAt time.Time
 
 	// Poll state; only Poll touches it.
 	loaded   bool
@@ -77,6 +88,11 @@ func WithLogger(l *slog.Logger) Option { return func(c *Connector) { c.log = l }
 // WithMetrics makes the connector count rate-limit waits (RateLimitWaits,
 // by endpoint) and malformed items (Skipped).
 func WithMetrics(m *metrics.Metrics) Option { return func(c *Connector) { c.metrics = m } }
+
+// WithMeter makes the connector meter what its calls cost (v2) and
+// keep to the meter's daily budget. Without it the connector meters into
+// a meter of its own, with the configured budget, that is not persisted.
+func WithMeter(m *spend.Meter) Option { return func(c *Connector) { c.meter = m } }
 
 // WithClock replaces time.Now, for tests of the scheduling.
 func WithClock(now func() time.Time) Option { return func(c *Connector) { c.now = now } }
@@ -123,10 +139,17 @@ func New(cfg Config, st store.Store, opts ...Option) (*Connector, error) {
 	}
 	c := &Connector{
 		cfg: cfg, st: st, log: slog.Default(), now: time.Now, timeout: defaultTimeout,
-		rt: http.DefaultTransport, budgets: make(map[endpoint]*budget),
+		rt: http.DefaultTransport, budgets: make(map[endpoint]*budget), prices: cfg.Prices,
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.meter == nil {
+		m, err := NewMeter(cfg, c.metrics, nil)
+		if err != nil {
+			return nil, fmt.Errorf("twitter: %w", err)
+		}
+		c.meter = m
 	}
 	// oauth1.Transport's token source and signer are unexported, so take
 	// the transport from the client the package builds and set its base.
@@ -136,19 +159,45 @@ func New(cfg Config, st store.Store, opts ...Option) (*Connector, error) {
 		return nil, errors.New("twitter: unexpected oauth1 transport type")
 	}
 	signer.Base = c.rt
-	rw, err := newRewriteTransport(cfg.APIURL, signer)
-	if err != nil {
-		return nil, fmt.Errorf("twitter: %w", err)
+	c.rt = signer
+	if cfg.API == APIv11 {
+		rw, err := newRewriteTransport(cfg.APIURL, signer)
+		if err != nil {
+			return nil, fmt.Errorf("twitter: %w", err)
+		}
+		c.rt = rw
+		c.api = v11{c}
+	} else {
+		c.api = v2{c: c, base: cfg.APIURL}
 	}
-	c.rt = rw
+	c.eps = c.api.endpoints()
 	return c, nil
 }
 
+// NewMeter returns the spend meter of the Twitter account configured in
+// cfg: X's pay-per-use prices, cfg.DailyBudgetUSD, the
+// inboxbot_platform_spend_usd_total counter of m (when not nil), and
+// today's total kept in p (when not nil) across restarts.
+func NewMeter(cfg Config, m *metrics.Metrics, p spend.Persister) (*spend.Meter, error) {
+	mc := spend.Config{Platform: string(inbox.Twitter), DailyBudget: spend.USD(cfg.DailyBudgetUSD), Persister: p}
+	if m != nil {
+		mc.Counter = m.PlatformSpend
+	}
+	return spend.New(mc)
+}
+
 // DMLink returns the link that opens a direct message to the account with
-// user id ourID, for public replies that invite a customer to continue in
-// private.
-func DMLink(ourID string) string {
-	return "https://twitter.com/messages/compose?recipient_id=" + url.QueryEscape(ourID)
+// user id ourID (see twittertext.DMLink).
+func DMLink(ourID string) string { return twittertext.DMLink(ourID) }
+
+// Meter returns the connector's spend meter.
+func (c *Connector) Meter() *spend.Meter { return c.meter }
+
+// charge meters the price of a call to ep.
+func (c *Connector) charge(ctx context.Context, ep endpoint, amount spend.Micros) {
+	if err := c.meter.Charge(ctx, string(ep), amount); err != nil {
+		c.log.Warn("twitter spend", "endpoint", ep, "err", err)
+	}
 }
 
 // Self returns the user id and screen name of the account the tokens
@@ -164,50 +213,44 @@ func (c *Connector) Self(ctx context.Context) (id, screenName string, err error)
 	if id != "" {
 		return id, screenName, nil
 	}
-	var u *gotwitter.User
-	err = c.call(ctx, epVerify, func(api *gotwitter.Client, _ *http.Client) (resp *http.Response, err error) {
-		u, resp, err = api.Accounts.VerifyCredentials(&gotwitter.AccountVerifyParams{
-			SkipStatus: gotwitter.Bool(true), IncludeEntities: gotwitter.Bool(false),
-		})
-		return resp, err
-	})
+	id, screenName, err = c.api.verify(ctx)
 	if err != nil {
 		return "", "", err
 	}
-	id = u.IDStr
-	if id == "" && u.ID > 0 {
-		id = strconv.FormatInt(u.ID, 10)
-	}
 	if id == "" {
-		return "", "", errors.New("twitter account/verify_credentials: response has no user id")
+		return "", "", fmt.Errorf("twitter %s: response has no user id", c.eps.verify)
 	}
 	c.mu.Lock()
-	c.selfID, c.selfName = id, u.ScreenName
+	c.selfID, c.selfName = id, screenName
 	c.mu.Unlock()
-	c.log.Info("twitter account verified", "user_id", id, "screen_name", u.ScreenName)
-	return id, u.ScreenName, nil
+	c.log.Info("twitter account verified", "api", c.cfg.API, "user_id", id, "screen_name", screenName)
+	return id, screenName, nil
 }
 
-// call makes one API call to ep through fn, which gets a go-twitter client
-// and a plain client (for the calls decoded by hand), both bound to ctx.
-// It refuses to call when the endpoint's budget is spent, records the
-// rate-limit headers of the response, and classifies failures (see
-// classify).
-func (c *Connector) call(ctx context.Context, ep endpoint, fn func(api *gotwitter.Client, hc *http.Client) (*http.Response, error)) error {
-	if until := c.reserve(ep); !until.IsZero() {
-		c.countWait(ep)
-		return &connectors.RateLimitError{Until: until, Reason: "twitter " + string(ep) + ": budget of this window is spent"}
+// call makes one API call to ep through fn, which gets a client bound to
+// ctx. It refuses to call when the endpoint's budget is spent or its
+// access is forbidden, records the rate-limit headers of the response, and
+// classifies failures (see classify).
+func (c *Connector) call(ctx context.Context, ep endpoint, fn func(hc *http.Client) (*http.Response, error)) error {
+	if err := c.reserve(ep); err != nil {
+		if !errors.Is(err, connectors.ErrForbidden) {
+			c.countWait(ep)
+		}
+		return err
 	}
 	ex := &exchange{}
 	hc := c.httpClient(ctx, ex)
-	_, err := fn(gotwitter.NewClient(hc), hc)
+	_, err := fn(hc)
 	if ctx.Err() != nil && ex.status == 0 {
 		return fmt.Errorf("twitter %s: %w", ep, ctx.Err())
 	}
 	now := c.now()
 	err = classify(ep, ex, err, now)
-	var rl *connectors.RateLimitError
-	limited := errors.As(err, &rl)
+	var (
+		rl *connectors.RateLimitError
+		fe *connectors.ForbiddenError
+	)
+	limited, forbidden := errors.As(err, &rl), errors.As(err, &fe)
 	c.mu.Lock()
 	b := c.budget(ep)
 	if ex.header != nil {
@@ -216,30 +259,83 @@ func (c *Connector) call(ctx context.Context, ep endpoint, fn func(api *gotwitte
 	if limited {
 		b.remaining, b.reset = 0, rl.Until
 	}
+	if forbidden {
+		b.forbidden = fe
+	}
 	c.mu.Unlock()
-	if limited {
+	switch {
+	case limited:
 		c.countWait(ep)
 		c.log.Warn("twitter rate limit hit", "endpoint", ep, "until", rl.Until)
+	case forbidden:
+		c.log.Error("twitter endpoint forbidden for this access level", "endpoint", ep, "next_try", fe.Until, "reason", fe.Reason)
 	}
 	return err
+}
+
+// get makes a GET call to rawURL on ep and returns the body of a 2xx.
+func (c *Connector) get(ctx context.Context, ep endpoint, rawURL string) ([]byte, error) {
+	return c.do(ctx, ep, http.MethodGet, rawURL, nil)
+}
+
+// postJSON POSTs v as JSON to rawURL on ep and returns the body of a 2xx.
+func (c *Connector) postJSON(ctx context.Context, ep endpoint, rawURL string, v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("twitter %s: encoding request: %w", ep, err)
+	}
+	return c.do(ctx, ep, http.MethodPost, rawURL, data)
+}
+
+// do makes one call with an optional JSON body, through call.
+func (c *Connector) do(ctx context.Context, ep endpoint, method, rawURL string, data []byte) ([]byte, error) {
+	var body []byte
+	err := c.call(ctx, ep, func(hc *http.Client) (*http.Response, error) {
+		var rd io.Reader
+		if data != nil {
+			rd = bytes.NewReader(data)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
+		if err != nil {
+			return nil, err
+		}
+		if data != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return resp, nil // the exchange kept the error body
+		}
+		body, err = readBody(resp)
+		return resp, err
+	})
+	return body, err
 }
 
 // reserve takes one call from ep's budget, so that concurrent callers
 // (Send from several goroutines, Self during a Poll) cannot together
 // exceed it; the response's headers then set the true figure. It returns
-// when the budget is back if none is left, else the zero time.
-func (c *Connector) reserve(ep endpoint) time.Time {
+// a *connectors.RateLimitError when none is left, and the endpoint's
+// *connectors.ForbiddenError until its next try is due.
+func (c *Connector) reserve(ep endpoint) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := c.budget(ep)
 	now := c.now()
+	if f := b.forbidden; f != nil && now.Before(f.Until) {
+		return f
+	}
 	if until := b.blockedUntil(now); !until.IsZero() {
-		return until
+		return &connectors.RateLimitError{Until: until, Reason: "twitter " + string(ep) + ": budget of this window is spent"}
 	}
 	if !b.reset.IsZero() && now.Before(b.reset) {
 		b.remaining--
 	}
-	return time.Time{}
+	return nil
 }
 
 // budget returns the budget of ep, creating it. c.mu must be held.
@@ -266,10 +362,35 @@ func (c *Connector) blockedUntil(ep endpoint) time.Time {
 
 // nextDue returns when ep should next be polled, spreading the rest of
 // its budget over the rest of its window (see pace).
-func (c *Connector) nextDue(ep endpoint) time.Time {
+func (c *Connector) nextDue(ctx context.Context, ep endpoint) time.Time {
 	b := c.budgetOf(ep)
 	now := c.now()
-	return now.Add(pace(c.cfg.PollInterval, b.remaining, b.reset, now))
+	return now.Add(pace(c.interval(ctx), b.remaining, b.reset, now))
+}
+
+// interval is the routine gap between two polls of one endpoint: the
+// configured interval; the slower gap fill while webhooks deliver; the
+// slowest once the daily budget is reached.
+func (c *Connector) interval(ctx context.Context) time.Duration {
+	d := c.cfg.PollInterval
+	c.mu.Lock()
+	hooked := !c.webhookAt.IsZero() && c.now().Sub(c.webhookAt) < c.cfg.PollIntervalWithWebhooks
+	c.mu.Unlock()
+	if hooked {
+		d = max(d, c.cfg.PollIntervalWithWebhooks)
+	}
+	if c.meter.OverBudget(ctx) {
+		d = max(d, BudgetPollInterval)
+	}
+	return d
+}
+
+// WebhookDelivered tells the connector that a signed webhook delivery
+// just arrived, so that polling slows to a gap fill.
+func (c *Connector) WebhookDelivered() {
+	c.mu.Lock()
+	c.webhookAt = c.now()
+	c.mu.Unlock()
 }
 
 // countWait counts a wait forced by ep's rate limit.
@@ -340,12 +461,13 @@ func (c *Connector) Poll(ctx context.Context, publish connectors.Publish) (time.
 		due  *time.Time
 		poll func(context.Context, string, connectors.Publish) (time.Time, error)
 	}{
-		{epMentions, &c.mentionsAt, c.pollMentions},
-		{epDMList, &c.dmsAt, c.pollDMs},
+		{c.eps.mentions, &c.mentionsAt, c.pollMentions},
+		{c.eps.dms, &c.dmsAt, c.pollDMs},
 	}
 	var (
-		errs    []error
-		limited bool
+		errs      []error
+		limited   bool
+		forbidden []*connectors.ForbiddenError
 	)
 	for _, f := range feeds {
 		c.mu.Lock()
@@ -355,11 +477,17 @@ func (c *Connector) Poll(ctx context.Context, publish connectors.Publish) (time.
 			continue
 		}
 		next, err := f.poll(ctx, selfID, publish)
-		var rl *connectors.RateLimitError
+		var (
+			rl *connectors.RateLimitError
+			fe *connectors.ForbiddenError
+		)
 		switch {
 		case err == nil:
 		case errors.Is(err, connectors.ErrUnauthorized), ctx.Err() != nil:
 			return 0, err
+		case errors.As(err, &fe):
+			forbidden = append(forbidden, fe)
+			next = fe.Until
 		case errors.As(err, &rl):
 			limited = true
 			next = rl.Until
@@ -380,6 +508,16 @@ func (c *Connector) Poll(ctx context.Context, publish connectors.Publish) (time.
 	c.mu.Unlock()
 	if err := errors.Join(errs...); err != nil {
 		return 0, err
+	}
+	if len(forbidden) > 0 {
+		// One error for the Runner: health names every refused endpoint,
+		// and the wait is until the next endpoint is due.
+		fe := *forbidden[0]
+		for _, o := range forbidden[1:] {
+			fe.Endpoint += ", " + o.Endpoint
+		}
+		fe.Until = first
+		return 0, &fe
 	}
 	if limited {
 		return 0, &connectors.RateLimitError{Until: first, Reason: "twitter: rate limit exceeded (429)"}

@@ -35,7 +35,7 @@ func newConnector(t *testing.T, fk *twfake.Server, env *connectortest.Env) *twit
 	ck, cs, at, as := fk.Credentials()
 	c, err := twitter.New(twitter.Config{
 		Enabled: true, ConsumerKey: ck, ConsumerSecret: cs, AccessToken: at, AccessSecret: as,
-		APIURL: fk.URL(), PollInterval: interval,
+		API: twitter.APIv11, APIURL: fk.URL(), PollInterval: interval,
 	}, env.Store, twitter.WithMetrics(env.Metrics), twitter.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)

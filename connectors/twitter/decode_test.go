@@ -385,7 +385,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := classify(epUpdate, &tt.ex, tt.err, now)
+			err := classify(v11Endpoints.reply, &tt.ex, tt.err, now)
 			if !tt.check(err) {
 				t.Fatalf("classify = %v (%T)", err, err)
 			}

@@ -2,25 +2,13 @@ package twitter
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
 
-	gotwitter "github.com/dghubble/go-twitter/twitter"
-
 	"github.com/inboxbot/inboxbot/connectors"
 	"github.com/inboxbot/inboxbot/inbox"
 )
-
-// dmPageSize is the largest page direct_messages/events/list serves.
-const dmPageSize = 50
-
-// maxDMListBody caps a DM list response; 50 events are far below it.
-const maxDMListBody = 16 << 20
 
 // dmCursor is the saved position in the DM event list. The list has no
 // since parameter: it is read newest first from the top, and the
@@ -49,12 +37,6 @@ type dmScan struct {
 type mark struct {
 	id string
 	ts int64
-}
-
-// markOf returns the position of ev.
-func markOf(ev *gotwitter.DirectMessageEvent) mark {
-	ts, _ := strconv.ParseInt(ev.CreatedAt, 10, 64)
-	return mark{id: ev.ID, ts: ts}
 }
 
 // after reports whether m is newer than o. Event ids are snowflakes, so
@@ -87,6 +69,7 @@ func (m mark) newest(o mark) mark {
 // the watermark. It returns when the endpoint is next due.
 func (c *Connector) pollDMs(ctx context.Context, selfID string, publish connectors.Publish) (time.Time, error) {
 	key := cursorKey(selfID, "dms")
+	epDMList := c.eps.dms
 	for pages := 0; ; pages++ {
 		if until := c.blockedUntil(epDMList); !until.IsZero() {
 			c.countWait(epDMList)
@@ -109,7 +92,7 @@ func (c *Connector) pollDMs(ctx context.Context, selfID string, publish connecto
 		if cur.Scan != nil {
 			reqCursor = cur.Scan.Cursor
 		}
-		events, nextCursor, err := c.listDMs(ctx, reqCursor)
+		events, nextCursor, err := c.api.dms(ctx, selfID, reqCursor)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -120,9 +103,8 @@ func (c *Connector) pollDMs(ctx context.Context, selfID string, publish connecto
 		}
 		reached := false
 		items := make([]inbox.Inbound, 0, len(events))
-		for i := range events {
-			ev := &events[i]
-			m := markOf(ev)
+		for _, ev := range events {
+			m := ev.mark
 			if m == (mark{}) {
 				// Without id or time it cannot be placed against the
 				// watermark; it must not end the pass either.
@@ -134,10 +116,9 @@ func (c *Connector) pollDMs(ctx context.Context, selfID string, publish connecto
 				break
 			}
 			top = top.newest(m)
-			in, skip := directMessage(ev, selfID)
-			switch skip {
+			switch ev.skip {
 			case "":
-				items = append(items, in)
+				items = append(items, ev.in)
 			case skipMalformed:
 				c.countSkipped("malformed_dm")
 			}
@@ -166,7 +147,7 @@ func (c *Connector) pollDMs(ctx context.Context, selfID string, publish connecto
 			c.log.Debug("twitter DM page", "published", len(items), "fetched", len(events), "more", next.Scan != nil)
 		}
 		if next.Scan == nil {
-			return c.nextDue(epDMList), nil
+			return c.nextDue(ctx, epDMList), nil
 		}
 	}
 }
@@ -177,39 +158,4 @@ func sameDMCursor(a, b dmCursor) bool {
 		return false
 	}
 	return a.Scan == nil || *a.Scan == *b.Scan
-}
-
-// listDMs fetches one page of direct_messages/events/list. It decodes the
-// body itself (see decodeDMList) because go-twitter fails on an integer
-// next_cursor, but goes through the same signed, rewritten transport.
-func (c *Connector) listDMs(ctx context.Context, cursor string) ([]gotwitter.DirectMessageEvent, string, error) {
-	q := url.Values{"count": {strconv.Itoa(dmPageSize)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	var body []byte
-	err := c.call(ctx, epDMList, func(_ *gotwitter.Client, hc *http.Client) (*http.Response, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, twitterAPI+"direct_messages/events/list.json?"+q.Encode(), nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		body, err = io.ReadAll(io.LimitReader(resp.Body, maxDMListBody))
-		if err != nil {
-			return resp, fmt.Errorf("reading body: %w", err)
-		}
-		return resp, nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	events, next, err := decodeDMList(body)
-	if err != nil {
-		return nil, "", fmt.Errorf("twitter %s: %w", epDMList, err)
-	}
-	return events, next, nil
 }

@@ -15,10 +15,15 @@ import (
 
 // Twitter error codes the connector acts on.
 const (
-	codeBadAuth      = 32 // "Could not authenticate you."
-	codeInvalidToken = 89 // "Invalid or expired token."
-	codeRateLimit    = 88 // "Rate limit exceeded" (HTTP 429)
+	codeBadAuth      = 32  // "Could not authenticate you."
+	codeInvalidToken = 89  // "Invalid or expired token."
+	codeRateLimit    = 88  // "Rate limit exceeded" (HTTP 429)
+	codeAccessLevel  = 453 // "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints…"
 )
+
+// problemClientForbidden is the v2 problem type of a request that the
+// app's access level (or project enrolment) does not allow.
+const problemClientForbidden = "https://api.twitter.com/2/problems/client-forbidden"
 
 // APIError is an error response of the Twitter API: the HTTP status and the
 // first error code and message of the body. Errors returned by Poll and
@@ -33,6 +38,9 @@ type APIError struct {
 	Code int
 	// Message is Twitter's message. It never holds customer text.
 	Message string
+	// Type is the v2 problem type URI, e.g.
+	// https://api.twitter.com/2/problems/client-forbidden; "" for v1.1.
+	Type string
 }
 
 // Error reports the endpoint, status, code and message.
@@ -47,27 +55,51 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// parseErrorBody reads a Twitter error body in any form seen in the wild:
-// the documented {"errors":[{"code":N,"message":"…"}]}, the legacy
-// {"errors":"text"} that go-twitter cannot decode, and {"error":"text"}.
-// It returns zero values for bodies it does not understand.
+// errorBody is what an error response says, whatever its form.
+type errorBody struct {
+	code     int
+	msg, typ string
+}
+
+// parseErrorBody reads an X error body in any form seen in the wild: v2's
+// problem JSON ({"title","detail","type","status"}, maybe with errors[]),
+// v1.1's documented {"errors":[{"code":N,"message":"…"}]} (which a v1.1
+// 453 still uses), the legacy {"errors":"text"} that go-twitter cannot
+// decode, and {"error":"text"}. It returns zero values for bodies it does
+// not understand.
 func parseErrorBody(body []byte) (code int, msg string) {
+	e := parseError(body)
+	return e.code, e.msg
+}
+
+// parseError is parseErrorBody with the v2 problem type.
+func parseError(body []byte) errorBody {
 	var env struct {
+		v2Problem
 		Errors json.RawMessage `json:"errors"`
 		Error  string          `json:"error"`
 	}
 	if json.Unmarshal(body, &env) != nil {
-		return 0, ""
+		return errorBody{}
 	}
-	var list []gotwitter.ErrorDetail
+	out := errorBody{msg: env.v2Problem.text(), typ: env.Type}
+	var list []v2Problem
 	var text string
 	switch {
 	case json.Unmarshal(env.Errors, &list) == nil && len(list) > 0:
-		return list[0].Code, list[0].Message
-	case json.Unmarshal(env.Errors, &text) == nil:
-		return 0, text
+		if out.msg == "" {
+			out.msg = list[0].text()
+		}
+		if out.typ == "" {
+			out.typ = list[0].Type
+		}
+		out.code = list[0].Code
+	case out.msg == "" && json.Unmarshal(env.Errors, &text) == nil:
+		out.msg = text
+	case out.msg == "":
+		out.msg = env.Error
 	}
-	return 0, env.Error
+	return out
 }
 
 // classify turns a failed call into the error the Runner understands:
@@ -90,7 +122,8 @@ func classify(ep endpoint, ex *exchange, err error, now time.Time) error {
 		// read: for a send, the outcome is unknown.
 		return fmt.Errorf("twitter %s: decoding response: %w", ep, err)
 	}
-	code, msg := parseErrorBody(ex.errBody)
+	eb := parseError(ex.errBody)
+	code, msg := eb.code, eb.msg
 	if code == 0 && msg == "" {
 		var ae gotwitter.APIError
 		if errors.As(err, &ae) && !ae.Empty() {
@@ -100,8 +133,14 @@ func classify(ep endpoint, ex *exchange, err error, now time.Time) error {
 	if msg == "" {
 		msg = http.StatusText(ex.status)
 	}
-	ae := &APIError{Endpoint: string(ep), Status: ex.status, Code: code, Message: strings.TrimSpace(msg)}
+	ae := &APIError{Endpoint: string(ep), Status: ex.status, Code: code, Message: strings.TrimSpace(msg), Type: eb.typ}
 	switch {
+	case ex.status == http.StatusForbidden && (code == codeAccessLevel || eb.typ == problemClientForbidden):
+		return &connectors.ForbiddenError{
+			Endpoint: "twitter " + string(ep),
+			Until:    now.Add(connectors.ForbiddenWait),
+			Reason:   forbiddenReason(ae),
+		}
 	case ex.status == http.StatusUnauthorized || code == codeBadAuth || code == codeInvalidToken:
 		return fmt.Errorf("%w: %w", connectors.ErrUnauthorized, ae)
 	case ex.status == http.StatusTooManyRequests || code == codeRateLimit:
@@ -121,4 +160,13 @@ func refusal(err error) error {
 		return fmt.Errorf("%w: %w", connectors.ErrRefused, err)
 	}
 	return err
+}
+
+// forbiddenReason says what an operator can do about an endpoint the
+// access level lacks.
+func forbiddenReason(ae *APIError) string {
+	if ae.Code == codeAccessLevel {
+		return fmt.Sprintf("X answered 403 code 453: this account's access level has no v1.1 %s (v1.1 is left to Enterprise contracts); set twitter.api: v2", ae.Endpoint)
+	}
+	return fmt.Sprintf("X refused %s for this app's access level (%s); check the app's project, its pay-per-use credits and its permissions (Read + Write + Direct Messages) in the developer console", ae.Endpoint, ae.Message)
 }

@@ -3,18 +3,12 @@ package twitter
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
-
-	gotwitter "github.com/dghubble/go-twitter/twitter"
 
 	"github.com/inboxbot/inboxbot/connectors"
 	"github.com/inboxbot/inboxbot/inbox"
 )
-
-// mentionsPageSize is the largest page mentions_timeline serves.
-const mentionsPageSize = 200
 
 // mentionCursor is the saved position in the mentions timeline.
 //
@@ -54,6 +48,7 @@ type mentionGap struct {
 // page ends the gap. It returns when the endpoint is next due.
 func (c *Connector) pollMentions(ctx context.Context, selfID string, publish connectors.Publish) (time.Time, error) {
 	key := cursorKey(selfID, "mentions")
+	epMentions := c.eps.mentions
 	for pages := 0; ; pages++ {
 		if until := c.blockedUntil(epMentions); !until.IsZero() {
 			// Out of budget, maybe mid-gap: stop here, keep the gap.
@@ -73,18 +68,14 @@ func (c *Connector) pollMentions(ctx context.Context, selfID string, publish con
 			return c.now(), nil
 		}
 		cur := c.mentions
-		params := &gotwitter.MentionTimelineParams{Count: mentionsPageSize, TweetMode: "extended"}
+		var sinceID, maxID int64
 		if cur.SinceID > 1 {
-			params.SinceID = cur.SinceID - 1
+			sinceID = cur.SinceID - 1
 		}
 		if cur.Gap != nil {
-			params.MaxID = cur.Gap.MaxID
+			maxID = cur.Gap.MaxID
 		}
-		var tweets []gotwitter.Tweet
-		err := c.call(ctx, epMentions, func(api *gotwitter.Client, _ *http.Client) (resp *http.Response, err error) {
-			tweets, resp, err = api.Timelines.MentionTimeline(params)
-			return resp, err
-		})
+		tweets, err := c.api.mentions(ctx, selfID, sinceID, maxID)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -92,9 +83,8 @@ func (c *Connector) pollMentions(ctx context.Context, selfID string, publish con
 		reached := len(tweets) == 0
 		var top, bottom int64
 		items := make([]inbox.Inbound, 0, len(tweets))
-		for i := range tweets {
-			t := &tweets[i]
-			id := numericID(t)
+		for _, t := range tweets {
+			id := t.id
 			switch {
 			case id <= 0:
 				c.countSkipped("tweet_without_id")
@@ -109,10 +99,9 @@ func (c *Connector) pollMentions(ctx context.Context, selfID string, publish con
 			if bottom == 0 || id < bottom {
 				bottom = id
 			}
-			in, skip := mention(t, selfID)
-			switch skip {
+			switch t.skip {
 			case "":
-				items = append(items, in)
+				items = append(items, t.in)
 			case skipMalformed:
 				c.countSkipped("malformed_tweet")
 			}
@@ -120,7 +109,7 @@ func (c *Connector) pollMentions(ctx context.Context, selfID string, publish con
 		if bottom == 0 && !reached {
 			// Tweets came back, but none in the range asked for: paging on
 			// could loop forever, and closing the gap could lose mentions.
-			return time.Time{}, fmt.Errorf("twitter %s: page has no tweet in the requested range (since_id %d, max_id %d)", epMentions, params.SinceID, params.MaxID)
+			return time.Time{}, fmt.Errorf("twitter %s: page has no tweet in the requested range (since_id %d, max_id %d)", epMentions, sinceID, maxID)
 		}
 		// Oldest first, so conversations are built in the order written.
 		slices.Reverse(items)
@@ -149,8 +138,14 @@ func (c *Connector) pollMentions(ctx context.Context, selfID string, publish con
 		if len(items) > 0 || next.Gap != nil {
 			c.log.Debug("twitter mentions page", "published", len(items), "fetched", len(tweets), "gap_open", next.Gap != nil)
 		}
+		if reached && cur.Gap != nil && len(tweets) == 0 && cur.SinceID > 0 {
+			// The gap ended on an empty page before the sentinel: X serves
+			// only the newest 800 mentions, so older ones may be out of
+			// reach. Say so; there is nothing more to fetch.
+			c.log.Warn("twitter mentions: gap ended before the last known mention; mentions older than X's reach (800) may be missing", "since_id", cur.SinceID)
+		}
 		if next.Gap == nil {
-			return c.nextDue(epMentions), nil
+			return c.nextDue(ctx, epMentions), nil
 		}
 	}
 }

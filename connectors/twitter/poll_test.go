@@ -78,7 +78,7 @@ func testConnector(t *testing.T, fk *twfake.Server, st store.Store, opts ...Opti
 	ck, cs, at, as := fk.Credentials()
 	c, err := New(Config{
 		Enabled: true, ConsumerKey: ck, ConsumerSecret: cs, AccessToken: at, AccessSecret: as,
-		APIURL: fk.URL(), PollInterval: 100 * time.Millisecond,
+		API: APIv11, APIURL: fk.URL(), PollInterval: 100 * time.Millisecond,
 	}, st, append([]Option{WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +325,7 @@ func TestPollUnauthorized(t *testing.T) {
 		t.Fatalf("expired token: %v", err)
 	}
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Endpoint != string(epVerify) {
+	if !errors.As(err, &ae) || ae.Endpoint != string(v11Endpoints.verify) {
 		t.Errorf("error does not carry the API error: %v", err)
 	}
 }
@@ -380,7 +380,7 @@ func TestRecordedPayloadsThroughTheConnector(t *testing.T) {
 	srv := fixtureServer(t)
 	defer srv.Close()
 	c, err := New(Config{ConsumerKey: "k", ConsumerSecret: "s", AccessToken: "t", AccessSecret: "x",
-		APIURL: srv.URL + "/proxy/1.1/"}, newMemStore(), WithLogger(slog.New(slog.DiscardHandler)))
+		API: APIv11, APIURL: srv.URL + "/proxy/1.1/"}, newMemStore(), WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

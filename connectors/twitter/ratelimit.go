@@ -1,25 +1,17 @@
 package twitter
 
 import (
+	"github.com/inboxbot/inboxbot/connectors"
 	"net/http"
 	"strconv"
 	"time"
 )
 
-// endpoint names a rate-limited API resource the way Twitter's
-// rate_limit_status does (without the leading slash). Budgets are tracked
-// per endpoint because Twitter counts them separately.
+// endpoint names a rate-limited API resource: as v1.1's rate_limit_status
+// does (without the leading slash), or by its v2 path (without /2/).
+// Budgets are tracked per endpoint because X counts them separately; the
+// names of the version spoken are in v11Endpoints and v2Endpoints.
 type endpoint string
-
-// The endpoints the connector calls.
-const (
-	epVerify   endpoint = "account/verify_credentials"
-	epMentions endpoint = "statuses/mentions_timeline"
-	epDMList   endpoint = "direct_messages/events/list"
-	epUpdate   endpoint = "statuses/update"
-	epDMNew    endpoint = "direct_messages/events/new"
-	epFollow   endpoint = "friendships/create"
-)
 
 // defaultWindow is Twitter's v1.1 rate-limit window. It is the wait after a
 // 429 that carried no x-rate-limit-reset header: long, but never a storm.
@@ -32,6 +24,9 @@ type budget struct {
 	remaining int
 	// reset is when the window ends; zero when no header was seen yet.
 	reset time.Time
+	// forbidden is set once the access level refused the endpoint: it is
+	// not called again before forbidden.Until.
+	forbidden *connectors.ForbiddenError
 }
 
 // maxSkew is the clock difference with the server below which reset times

@@ -5,6 +5,7 @@
 package twittertext
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -70,4 +71,23 @@ func isLink(w string) bool {
 		}
 	}
 	return true
+}
+
+// HasLink reports whether s holds a link that X would shorten. A post
+// with a link costs about 13 times a plain one on pay-per-use, so the
+// connector meters it (and the fake bills it) by this rule.
+func HasLink(s string) bool {
+	for _, w := range strings.Fields(s) {
+		if isLink(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// DMLink returns the deep link that opens a direct message to the
+// account with user id ourID, for public replies that invite a customer
+// to continue in private.
+func DMLink(ourID string) string {
+	return "https://twitter.com/messages/compose?recipient_id=" + url.QueryEscape(ourID)
 }
