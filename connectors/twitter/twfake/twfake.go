@@ -1,23 +1,36 @@
-// Package twfake is a fake Twitter API v1.1 for tests and `inboxbot demo`.
+// Package twfake is a fake Twitter API v1.1 and X API v2 for tests and
+// `inboxbot demo`, which also delivers X Account Activity webhooks.
 //
-// It is an httptest server that speaks the real wire format of the six
-// endpoints inboxbot uses (paths keep the /1.1/….json prefix, ids come as
-// numbers and strings, errors as {"errors":[{"code","message"}]}), with a
-// scriptable mentions timeline and DM list, per-endpoint rate-limit
-// accounting with the x-rate-limit-* headers, and a record of every call.
-// Point the connector's api_url at URL() and give it Credentials().
+// It is an httptest server that speaks the real wire format of the
+// endpoints inboxbot uses, in both API versions, over one shared scenario:
+// the same tweets, mentions, DMs and users answer a v1.1 poll, a v2 poll
+// and a webhook, so a test can run the connector in either mode. It keeps
+// per-endpoint rate-limit accounting with the x-rate-limit-* headers, a
+// record of every call, and the bill X would send for the v2 calls.
+// Point the connector's api_url at URL() (v1.1) or URLv2() (v2) and give
+// it Credentials().
 //
-// What it checks and how it answers:
+// What every endpoint checks and how it answers:
 //   - Authorization: an OAuth header whose oauth_token is the current access
 //     token. A missing header or a wrong consumer key gets 401 with code 32;
-//     a wrong or expired token (ExpireToken) gets 401 with code 89.
-//     Signatures are not verified.
+//     a wrong or expired token (ExpireToken) gets 401 with code 89 (v2: a
+//     401 problem, "Unauthorized", for both). Signatures are not verified.
 //   - Rate limits: each limited endpoint has a budget per window; windows
 //     are aligned on multiples of the window length since the Unix epoch,
 //     and x-rate-limit-reset is the window's end rounded up to the second.
-//     Past the budget the answer is 429 with code 88. Defaults: mentions 75,
-//     DM list 15, verify_credentials 75 per 15 minutes; the three write
-//     endpoints send no rate-limit headers, as in the recordings.
+//     Past the budget the answer is 429 (v1.1: code 88; v2: a "Too Many
+//     Requests" problem). Defaults per 15 minutes: v1.1 mentions 75, DM
+//     list 15, verify_credentials 75, and the three v1.1 write endpoints
+//     send no rate-limit headers, as in the recordings; v2 users/me 75,
+//     mentions 300, dm_events 15, tweets 100, DM send 200, all with headers
+//     (writes included).
+//   - FailNext answers the next request with a status after it counted
+//     against the budget: code 131 in v1.1, a problem JSON in v2.
+//   - Time: ids, created_at, rate-limit windows and the 30-day DM horizon
+//     follow Options.Now, so a test can move the scenario through time.
+//
+// Twitter API v1.1 (paths keep the /1.1/….json prefix, ids come as numbers
+// and strings, errors as {"errors":[{"code","message"}]}):
 //   - statuses/mentions_timeline: count (≤200), since_id (exclusive),
 //     max_id (inclusive), tweet_mode=extended (full_text) or compat (text cut
 //     at 140 characters with truncated:true). Newest first.
@@ -29,6 +42,79 @@
 //     unknown tweet gets 403 with code 385.
 //   - direct_messages/events/new: JSON body; recipient_id as string or number.
 //   - friendships/create: user_id or screen_name in the query (or body).
+//   - Self-serve access (Options.SelfServe, SetSelfServe): X no longer
+//     sells v1.1 to self-serve accounts, so every v1.1 endpoint but
+//     account/verify_credentials answers 403 with code 453. The call is
+//     still recorded, and does not count against the budget.
+//
+// X API v2 (paths under /2/, ids as strings, objects under "data", errors
+// as problem JSON {"title","detail","type","status"} with Content-Type
+// application/problem+json). As X does, a query parameter the endpoint does
+// not know, or a field or expansion name X does not define, gets 400
+// "Invalid Request", so a typo fails in tests rather than in production:
+//   - GET users/me: {"data":{"id","name","username"}} plus user.fields
+//     (created_at, description, protected, verified).
+//   - GET users/:id/mentions (404 unless :id is the account): since_id and
+//     until_id (both exclusive), start_time (inclusive) and end_time
+//     (exclusive), max_results 5..100 (default 10), an opaque
+//     pagination_token that continues below the last page, tweet.fields,
+//     expansions (author_id, in_reply_to_user_id, referenced_tweets.id,
+//     referenced_tweets.id.author_id) and user.fields. Newest first; only
+//     the 800 newest mentions are reachable. A tweet carries id, text and
+//     edit_history_tweet_ids, plus the fields asked for (author_id,
+//     created_at as 2026-11-30T18:20:00.000Z, conversation_id, lang,
+//     in_reply_to_user_id, referenced_tweets, note_tweet). A text over 280
+//     weighted characters is cut, and note_tweet.text holds all of it.
+//     A retweet reads "RT @author: …" and references the tweet retweeted.
+//     meta has result_count, newest_id, oldest_id and next_token; an empty
+//     page is {"meta":{"result_count":0}}.
+//   - GET dm_events: event_types, max_results 1..100 (default 100),
+//     pagination_token, dm_event.fields, expansions=sender_id and
+//     user.fields. Newest first, both directions, and only the last 30
+//     days. Events carry id, event_type and text, plus the fields asked
+//     for (created_at, sender_id, dm_conversation_id, the two user ids
+//     joined by a dash, smaller first). InjectEmptyDMPage applies here too.
+//   - POST tweets: JSON {"text","reply":{"in_reply_to_tweet_id",
+//     "exclude_reply_user_ids","auto_populate_reply_metadata"},
+//     "quote_tweet_id"}; members X does not define get 400. Answers 201
+//     {"data":{"id","text","edit_history_tweet_ids"}}. The text is stored
+//     as given: v2 adds no @mention unless auto_populate_reply_metadata
+//     is true. Over 280 weighted characters gets 400; a reply to an
+//     unknown tweet 403; the same published text twice 403. In self-serve
+//     mode a reply is refused with 403 unless the tweet answered is in the
+//     account's mentions (or mentions it), quotes one of its tweets, or is
+//     its own, as X restricts programmatic replies since February 2026.
+//   - POST dm_conversations/with/:participant_id/messages: JSON {"text"};
+//     answers 201 {"data":{"dm_conversation_id","dm_event_id"}}.
+//   - Tweets and DMs created through either version are recorded for
+//     Replies and DMs alike.
+//
+// The bill: X charges self-serve v2 use per resource. The fake adds up,
+// in integer micro-dollars so sums are exact, what each successful (2xx)
+// v2 call costs: each mention returned, each DM event returned, each
+// users/me call, each tweet created (more when its text holds a URL), and
+// each DM sent; errors and 429s are free, and so are the objects an
+// expansion adds under "includes". DefaultPrices holds the price list,
+// Options.Prices overrides it, Bill and BillByEndpoint read the sum, and
+// each Call carries its Cost. v1.1 calls cost nothing.
+//
+// Webhooks, as X's Account Activity API sends them: SetWebhook runs the
+// CRC challenge (GET url?crc_token=…, expecting
+// {"response_token":"sha256=<base64 HMAC-SHA256 of the token, keyed with
+// the consumer secret>"}) and registers the URL only if it is answered
+// right. From then on every new tweet in the account's mentions (retweets
+// of mentions included), every quote of one of its tweets, every tweet it
+// posts, and every DM in either direction, is POSTed as {"for_user_id",
+// "tweet_create_events":[<v1.1 compat tweet, with extended_tweet when
+// truncated>]} or {"for_user_id","direct_message_events":[…],"users":{…}},
+// with x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256 of the
+// body> (Sign). A tweet from AddTweet does not involve the account and is
+// not sent. Deliveries run on one goroutine per server, in order; a failed
+// one (non-2xx or network error) is retried Options.WebhookRetries times,
+// Options.WebhookRetryDelay apart, then dropped, as X gives up too.
+// Deliveries records every attempt and WaitDeliveries waits for them;
+// PauseWebhook holds events back (to test that polling fills the gap);
+// DeliverRaw sends any body through the same path.
 //
 // Ids are snowflake-like: they increase with time and carry it.
 package twfake
@@ -38,6 +124,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -50,8 +137,9 @@ import (
 	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 )
 
-// The endpoints the fake serves, named as in Twitter's rate_limit_status
-// (without the leading slash). Use them with SetLimit, FailNext and Calls.
+// The v1.1 endpoints the fake serves, named as in Twitter's
+// rate_limit_status (without the leading slash). Use them with SetLimit,
+// FailNext, Calls and Requests.
 const (
 	VerifyCredentials = "account/verify_credentials"
 	MentionsTimeline  = "statuses/mentions_timeline"
@@ -61,16 +149,29 @@ const (
 	FriendshipsCreate = "friendships/create"
 )
 
+// The v2 endpoints the fake serves, named by their path with the "2/"
+// prefix (so they cannot collide with the v1.1 names) and path parameters
+// as :name, as X's documentation writes them. Use them like the v1.1
+// names, and with BillByEndpoint.
+const (
+	UsersMe      = "2/users/me"
+	UserMentions = "2/users/:id/mentions"
+	DMEvents     = "2/dm_events"
+	CreateTweet  = "2/tweets"
+	DMSend       = "2/dm_conversations/with/:participant_id/messages"
+)
+
 // Unlimited as a budget means the endpoint is not rate-limited and sends no
 // x-rate-limit-* headers.
 const Unlimited = -1
 
-// DefaultWindow is Twitter's v1.1 rate-limit window.
+// DefaultWindow is X's rate-limit window, the same in v1.1 and v2.
 const DefaultWindow = 15 * time.Minute
 
 // DefaultLimits returns the budgets per window of each endpoint, from
-// Twitter's documentation and the recorded x-rate-limit-limit headers. It
-// returns a new map each time, so callers may change it.
+// X's documentation (per user, with OAuth 1.0a user context) and the
+// recorded x-rate-limit-limit headers. It returns a new map each time, so
+// callers may change it.
 func DefaultLimits() map[string]int {
 	return map[string]int{
 		VerifyCredentials: 75,
@@ -79,6 +180,12 @@ func DefaultLimits() map[string]int {
 		StatusesUpdate:    Unlimited,
 		DMEventsNew:       Unlimited,
 		FriendshipsCreate: Unlimited,
+
+		UsersMe:      75,
+		UserMentions: 300,
+		DMEvents:     15,
+		CreateTweet:  100,
+		DMSend:       200,
 	}
 }
 
@@ -105,6 +212,8 @@ type Tweet struct {
 	InReplyTo int64
 	// RetweetOf is the id of the retweeted tweet for a retweet, or 0.
 	RetweetOf int64
+	// QuoteOf is the id of the tweet quoted, or 0.
+	QuoteOf int64
 	// AutoPopulateReplyMetadata records whether statuses/update asked for it.
 	AutoPopulateReplyMetadata bool
 	CreatedAt                 time.Time
@@ -131,6 +240,8 @@ type Call struct {
 	Window int64
 	// Items is how many tweets or events a list call returned.
 	Items int
+	// Cost is what the call was billed, in micro-dollars (v2 only).
+	Cost int64
 }
 
 // Options configures a Server. Zero fields take the defaults.
@@ -148,6 +259,25 @@ type Options struct {
 	// window, Unlimited for no limit (and no headers), 0 to refuse every
 	// request with 429 (as when another client spent the window).
 	Limits map[string]int
+	// SelfServe gives the account X's self-serve access (Free, Basic, Pro,
+	// pay-per-use): v1.1 answers 403 with code 453 except
+	// verify_credentials, and v2 replies are restricted. False is the
+	// legacy access the v1.1 recordings were made with.
+	SelfServe bool
+	// Prices overrides DefaultPrices() per price key (PricePostRead, …), in
+	// micro-dollars.
+	Prices map[string]int64
+	// WebhookRetries is how many more times a failed webhook delivery is
+	// tried. Default 3; negative for none.
+	WebhookRetries int
+	// WebhookRetryDelay is the wait before each retry. Default 1 second;
+	// tests use a few milliseconds.
+	WebhookRetryDelay time.Duration
+	// Now is the scenario's clock: it dates new tweets and DMs (and so
+	// their ids), places calls in rate-limit windows, and sets the 30-day
+	// horizon of v2 DM events. Default time.Now. It must be safe for
+	// concurrent use and must not call the Server.
+	Now func() time.Time
 }
 
 // Server is a running fake. It is safe for concurrent use.
@@ -177,6 +307,11 @@ type Server struct {
 	sent           []*DM   // DMs created by direct_messages/events/new
 	calls          []Call
 	rateLimited    int
+	selfServe      bool
+	now            func() time.Time
+	prices         map[string]int64
+	bill           map[string]int64 // µ$ by endpoint
+	hook           webhook
 }
 
 // windowCount counts one endpoint's requests in its current window.
@@ -202,6 +337,18 @@ func New(opts Options) *Server {
 	if opts.Window <= 0 {
 		opts.Window = DefaultWindow
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	switch {
+	case opts.WebhookRetries == 0:
+		opts.WebhookRetries = 3
+	case opts.WebhookRetries < 0:
+		opts.WebhookRetries = 0
+	}
+	if opts.WebhookRetryDelay <= 0 {
+		opts.WebhookRetryDelay = time.Second
+	}
 	s := &Server{
 		self:           opts.Self,
 		consumerKey:    opts.ConsumerKey,
@@ -214,23 +361,35 @@ func New(opts Options) *Server {
 		tweets:         make(map[int64]*Tweet),
 		users:          map[int64]User{opts.Self.ID: opts.Self},
 		failNext:       make(map[string][]int),
+		selfServe:      opts.SelfServe,
+		now:            opts.Now,
+		prices:         DefaultPrices(),
+		bill:           make(map[string]int64),
 	}
-	for k, v := range DefaultLimits() {
-		s.limits[k] = v
-	}
-	for k, v := range opts.Limits {
-		s.limits[k] = v
-	}
+	maps.Copy(s.limits, DefaultLimits())
+	maps.Copy(s.limits, opts.Limits)
+	maps.Copy(s.prices, opts.Prices)
+	s.hook.init(opts.WebhookRetries, opts.WebhookRetryDelay)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.hook.wg.Go(s.deliverLoop)
 	return s
 }
 
-// URL returns the API base URL, with the /1.1/ prefix and a trailing
-// slash: the value for twitter.api_url.
+// URL returns the v1.1 API base URL, with the /1.1/ prefix and a trailing
+// slash: the value for twitter.api_url in v1.1 mode.
 func (s *Server) URL() string { return s.srv.URL + "/1.1/" }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// URLv2 returns the v2 API base URL, with the /2/ prefix and a trailing
+// slash: the value for twitter.api_url in v2 mode.
+func (s *Server) URLv2() string { return s.srv.URL + "/2/" }
+
+// Close stops webhook deliveries, abandoning any still queued, and shuts
+// the server down.
+func (s *Server) Close() {
+	s.hook.cancel()
+	s.hook.wg.Wait()
+	s.srv.Close()
+}
 
 // Self returns the account the tokens belong to.
 func (s *Server) Self() User { return s.self }
@@ -271,6 +430,15 @@ func (s *Server) SetWindow(d time.Duration) {
 	s.mu.Unlock()
 }
 
+// SetSelfServe switches the account between self-serve access (v1.1
+// refused with code 453, v2 replies restricted) and legacy access, as
+// when a test moves the account to another plan.
+func (s *Server) SetSelfServe(on bool) {
+	s.mu.Lock()
+	s.selfServe = on
+	s.mu.Unlock()
+}
+
 // FailNext makes the next request to endpoint fail with the HTTP status
 // (e.g. 503) after it has counted against the budget, and without acting.
 // Calls queue up: FailNext twice fails the next two requests.
@@ -280,9 +448,9 @@ func (s *Server) FailNext(endpoint string, status int) {
 	s.mu.Unlock()
 }
 
-// InjectEmptyDMPage makes the next DM list request answer an empty page
-// that still carries a next_cursor, as the real API sometimes does. The
-// cursor continues where the request stood.
+// InjectEmptyDMPage makes the next DM list request (v1.1 or v2) answer an
+// empty page that still carries a next_cursor (v2: next_token), as the
+// real API sometimes does. The cursor continues where the request stood.
 func (s *Server) InjectEmptyDMPage() {
 	s.mu.Lock()
 	s.emptyDMPages++
@@ -307,7 +475,7 @@ func (s *Server) nextID(now time.Time) int64 {
 func (s *Server) AddMention(from User, text, lang string, inReplyTo int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.now()
 	t := &Tweet{ID: s.nextID(now), User: from, Text: text, Lang: lang, InReplyTo: inReplyTo, CreatedAt: now}
 	s.addTweet(t, true)
 	return t.ID
@@ -318,7 +486,7 @@ func (s *Server) AddMention(from User, text, lang string, inReplyTo int64) int64
 func (s *Server) AddRetweet(from User, of int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.now()
 	t := &Tweet{ID: s.nextID(now), User: from, RetweetOf: of, CreatedAt: now, Lang: "und"}
 	if orig, ok := s.tweets[of]; ok {
 		t.Text = "RT @" + orig.User.ScreenName + ": " + orig.Text
@@ -328,16 +496,66 @@ func (s *Server) AddRetweet(from User, of int64) int64 {
 	return t.ID
 }
 
-// addTweet stores t in the timelines. s.mu must be held.
+// AddQuote adds a tweet by from that quotes tweet of, and returns its id.
+// It joins the mentions timeline only if its text mentions the account, as
+// on X. When of is the account's tweet, the webhook delivers the quote
+// either way, and in self-serve mode the account may reply to it.
+func (s *Server) AddQuote(from User, text, lang string, of int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	t := &Tweet{ID: s.nextID(now), User: from, Text: text, Lang: lang, QuoteOf: of, CreatedAt: now}
+	s.addTweet(t, s.mentionsSelf(text))
+	return t.ID
+}
+
+// AddTweet adds a tweet by from that does not involve the account: it
+// neither mentions it nor quotes it, so it is in no timeline the account
+// reads and the webhook does not deliver it. It returns its id. Tests use
+// it as a post that a self-serve account may not reply to.
+func (s *Server) AddTweet(from User, text, lang string, inReplyTo int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	t := &Tweet{ID: s.nextID(now), User: from, Text: text, Lang: lang, InReplyTo: inReplyTo, CreatedAt: now}
+	s.addTweet(t, false)
+	return t.ID
+}
+
+// addTweet stores t in the timelines and, if it involves the account (a
+// mention, its own, or a quote of its tweet), queues it for the webhook,
+// as Account Activity sends only those. s.mu must be held.
 func (s *Server) addTweet(t *Tweet, mention bool) {
 	s.tweets[t.ID] = t
 	s.users[t.User.ID] = t.User
 	if mention {
 		s.mentions = append(s.mentions, t.ID)
 	}
-	if t.User.ID == s.self.ID {
+	own := t.User.ID == s.self.ID
+	if own {
 		s.ours = append(s.ours, t.ID)
 	}
+	if q, ok := s.tweets[t.QuoteOf]; mention || own || ok && q.User.ID == s.self.ID {
+		s.queueTweet(t)
+	}
+}
+
+// addDM stores d in the DM list and queues it for the webhook. s.mu must
+// be held.
+func (s *Server) addDM(d *DM) {
+	s.dms = append(s.dms, d)
+	s.queueDM(d)
+}
+
+// user returns the user with id as the fake knows it, or one made up from
+// the id, as for an account that has not tweeted in the scenario yet.
+// s.mu must be held.
+func (s *Server) user(id int64) User {
+	if u, ok := s.users[id]; ok {
+		return u
+	}
+	n := strconv.FormatInt(id, 10)
+	return User{ID: id, ScreenName: "user" + n, Name: "User " + n}
 }
 
 // AddDM adds a direct message from a customer to the account, and returns
@@ -345,10 +563,10 @@ func (s *Server) addTweet(t *Tweet, mention bool) {
 func (s *Server) AddDM(from User, text string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.now()
 	s.users[from.ID] = from
 	d := &DM{ID: s.nextID(now), From: from.ID, To: s.self.ID, Text: text, CreatedAt: now}
-	s.dms = append(s.dms, d)
+	s.addDM(d)
 	return d.ID
 }
 
@@ -358,7 +576,7 @@ func (s *Server) AddDM(from User, text string) int64 {
 func (s *Server) AddOwnTweet(text string, inReplyTo int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.now()
 	t := &Tweet{ID: s.nextID(now), User: s.self, Text: text, Lang: "en", InReplyTo: inReplyTo, CreatedAt: now}
 	s.addTweet(t, s.mentionsSelf(text))
 	return t.ID
@@ -369,10 +587,10 @@ func (s *Server) AddOwnTweet(text string, inReplyTo int64) int64 {
 func (s *Server) AddOwnDM(to User, text string) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.now()
 	s.users[to.ID] = to
 	d := &DM{ID: s.nextID(now), From: s.self.ID, To: to.ID, Text: text, CreatedAt: now}
-	s.dms = append(s.dms, d)
+	s.addDM(d)
 	return d.ID
 }
 
@@ -409,7 +627,7 @@ func (s *Server) RateLimited() int {
 }
 
 // Replies returns the tweets the account posted through statuses/update
-// (replies or not), oldest first.
+// or POST /2/tweets (replies or not), oldest first.
 func (s *Server) Replies() []Tweet {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -421,7 +639,7 @@ func (s *Server) Replies() []Tweet {
 }
 
 // DMs returns the direct messages the account sent through
-// direct_messages/events/new, oldest first.
+// direct_messages/events/new or the v2 DM send endpoint, oldest first.
 func (s *Server) DMs() []DM {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -439,62 +657,121 @@ func (s *Server) Follows() []int64 {
 	return append([]int64(nil), s.follows...)
 }
 
-// routes maps request paths to endpoints and their HTTP methods.
-var routes = map[string]struct{ endpoint, method string }{
-	"/1.1/account/verify_credentials.json":  {VerifyCredentials, http.MethodGet},
-	"/1.1/statuses/mentions_timeline.json":  {MentionsTimeline, http.MethodGet},
-	"/1.1/direct_messages/events/list.json": {DMEventsList, http.MethodGet},
-	"/1.1/statuses/update.json":             {StatusesUpdate, http.MethodPost},
-	"/1.1/direct_messages/events/new.json":  {DMEventsNew, http.MethodPost},
-	"/1.1/friendships/create.json":          {FriendshipsCreate, http.MethodPost},
+// route is what a request path names: an endpoint, the method it takes,
+// its API version, and for v2 the path parameter (a user id).
+type route struct {
+	endpoint string
+	method   string
+	v2       bool
+	id       string
 }
 
-// response is what a handler answers: a status and a JSON body.
+// routes maps v1.1 request paths to endpoints and their HTTP methods.
+var routes = map[string]route{
+	"/1.1/account/verify_credentials.json":  {endpoint: VerifyCredentials, method: http.MethodGet},
+	"/1.1/statuses/mentions_timeline.json":  {endpoint: MentionsTimeline, method: http.MethodGet},
+	"/1.1/direct_messages/events/list.json": {endpoint: DMEventsList, method: http.MethodGet},
+	"/1.1/statuses/update.json":             {endpoint: StatusesUpdate, method: http.MethodPost},
+	"/1.1/direct_messages/events/new.json":  {endpoint: DMEventsNew, method: http.MethodPost},
+	"/1.1/friendships/create.json":          {endpoint: FriendshipsCreate, method: http.MethodPost},
+}
+
+// lookup finds the route of a request path. An unknown path under /2/
+// still comes back with v2 set, so that its 404 is a problem JSON.
+func lookup(path string) (route, bool) {
+	if rt, ok := routes[path]; ok {
+		return rt, true
+	}
+	rest, ok := strings.CutPrefix(path, "/2/")
+	if !ok {
+		return route{}, false
+	}
+	get := func(endpoint, id string) (route, bool) {
+		return route{endpoint: endpoint, method: http.MethodGet, v2: true, id: id}, true
+	}
+	post := func(endpoint, id string) (route, bool) {
+		return route{endpoint: endpoint, method: http.MethodPost, v2: true, id: id}, true
+	}
+	p := strings.Split(rest, "/")
+	switch {
+	case rest == "users/me":
+		return get(UsersMe, "")
+	case rest == "dm_events":
+		return get(DMEvents, "")
+	case rest == "tweets":
+		return post(CreateTweet, "")
+	case len(p) == 3 && p[0] == "users" && p[1] != "" && p[2] == "mentions":
+		return get(UserMentions, p[1])
+	case len(p) == 4 && p[0] == "dm_conversations" && p[1] == "with" && p[2] != "" && p[3] == "messages":
+		return post(DMSend, p[2])
+	}
+	return route{v2: true}, false
+}
+
+// fail answers an error in the route's dialect: v1.1's errors array with
+// code and msg, or a v2 problem whose detail is the status text, as X
+// answers its generic errors (401, 404, 429, 5xx).
+func (rt route) fail(status, code int, msg string) response {
+	if rt.v2 {
+		return problem(status, http.StatusText(status))
+	}
+	return apiErr(status, code, msg)
+}
+
+// response is what a handler answers: a status and a JSON body, how many
+// items a list returned, and what to bill: units of the price key.
 type response struct {
 	status int
 	body   any
 	items  int
+	price  string
+	units  int
 }
 
-// apiErr builds Twitter's error body.
+// apiErr builds Twitter's v1.1 error body.
 func apiErr(status, code int, msg string) response {
 	return response{status: status, body: map[string]any{
 		"errors": []map[string]any{{"code": code, "message": msg}},
 	}}
 }
 
-// serve handles every request: auth, rate limit, injected failure, then
-// the endpoint, and records the call.
+// selfServeMessage is X's answer to a v1.1 call from a self-serve account.
+const selfServeMessage = "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level. You can learn more here: https://developer.x.com/en/portal/product"
+
+// serve handles every request: auth, access level, rate limit, injected
+// failure, then the endpoint; it bills the call and records it.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// Parse before taking the lock: it reads the body.
 	_ = r.ParseForm()
-	var dmBody []byte
-	if r.URL.Path == "/1.1/direct_messages/events/new.json" {
-		dmBody = readBody(r)
+	rt, ok := lookup(r.URL.Path)
+	var body []byte
+	if ok && (rt.endpoint == DMEventsNew || rt.v2 && rt.method == http.MethodPost) {
+		body = readBody(r)
 	}
-	now := time.Now()
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	route, ok := routes[r.URL.Path]
-	call := Call{At: now, Method: r.Method, Endpoint: route.endpoint, Query: r.Form}
+	call := Call{At: now, Method: r.Method, Endpoint: rt.endpoint, Query: r.Form}
 	if !ok {
 		call.Endpoint = r.URL.Path
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=utf-8")
 	resp := func() response {
-		if !ok || r.Method != route.method {
-			return apiErr(http.StatusNotFound, 34, "Sorry, that page does not exist.")
+		if !ok || r.Method != rt.method {
+			return rt.fail(http.StatusNotFound, 34, "Sorry, that page does not exist.")
 		}
-		if res, bad := s.checkAuth(r); bad {
+		if res, bad := s.checkAuth(r, rt); bad {
 			return res
 		}
+		if s.selfServe && !rt.v2 && rt.endpoint != VerifyCredentials {
+			return apiErr(http.StatusForbidden, 453, selfServeMessage)
+		}
 		call.Window = now.UnixNano() / int64(s.window)
-		if limit := s.limits[route.endpoint]; limit >= 0 {
-			wc := s.windows[route.endpoint]
+		if limit := s.limits[rt.endpoint]; limit >= 0 {
+			wc := s.windows[rt.endpoint]
 			if wc == nil || wc.index != call.Window {
 				wc = &windowCount{index: call.Window}
-				s.windows[route.endpoint] = wc
+				s.windows[rt.endpoint] = wc
 			}
 			end := time.Unix(0, (call.Window+1)*int64(s.window))
 			reset := end.Unix()
@@ -506,16 +783,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			if wc.n >= limit {
 				h.Set("x-rate-limit-remaining", "0")
 				s.rateLimited++
-				return apiErr(http.StatusTooManyRequests, 88, "Rate limit exceeded")
+				return rt.fail(http.StatusTooManyRequests, 88, "Rate limit exceeded")
 			}
 			wc.n++
 			h.Set("x-rate-limit-remaining", strconv.Itoa(limit-wc.n))
 		}
-		if q := s.failNext[route.endpoint]; len(q) > 0 {
-			s.failNext[route.endpoint] = q[1:]
-			return apiErr(q[0], 131, "Internal error")
+		if q := s.failNext[rt.endpoint]; len(q) > 0 {
+			s.failNext[rt.endpoint] = q[1:]
+			return rt.fail(q[0], 131, "Internal error")
 		}
-		switch route.endpoint {
+		switch rt.endpoint {
 		case VerifyCredentials:
 			return response{status: http.StatusOK, body: s.wireUser(s.self)}
 		case MentionsTimeline:
@@ -525,14 +802,36 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case StatusesUpdate:
 			return s.update(r.Form, now)
 		case DMEventsNew:
-			return s.dmNew(dmBody, now)
+			return s.dmNew(body, now)
 		case FriendshipsCreate:
 			return s.follow(r.Form)
+		case UsersMe:
+			return s.usersMe(r.URL.Query())
+		case UserMentions:
+			return s.userMentions(rt.id, r.URL.Query())
+		case DMEvents:
+			return s.dmEvents(r.URL.Query(), now)
+		case CreateTweet:
+			return s.createTweet(body, now)
+		case DMSend:
+			return s.dmSend(rt.id, body, now)
 		}
-		return apiErr(http.StatusNotFound, 34, "Sorry, that page does not exist.")
+		return rt.fail(http.StatusNotFound, 34, "Sorry, that page does not exist.")
 	}()
 	call.Status, call.Items = resp.status, resp.items
+	if resp.status/100 == 2 && resp.price != "" {
+		call.Cost = s.prices[resp.price] * int64(resp.units)
+		s.bill[rt.endpoint] += call.Cost
+	}
 	s.calls = append(s.calls, call)
+	switch {
+	case !rt.v2:
+		h.Set("Content-Type", "application/json;charset=utf-8")
+	case resp.status >= 400:
+		h.Set("Content-Type", "application/problem+json")
+	default:
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	}
 	w.WriteHeader(resp.status)
 	_ = json.NewEncoder(w).Encode(resp.body)
 }
@@ -547,14 +846,14 @@ func readBody(r *http.Request) []byte {
 }
 
 // checkAuth verifies the OAuth Authorization header's consumer key and
-// token. s.mu must be held.
-func (s *Server) checkAuth(r *http.Request) (response, bool) {
+// token, and answers in the route's dialect. s.mu must be held.
+func (s *Server) checkAuth(r *http.Request, rt route) (response, bool) {
 	p := oauthParams(r.Header.Get("Authorization"))
 	switch {
 	case p == nil || p["oauth_consumer_key"] != s.consumerKey || p["oauth_signature"] == "":
-		return apiErr(http.StatusUnauthorized, 32, "Could not authenticate you."), true
+		return rt.fail(http.StatusUnauthorized, 32, "Could not authenticate you."), true
 	case p["oauth_token"] != s.token:
-		return apiErr(http.StatusUnauthorized, 89, "Invalid or expired token."), true
+		return rt.fail(http.StatusUnauthorized, 89, "Invalid or expired token."), true
 	}
 	return response{}, false
 }
@@ -617,16 +916,16 @@ func (s *Server) mentionsTimeline(q url.Values) response {
 	return response{status: http.StatusOK, body: out, items: len(out)}
 }
 
-// dmCursor encodes a DM list position: events with ids below before (0:
-// from the top). The nonce makes each cursor string distinct, as real
-// cursors are.
-func (s *Server) dmCursor(before int64) string {
+// cursor encodes a list position, for the v1.1 DM cursor and the v2
+// pagination_token: items with ids below before (0: from the top). The
+// nonce makes each cursor string distinct, as real cursors are.
+func (s *Server) cursor(before int64) string {
 	s.pageNonce++
 	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d:%d", before, s.pageNonce)))
 }
 
-// parseDMCursor decodes a cursor made by dmCursor.
-func parseDMCursor(c string) (int64, bool) {
+// parseCursor decodes a cursor made by cursor.
+func parseCursor(c string) (int64, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return 0, false
@@ -642,13 +941,13 @@ func (s *Server) dmList(q url.Values) response {
 	var before int64
 	if c := q.Get("cursor"); c != "" {
 		var ok bool
-		if before, ok = parseDMCursor(c); !ok {
+		if before, ok = parseCursor(c); !ok {
 			return apiErr(http.StatusBadRequest, 44, "cursor parameter is invalid.")
 		}
 	}
 	if s.emptyDMPages > 0 {
 		s.emptyDMPages--
-		return response{status: http.StatusOK, body: map[string]any{"events": []any{}, "next_cursor": s.dmCursor(before)}}
+		return response{status: http.StatusOK, body: map[string]any{"events": []any{}, "next_cursor": s.cursor(before)}}
 	}
 	events := []any{}
 	var last int64
@@ -667,7 +966,7 @@ func (s *Server) dmList(q url.Values) response {
 	}
 	body := map[string]any{"events": events}
 	if more {
-		body["next_cursor"] = s.dmCursor(last)
+		body["next_cursor"] = s.cursor(last)
 	}
 	return response{status: http.StatusOK, body: body, items: len(events)}
 }
@@ -744,7 +1043,7 @@ func (s *Server) dmNew(body []byte, now time.Time) response {
 		return apiErr(http.StatusBadRequest, 214, "event.message_create.message_data.text: is empty.")
 	}
 	d := &DM{ID: s.nextID(now), From: s.self.ID, To: to, Text: in.Event.MessageCreate.MessageData.Text, CreatedAt: now}
-	s.dms = append(s.dms, d)
+	s.addDM(d)
 	s.sent = append(s.sent, d)
 	return response{status: http.StatusOK, body: map[string]any{"event": wireDM(d)}}
 }
@@ -766,10 +1065,7 @@ func (s *Server) follow(q url.Values) response {
 	case id == s.self.ID:
 		return apiErr(http.StatusForbidden, 158, "You can't follow yourself.")
 	}
-	u, ok := s.users[id]
-	if !ok {
-		u = User{ID: id, ScreenName: "user" + strconv.FormatInt(id, 10), Name: "User " + strconv.FormatInt(id, 10)}
-	}
+	u := s.user(id)
 	s.follows = append(s.follows, id)
 	body := s.wireUser(u)
 	body["following"] = true
@@ -822,6 +1118,14 @@ func (s *Server) wireTweet(t *Tweet, extended bool) map[string]any {
 			m["retweeted_status"] = s.wireTweet(orig, extended)
 		} else {
 			m["retweeted_status"] = map[string]any{"id": t.RetweetOf, "id_str": strconv.FormatInt(t.RetweetOf, 10)}
+		}
+	}
+	if t.QuoteOf != 0 {
+		m["is_quote_status"] = true
+		m["quoted_status_id"] = t.QuoteOf
+		m["quoted_status_id_str"] = strconv.FormatInt(t.QuoteOf, 10)
+		if q, ok := s.tweets[t.QuoteOf]; ok {
+			m["quoted_status"] = s.wireTweet(q, extended)
 		}
 	}
 	n := utf8.RuneCountInString(t.Text)
