@@ -59,6 +59,10 @@ type Options struct {
 	// Service, when set, is used instead of one built from Store and
 	// Replier (e.g. to share one with the CLI).
 	Service *Service
+	// Webhooks are platform webhooks by path (e.g. "/webhooks/twitter"),
+	// served without sign-in: each handler authenticates the platform
+	// itself, by signature.
+	Webhooks map[string]http.Handler
 }
 
 // Server serves the agents' desk. Create it with New, mount Handler, and
@@ -75,6 +79,7 @@ type Server struct {
 	hub      *hub
 	limiter  *limiter
 	handler  http.Handler
+	webhooks map[string]http.Handler
 	unsub    func()
 	once     sync.Once
 }
@@ -97,7 +102,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, svc: svc, health: o.Health, metrics: o.Metrics, log: o.Log,
-		hub: newHub(), limiter: newLimiter(cfg.LoginAttempts, time.Minute),
+		hub: newHub(), limiter: newLimiter(cfg.LoginAttempts, time.Minute), webhooks: o.Webhooks,
 	}
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
@@ -240,6 +245,9 @@ func (s *Server) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.path, s.guard(rt))
+	}
+	for path, h := range s.webhooks {
+		mux.Handle(path, h)
 	}
 	return mux
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
+	"github.com/inboxbot/inboxbot/spend"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -74,12 +75,86 @@ func (a *App) twitter() (*twitter.Connector, error) {
 	if a.tw != nil || !a.Config.Twitter.Enabled {
 		return a.tw, nil
 	}
-	tw, err := twitter.New(a.Config.Twitter, a.Store, twitter.WithLogger(a.Log), twitter.WithMetrics(a.Metrics))
+	meter, err := a.twitterMeter()
+	if err != nil {
+		return nil, fmt.Errorf("twitter connector: %w", err)
+	}
+	tw, err := twitter.New(a.Config.Twitter, a.Store, twitter.WithLogger(a.Log), twitter.WithMetrics(a.Metrics), twitter.WithMeter(meter))
 	if err != nil {
 		return nil, fmt.Errorf("twitter connector: %w", err)
 	}
 	a.tw = tw
 	return tw, nil
+}
+
+// spendComponent is the /healthz component of the Twitter daily budget:
+// degraded once it is reached.
+const spendComponent = "twitter_budget"
+
+// twitterMeter returns the X spend meter: today's total is kept in the
+// store, shown on /healthz (twitter.details.spend_today_usd) and, with a
+// daily budget, as the twitter_budget component, degraded once reached.
+func (a *App) twitterMeter() (*spend.Meter, error) {
+	cfg := a.Config.Twitter
+	budget := spend.USD(cfg.DailyBudgetUSD)
+	report := func(today, budget spend.Micros) {
+		a.Health.SetDetail(string(inbox.Twitter), "spend_today_usd", today.Dollars())
+		if budget <= 0 {
+			return
+		}
+		a.Health.SetDetail(spendComponent, "spend_today_usd", today.Dollars())
+		if today >= budget {
+			a.Health.Set(spendComponent, health.OverBudget, fmt.Sprintf(
+				"daily X budget of %s reached (%s spent today, UTC): automatic posts stopped, polling slowed to every %s; agents' replies still go",
+				budget, today, twitter.BudgetPollInterval))
+			return
+		}
+		a.Health.Success(spendComponent)
+	}
+	m, err := spend.New(spend.Config{
+		Platform: string(inbox.Twitter), DailyBudget: budget, Counter: a.Metrics.PlatformSpend,
+		Persister: a.Store, OnChange: report,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if budget > 0 {
+		a.Health.Register(spendComponent, false)
+		a.Health.SetDetail(spendComponent, "daily_budget_usd", budget.Dollars())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	report(m.Today(ctx), budget)
+	return m, nil
+}
+
+// webhooks returns the platform webhooks to serve, by path: X's when
+// Twitter is enabled. Any role serves them, since a delivery only needs
+// the bus.
+func (a *App) webhooks() (map[string]http.Handler, error) {
+	if !a.Config.Twitter.Enabled {
+		return nil, nil
+	}
+	cfg := twitter.WebhookConfig{ConsumerSecret: a.Config.Twitter.ConsumerSecret}
+	deps := twitter.WebhookDeps{
+		Publish: connectors.Publisher(a.Bus, a.Metrics), Health: a.Health, Metrics: a.Metrics, Log: a.Log,
+	}
+	if id := a.Config.Policy.Twitter.AccountID; id != "" {
+		cfg.SelfID = func() string { return id }
+	}
+	if tw, err := a.twitter(); err != nil {
+		return nil, err
+	} else if tw != nil {
+		deps.Delivered = tw.WebhookDelivered
+		if cfg.SelfID == nil {
+			cfg.SelfID = tw.SelfID
+		}
+	}
+	wh, err := twitter.NewWebhook(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]http.Handler{"/webhooks/twitter": wh}, nil
 }
 
 // Accounts tells the policy our own account ids: the Page id from the
@@ -171,10 +246,15 @@ func (a *App) openConnectors(ctx context.Context) error {
 // The returned function serves on ln until ctx ends, then shuts down
 // within the drain budget.
 func (a *App) http(ln net.Listener) (func(ctx context.Context) error, error) {
+	hooks, err := a.webhooks()
+	if err != nil {
+		return nil, err
+	}
 	if a.Role.runs(RoleWeb) {
 		srv, err := agent.New(agent.Options{
 			Config: a.Config.HTTP, Store: a.Store, Replier: a.Router, Health: a.Health,
 			Subscribe: a.Bus.SubscribeEvents, Metrics: a.Metrics.Handler(), Log: a.Log,
+			Webhooks: hooks,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("agents' desk: %w", err)
@@ -185,6 +265,9 @@ func (a *App) http(ln net.Listener) (func(ctx context.Context) error, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", a.Health)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	for path, h := range hooks {
+		mux.Handle(path, h)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return func(ctx context.Context) error {
 		errc := make(chan error, 1)

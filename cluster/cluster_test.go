@@ -61,7 +61,7 @@ func TestScaleOut(t *testing.T) {
 
 	fb := fbfake.New(fbfake.Options{PageID: pageID})
 	t.Cleanup(fb.Close)
-	tw := twfake.New(twfake.Options{Window: 2 * time.Second})
+	tw := twfake.New(twfake.Options{Window: 2 * time.Second, SelfServe: true})
 	t.Cleanup(tw.Close)
 	ck, cs, at, as := tw.Credentials()
 	env := []string{
@@ -82,14 +82,12 @@ func TestScaleOut(t *testing.T) {
 		"INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
 		"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at,
 		"INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
-		"INBOXBOT_TWITTER_API=v1.1",
-		"INBOXBOT_TWITTER_API_URL=" + tw.URL(),
+		"INBOXBOT_TWITTER_API_URL=" + tw.URLv2(), // X API v2, the default
 		"INBOXBOT_TWITTER_POLL_INTERVAL=" + pollInterval.String(),
 		// A light language detector: the texts below are in these
 		// languages, and three instances share two cores.
 		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en,es,it,fr,de,id,pt",
 		"INBOXBOT_POLICY_TWITTER_ACCOUNT_ID=" + tw.Self().IDStr(),
-		"INBOXBOT_POLICY_TWITTER_FOLLOW=true",
 		"INBOXBOT_POLICY_FACEBOOK_PAGE_ID=" + pageID,
 	}
 	tr := newTraffic(fb, tw, 8)
@@ -297,7 +295,7 @@ func firstPollAfter(fb *fbfake.Server, tw *twfake.Server, platform string, t tim
 		}
 	case "twitter":
 		for _, c := range tw.Calls() {
-			if c.At.After(t) && (c.Endpoint == twfake.MentionsTimeline || c.Endpoint == twfake.DMEventsList) {
+			if c.At.After(t) && (c.Endpoint == twfake.UserMentions || c.Endpoint == twfake.DMEvents) {
 				return c.At, true
 			}
 		}

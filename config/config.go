@@ -83,6 +83,12 @@ func (c Config) WithDefaults() Config {
 	c.HTTP = c.HTTP.WithDefaults()
 	c.Facebook = c.Facebook.WithDefaults()
 	c.Twitter = c.Twitter.WithDefaults()
+	if c.Policy.Twitter.DMLink == nil {
+		// The DM deep link makes the invitation a post with a URL, which
+		// pay-per-use (v2) bills at about 13 times a plain post.
+		on := c.Twitter.API == twitter.APIv11
+		c.Policy.Twitter.DMLink = &on
+	}
 	c.Policy = c.Policy.WithDefaults()
 	return c
 }
@@ -156,6 +162,12 @@ func (c Config) Validate() error {
 	add("twitter", c.Twitter.Validate())
 	add("policy", c.Policy.Validate())
 	// Cross-section rules.
+	if c.Policy.Twitter.Follow && c.Twitter.WithDefaults().API == twitter.APIv2 {
+		ps = append(ps, Problem{"policy.twitter.follow", "X API v2 has no follow for self-serve access (removed in April 2026); " +
+			"customers can DM the account without a follow when it accepts message requests from everyone " +
+			"(X settings: Privacy and safety → Direct messages → Allow message requests from everyone); " +
+			"turn follow off, or use twitter.api: v1.1 with an Enterprise contract"})
+	}
 	if c.NATS.Listen != "" && c.NATS.Listen == c.HTTP.Addr {
 		ps = append(ps, Problem{"nats.listen", "must differ from http.addr (" + c.HTTP.Addr + ")"})
 	}

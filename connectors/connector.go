@@ -230,16 +230,25 @@ func (r *Runner) release() {
 
 // publish sends items to INBOUND with their dedupe ids.
 func (r *Runner) publish(ctx context.Context, items []inbox.Inbound) error {
-	if len(items) == 0 {
+	return Publisher(r.Bus, r.Metrics)(ctx, items)
+}
+
+// Publisher returns the Publish that puts items on INBOUND with their
+// dedupe ids and counts them: the one path for polling and webhooks, so
+// that an item seen both ways gets the same Nats-Msg-Id.
+func Publisher(b *bus.Bus, m *metrics.Metrics) Publish {
+	return func(ctx context.Context, items []inbox.Inbound) error {
+		if len(items) == 0 {
+			return nil
+		}
+		if err := b.PublishInbound(ctx, items); err != nil {
+			return err
+		}
+		for i := range items {
+			m.Ingested.WithLabelValues(string(items[i].Platform), string(items[i].Kind)).Inc()
+		}
 		return nil
 	}
-	if err := r.Bus.PublishInbound(ctx, items); err != nil {
-		return err
-	}
-	for i := range items {
-		r.Metrics.Ingested.WithLabelValues(string(items[i].Platform), string(items[i].Kind)).Inc()
-	}
-	return nil
 }
 
 func (r *Runner) sendLoop(ctx context.Context) error {

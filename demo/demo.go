@@ -190,6 +190,20 @@ func Run(ctx context.Context, o Options) error {
 				a.Close()
 				return err
 			}
+			// Real time: X delivers mentions and DMs to the webhook
+			// after its CRC check, which the listener answers once Run
+			// serves; polling fills gaps, e.g. while the app restarts and
+			// deliveries fail.
+			hook := "http://" + a.Addr() + "/webhooks/twitter"
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := f.tw.SetWebhook(hook); err != nil {
+					o.Log.Warn("demo: registering the Twitter webhook failed; polling alone brings the tweets", "err", err)
+					return
+				}
+				t.note("Twitter webhook registered: mentions and DMs arrive in real time")
+			}()
 			banner(out, a.Addr(), cred, f, rec.url, dir, o)
 			wg.Add(1)
 			go func() { defer wg.Done(); t.run(tctx) }()
@@ -288,10 +302,12 @@ func startFakes() *fakes {
 	// The credentials are made up: the fakes accept them and nothing else.
 	f := &fakes{pageToken: "EAADemoPageToken0000"}
 	f.fb = fbfake.New(fbfake.Options{PageID: PageID, PageName: PageName, Token: f.pageToken})
-	// Twitter's budgets, scaled to a one-minute window so that the
-	// connector may poll every second, with the real headers.
-	f.tw = twfake.New(twfake.Options{Window: time.Minute, Limits: map[string]int{
-		twfake.VerifyCredentials: 75, twfake.MentionsTimeline: 180, twfake.DMEventsList: 180,
+	// X API v2 as a self-serve (pay-per-use) account has it: v1.1 refused
+	// with 453, the budgets scaled to a one-minute window so that the
+	// connector may poll every second, with the real headers, and signed
+	// webhook deliveries once the app is up.
+	f.tw = twfake.New(twfake.Options{Window: time.Minute, SelfServe: true, Limits: map[string]int{
+		twfake.UsersMe: 75, twfake.UserMentions: 180, twfake.DMEvents: 180,
 	}})
 	now := time.Now()
 	f.posts = []string{
@@ -320,7 +336,7 @@ func demoConfig(base config.Config, dir, addr string, f *fakes) (config.Config, 
 	ck, cs, at, as := f.tw.Credentials()
 	c.Twitter = twitter.Config{
 		Enabled: true, ConsumerKey: ck, ConsumerSecret: cs, AccessToken: at, AccessSecret: as,
-		API: twitter.APIv11, APIURL: f.tw.URL(), PollInterval: twitterPoll,
+		APIURL: f.tw.URLv2(), PollInterval: twitterPoll, // X API v2, the default
 	}
 	c.Policy.Twitter.AccountID = f.tw.Self().IDStr()
 	c.Policy.Facebook.PageID = PageID
@@ -396,7 +412,7 @@ inboxbot demo is running, against simulated Facebook and Twitter.
 Press Ctrl-C to stop.
 
 `, LabelInbox, url, LabelUser, AgentName, LabelPassword, cred.password, LabelToken, cred.token,
-		cred.token, url, o.Rate, o.Seed, LabelGraph, f.fb.URL(), LabelTwitter, f.tw.URL(),
+		cred.token, url, o.Rate, o.Seed, LabelGraph, f.fb.URL(), LabelTwitter, f.tw.URLv2(),
 		LabelRecorded, recorded, "Data:", where)
 }
 

@@ -56,7 +56,7 @@ func TestRunRestartsAfterTheTokenIsRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Seed != 3 || rec.Delivered == 0 || rec.ScriptMessages < rec.Delivered || len(rec.Events) != 3 || rec.Facebook.TokenExpired {
+	if rec.Seed != 3 || rec.Delivered == 0 || rec.ScriptMessages < rec.Delivered || len(rec.Events) != 4 || !strings.Contains(rec.Events[0].Text, "webhook registered") || rec.Facebook.TokenExpired {
 		t.Errorf("unexpected record: seed %d, %d delivered of %d, events %v, token expired %v",
 			rec.Seed, rec.Delivered, rec.ScriptMessages, rec.Events, rec.Facebook.TokenExpired)
 	}
@@ -126,7 +126,7 @@ func TestConfigKeepsTheDemoAwayFromRealAccounts(t *testing.T) {
 		t.Errorf("store %+v", c.Store)
 	case c.NATS.URL != "" || c.NATS.StoreDir != filepath.Join("/tmp/x", "nats") || c.NATS.Replicas != 1:
 		t.Errorf("nats %+v", c.NATS)
-	case c.Facebook.PageToken == "real-token" || c.Facebook.GraphURL != f.fb.URL() || c.Twitter.APIURL != f.tw.URL():
+	case c.Facebook.PageToken == "real-token" || c.Facebook.GraphURL != f.fb.URL() || c.Twitter.APIURL != f.tw.URLv2():
 		t.Errorf("platforms not the fakes: %s %s", c.Facebook.GraphURL, c.Twitter.APIURL)
 	case c.Log.Level != "debug":
 		t.Errorf("the base config's log level was dropped")

@@ -87,8 +87,16 @@ type TwitterPolicy struct {
 	// invitation to continue by DM. Default true.
 	InviteDM *bool `yaml:"invite_dm"`
 	// Follow also follows the customer when inviting them to DM, so that
-	// their DMs reach us whatever their settings. Default false.
+	// their DMs reach us whatever their settings. Default false. X API v2
+	// has no follow for self-serve access (removed April 2026), so it is
+	// a config error with twitter.api: v2.
 	Follow bool `yaml:"follow"`
+	// DMLink puts the messages/compose deep link in the DM invitation.
+	// Default off with twitter.api v2 (a post with a link costs about 13
+	// times a plain one on pay-per-use), on with v1.1. Without it the
+	// invitation still asks the customer to send a DM
+	// (templates.dm_invite_no_link).
+	DMLink *bool `yaml:"dm_link"`
 }
 
 // FacebookPolicy configures the rules for the Facebook Page
@@ -163,6 +171,11 @@ func (c Config) WithDefaults() Config {
 			t := true
 			*b = &t
 		}
+	}
+	if c.Twitter.DMLink == nil {
+		// The package config turns it on for twitter.api v1.1.
+		f := false
+		c.Twitter.DMLink = &f
 	}
 	merged := make(map[string]map[string]string, len(DefaultTemplates))
 	for name, byLang := range DefaultTemplates {

@@ -95,13 +95,17 @@ func (p publicToPrivate) inviteFree(ctx context.Context, d *Decision) (bool, err
 
 func (p publicToPrivate) inviteTwitter(ctx context.Context, d *Decision) error {
 	m := &d.Message
-	id, err := p.accounts.TwitterID(ctx)
-	if err != nil {
-		// Without our id there is no deep link; retry the item rather
-		// than invite without one.
-		return err
+	tmpl, v := TmplDMInviteNoLink, vars{handle: m.Author.Handle, name: m.Author.Name}
+	if on(p.cfg.Twitter.DMLink) {
+		id, err := p.accounts.TwitterID(ctx)
+		if err != nil {
+			// Without our id there is no deep link; retry the item rather
+			// than invite without one.
+			return err
+		}
+		tmpl, v.dmLink = TmplDMInvite, twitterDMLink(id)
 	}
-	d.parts = append(d.parts, part{purpose: PurposeDMInvite, text: p.t.text(TmplDMInvite, "en", vars{dmLink: twitterDMLink(id), handle: m.Author.Handle, name: m.Author.Name})})
+	d.parts = append(d.parts, part{purpose: PurposeDMInvite, text: p.t.text(tmpl, "en", v)})
 	d.replyTarget = m.ExternalID
 	if p.cfg.Twitter.Follow {
 		d.Actions = append(d.Actions, inbox.Action{

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/inboxbot/inboxbot/connectors/twitter"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"github.com/inboxbot/inboxbot/redact"
 )
 
@@ -25,6 +25,10 @@ const (
 	// TmplDMInvite invites a Twitter customer to continue by DM; it should
 	// contain {dm_link}.
 	TmplDMInvite = "dm_invite"
+	// TmplDMInviteNoLink invites a Twitter customer to continue by DM
+	// without the deep link, when policy.twitter.dm_link is off: on X's
+	// pay-per-use a post with a link costs about 13 times a plain one.
+	TmplDMInviteNoLink = "dm_invite_no_link"
 	// TmplPIIDeleteTweet asks a Twitter customer to delete a tweet that
 	// shows a booking number, PIN or card number.
 	TmplPIIDeleteTweet = "pii_delete_tweet"
@@ -54,6 +58,9 @@ var DefaultTemplates = map[string]map[string]string{
 	},
 	TmplDMInvite: {
 		"en": "Please DM us: {dm_link}",
+	},
+	TmplDMInviteNoLink: {
+		"en": "Please send us a DM so we can help you in private.",
 	},
 	TmplPIIDeleteTweet: {
 		"en": "Please delete your tweet, it shows private booking details.",
@@ -219,7 +226,7 @@ func firstName(display string) string {
 }
 
 // twitterDMLink is the deep link that opens a DM to account id.
-func twitterDMLink(id string) string { return twitter.DMLink(id) }
+func twitterDMLink(id string) string { return twittertext.DMLink(id) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

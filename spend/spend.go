@@ -59,6 +59,10 @@ type Config struct {
 	Counter *prometheus.CounterVec
 	// Persister, when set, keeps today's total across restarts.
 	Persister Persister
+	// OnChange, when set, is called after every charge (outside the
+	// meter's lock) with today's total and the budget, e.g. to show them
+	// on /healthz.
+	OnChange func(today, budget Micros)
 	// Now replaces time.Now in tests.
 	Now func() time.Time
 }
@@ -135,13 +139,17 @@ func (m *Meter) Charge(ctx context.Context, endpoint string, amount Micros) erro
 		m.cfg.Counter.WithLabelValues(m.cfg.Platform, endpoint).Add(amount.Dollars())
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	err := m.roll(ctx)
 	m.today += amount
+	today := m.today
 	if m.cfg.Persister != nil {
-		if perr := m.cfg.Persister.SetCursor(ctx, m.key(m.day), strconv.FormatInt(int64(m.today), 10)); perr != nil {
+		if perr := m.cfg.Persister.SetCursor(ctx, m.key(m.day), strconv.FormatInt(int64(today), 10)); perr != nil {
 			err = errors.Join(err, fmt.Errorf("spend: saving today's total: %w", perr))
 		}
+	}
+	m.mu.Unlock()
+	if m.cfg.OnChange != nil {
+		m.cfg.OnChange(today, m.cfg.DailyBudget)
 	}
 	return err
 }

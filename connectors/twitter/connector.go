@@ -190,6 +190,14 @@ func NewMeter(cfg Config, m *metrics.Metrics, p spend.Persister) (*spend.Meter, 
 // user id ourID (see twittertext.DMLink).
 func DMLink(ourID string) string { return twittertext.DMLink(ourID) }
 
+// SelfID returns our account's user id once a Poll, Send or Self has
+// learnt it, else "". It does no I/O.
+func (c *Connector) SelfID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.selfID
+}
+
 // Meter returns the connector's spend meter.
 func (c *Connector) Meter() *spend.Meter { return c.meter }
 

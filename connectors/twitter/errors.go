@@ -87,8 +87,12 @@ func parseError(body []byte) errorBody {
 	var text string
 	switch {
 	case json.Unmarshal(env.Errors, &list) == nil && len(list) > 0:
-		if out.msg == "" {
-			out.msg = list[0].text()
+		// A generic title ("Invalid Request") says less than the first
+		// entry, which names the parameter or resource.
+		if m := list[0].text(); out.msg == "" {
+			out.msg = m
+		} else if m != "" && m != out.msg {
+			out.msg += ": " + m
 		}
 		if out.typ == "" {
 			out.typ = list[0].Type

@@ -2,6 +2,7 @@ package twitter
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
 )
 
@@ -85,5 +86,77 @@ func FuzzParseErrorBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, _ = parseErrorBody(body)
+	})
+}
+
+// v2Seeds adds every recorded v2 payload whose name starts with prefix.
+func v2Seeds(f *testing.F, prefix string) {
+	f.Helper()
+	names, err := filepath.Glob(filepath.Join("testdata", "v2", prefix+"*.json"))
+	if err != nil || len(names) == 0 {
+		f.Fatalf("no recorded v2 payloads %s*: %v", prefix, err)
+	}
+	for _, n := range names {
+		f.Add(readFixture(f, filepath.Join("v2", filepath.Base(n))))
+	}
+}
+
+func FuzzDecodeV2Mentions(f *testing.F) {
+	v2Seeds(f, "mentions")
+	f.Add([]byte(`{"data":[{"id":"2","author_id":"3","text":"hi","referenced_tweets":[{"type":"retweeted","id":"1"}]}],"meta":{"result_count":1}}`))
+	f.Add([]byte(`{"errors":[{"detail":"x"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := decodeV2Tweets(body)
+		if err != nil {
+			return
+		}
+		for i := range p.Data {
+			in, skip := v2Mention(&p.Data[i], &p.Includes, "1000001")
+			if skip != "" {
+				continue
+			}
+			if err := in.Validate(); err != nil {
+				t.Fatalf("published an invalid item: %v (%+v)", err, in)
+			}
+		}
+	})
+}
+
+func FuzzDecodeV2DMs(f *testing.F) {
+	v2Seeds(f, "dm_events")
+	f.Add([]byte(`{"data":[{"id":"9","event_type":"MessageCreate","sender_id":"3","dm_conversation_id":"3-1000001"}],"meta":{"result_count":1,"next_token":"x"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := decodeV2DMs(body)
+		if err != nil {
+			return
+		}
+		for i := range p.Data {
+			in, skip := v2DM(&p.Data[i], &p.Includes, "1000001")
+			if skip != "" {
+				continue
+			}
+			if err := in.Validate(); err != nil {
+				t.Fatalf("published an invalid item: %v (%+v)", err, in)
+			}
+		}
+	})
+}
+
+func FuzzParseWebhook(f *testing.F) {
+	v2Seeds(f, "webhook")
+	f.Add([]byte(`{"for_user_id":"1000001","direct_message_events":[{"type":"message_create","id":"5","message_create":{"sender_id":"7"}}],"users":{"7":{"name":"\xff"}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := ParseWebhook(body, "")
+		if err != nil {
+			return
+		}
+		for _, in := range d.Items {
+			if err := in.Validate(); err != nil {
+				t.Fatalf("published an invalid item: %v (%+v)", err, in)
+			}
+			if in.Author.ID == d.ForUserID {
+				t.Fatalf("published our own event %s", in.ExternalID)
+			}
+		}
 	})
 }

@@ -34,8 +34,8 @@ var v2Endpoints = endpoints{
 
 // The fields the router needs, asked for on every list call.
 const (
-	v2TweetFields = "id,text,author_id,created_at,lang,referenced_tweets,attachments,note_tweet,conversation_id,in_reply_to_user_id"
-	v2DMFields    = "id,text,event_type,created_at,sender_id,dm_conversation_id,participant_ids,attachments"
+	v2TweetFields = "author_id,created_at,lang,referenced_tweets,attachments,note_tweet,conversation_id,in_reply_to_user_id"
+	v2DMFields    = "event_type,created_at,sender_id,dm_conversation_id,participant_ids,attachments"
 	v2UserFields  = "id,name,username"
 	v2MediaFields = "media_key,type,url,preview_image_url"
 )
