@@ -17,6 +17,7 @@ import (
 	"github.com/inboxbot/inboxbot/connectors"
 	"github.com/inboxbot/inboxbot/connectors/facebook"
 	"github.com/inboxbot/inboxbot/connectors/twitter"
+	"github.com/inboxbot/inboxbot/connectors/webhook"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/language"
@@ -136,7 +137,7 @@ func (a *App) webhooks() (map[string]http.Handler, error) {
 		return nil, nil
 	}
 	cfg := twitter.WebhookConfig{ConsumerSecret: a.Config.Twitter.ConsumerSecret}
-	deps := twitter.WebhookDeps{
+	deps := webhook.Deps{
 		Publish: connectors.Publisher(a.Bus, a.Metrics), Health: a.Health, Metrics: a.Metrics, Log: a.Log,
 	}
 	if id := a.Config.Policy.Twitter.AccountID; id != "" {

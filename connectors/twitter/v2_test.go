@@ -3,6 +3,7 @@ package twitter_test
 import (
 	"context"
 	"fmt"
+	"github.com/inboxbot/inboxbot/connectors/webhook"
 	"math"
 	"net/http/httptest"
 	"strconv"
@@ -135,12 +136,12 @@ func TestDailyBudgetStopsAutomaticPostsOnly(t *testing.T) {
 	}
 }
 
-// webhook serves c's webhook for fk on a test server, publishing into env,
+// serveWebhook serves c's webhook for fk on a test server, publishing into env,
 // and registers it with fk (which makes the CRC check).
-func webhook(t *testing.T, fk *twfake.Server, env *connectortest.Env, c *twitter.Connector) *twitter.Webhook {
+func serveWebhook(t *testing.T, fk *twfake.Server, env *connectortest.Env, c *twitter.Connector) *webhook.Handler {
 	t.Helper()
 	_, secret, _, _ := fk.Credentials()
-	wh, err := twitter.NewWebhook(twitter.WebhookConfig{ConsumerSecret: secret, SelfID: c.SelfID}, twitter.WebhookDeps{
+	wh, err := twitter.NewWebhook(twitter.WebhookConfig{ConsumerSecret: secret, SelfID: c.SelfID}, webhook.Deps{
 		Publish: connectors.Publisher(env.Bus, env.Metrics), Delivered: c.WebhookDelivered,
 		Health: env.Health, Metrics: env.Metrics,
 	})
@@ -159,7 +160,7 @@ func TestWebhookAndPollingStoreOnce(t *testing.T) {
 	fk := newFake(t, twfake.Options{Window: time.Second, WebhookRetryDelay: 10 * time.Millisecond})
 	env := connectortest.New(t)
 	c := newConnector(t, modes[0], fk, env)
-	wh := webhook(t, fk, env, c)
+	wh := serveWebhook(t, fk, env, c)
 	// Delivered by the webhook before the poller runs, then read again by
 	// the poller: stored once.
 	for i := range 20 {

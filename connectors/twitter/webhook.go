@@ -1,42 +1,26 @@
 package twitter
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	gotwitter "github.com/dghubble/go-twitter/twitter"
 
-	"github.com/inboxbot/inboxbot/connectors"
-	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/connectors/webhook"
 	"github.com/inboxbot/inboxbot/inbox"
-	"github.com/inboxbot/inboxbot/metrics"
 )
-
-// MaxWebhookBody is the largest webhook delivery accepted. X's deliveries
-// are a few kilobytes; anything far larger is not X.
-const MaxWebhookBody = 1 << 20
 
 // SignatureHeader carries the signature of a webhook delivery:
 // "sha256=" + base64(HMAC-SHA256(consumer secret, raw body)).
 const SignatureHeader = "x-twitter-webhooks-signature"
 
-// webhookPublishTimeout bounds putting a delivery on the bus; past it the
-// delivery is answered 503 and X delivers it again.
-const webhookPublishTimeout = 10 * time.Second
-
-// WebhookConfig configures a Webhook.
+// WebhookConfig configures the X webhook.
 type WebhookConfig struct {
 	// ConsumerSecret is the app's consumer secret: the key of the CRC
 	// answer and of delivery signatures. Required.
@@ -47,52 +31,48 @@ type WebhookConfig struct {
 	SelfID func() string
 }
 
-// WebhookDeps are what a Webhook hands deliveries to and reports into.
-type WebhookDeps struct {
-	// Publish puts items on INBOUND; the delivery is answered once it
-	// returns. Required.
-	Publish connectors.Publish
-	// Delivered, when set, is told of every verified delivery (the
-	// connector's WebhookDelivered, which slows polling to a gap fill).
-	Delivered func()
-	// Health, when set, shows the last delivery and the refused
-	// signatures under the "twitter" component.
-	Health *health.Registry
-	// Metrics, when set, counts deliveries by outcome.
-	Metrics *metrics.Metrics
-	// Log receives one line per refused delivery, never its body.
-	Log *slog.Logger
-}
-
-// Webhook serves X's Account Activity API webhook (GET and POST
-// /webhooks/twitter): the CRC check, and signed deliveries of mentions and
-// DMs, which go to INBOUND with the same dedupe ids as polling, so an event
-// seen both ways is stored once.
-type Webhook struct {
-	secret []byte
-	selfID func() string
-	deps   WebhookDeps
-
-	badSignatures atomic.Int64
-	mu            sync.Mutex
-	last          time.Time
-}
-
-// NewWebhook returns the handler for cfg.
-func NewWebhook(cfg WebhookConfig, deps WebhookDeps) (*Webhook, error) {
+// NewWebhook returns the handler of X's Account Activity API webhook
+// (GET and POST /webhooks/twitter): the CRC check, and signed deliveries
+// of mentions and DMs, which go to INBOUND with the same dedupe ids as
+// polling, so that an event seen both ways is stored once.
+func NewWebhook(cfg WebhookConfig, deps webhook.Deps) (*webhook.Handler, error) {
 	if cfg.ConsumerSecret == "" {
 		return nil, errors.New("twitter webhook: the consumer secret is required to verify deliveries")
-	}
-	if deps.Publish == nil {
-		return nil, errors.New("twitter webhook: a publisher is required")
-	}
-	if deps.Log == nil {
-		deps.Log = slog.Default()
 	}
 	if cfg.SelfID == nil {
 		cfg.SelfID = func() string { return "" }
 	}
-	return &Webhook{secret: []byte(cfg.ConsumerSecret), selfID: cfg.SelfID, deps: deps}, nil
+	return webhook.New(xWebhook{cfg}, deps)
+}
+
+// xWebhook is X's side of the webhook (webhook.Platform).
+type xWebhook struct{ cfg WebhookConfig }
+
+func (xWebhook) Name() inbox.Platform { return inbox.Twitter }
+
+// Challenge answers X's challenge-response check, which X makes when the
+// webhook is registered and about hourly after.
+func (x xWebhook) Challenge(r *http.Request) (int, string, []byte) {
+	token := r.URL.Query().Get("crc_token")
+	if token == "" {
+		return http.StatusBadRequest, "text/plain; charset=utf-8", []byte("crc_token is required\n")
+	}
+	body, _ := json.Marshal(map[string]string{"response_token": Sign(x.cfg.ConsumerSecret, []byte(token))})
+	return http.StatusOK, "application/json", body
+}
+
+// Verify compares the signature header with the body's, in constant time.
+func (x xWebhook) Verify(h http.Header, body []byte) error {
+	if !hmac.Equal([]byte(h.Get(SignatureHeader)), []byte(Sign(x.cfg.ConsumerSecret, body))) {
+		return webhook.ErrBadSignature
+	}
+	return nil
+}
+
+// Parse reads a delivery's mentions and DMs.
+func (x xWebhook) Parse(body []byte) ([]inbox.Inbound, error) {
+	d, err := ParseWebhook(body, x.cfg.SelfID())
+	return d.Items, err
 }
 
 // Sign returns the signature X sends with body (or answers a CRC token
@@ -102,106 +82,6 @@ func Sign(consumerSecret string, body []byte) string {
 	m.Write(body)
 	return "sha256=" + base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
-
-// ServeHTTP answers GET with the CRC response and POST with a delivery.
-func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		h.crc(w, r)
-	case http.MethodPost:
-		h.deliver(w, r)
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	}
-}
-
-// crc answers X's challenge-response check, which X makes when the
-// webhook is registered and about hourly after.
-func (h *Webhook) crc(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("crc_token")
-	if token == "" {
-		http.Error(w, "crc_token is required", http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"response_token": Sign(string(h.secret), []byte(token))})
-}
-
-// deliver verifies a delivery's signature on the raw body before parsing
-// anything, publishes its mentions and DMs, and answers 200 once they are
-// on the bus.
-func (h *Webhook) deliver(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBody+1))
-	switch {
-	case err != nil:
-		h.refuse(w, "unreadable", http.StatusBadRequest, "reading the body: "+err.Error())
-		return
-	case len(body) > MaxWebhookBody:
-		h.refuse(w, "too_large", http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", MaxWebhookBody))
-		return
-	}
-	want := Sign(string(h.secret), body)
-	if got := r.Header.Get(SignatureHeader); !hmac.Equal([]byte(got), []byte(want)) {
-		h.badSignatures.Add(1)
-		if h.deps.Health != nil {
-			h.deps.Health.SetDetail(string(inbox.Twitter), "webhook_bad_signatures", h.badSignatures.Load())
-		}
-		h.refuse(w, "bad_signature", http.StatusUnauthorized, "signature does not match the body")
-		return
-	}
-	d, err := ParseWebhook(body, h.selfID())
-	if err != nil {
-		// Signed by X but not understood: a 4xx would make X retry the
-		// same bytes; say so loudly instead and accept it.
-		h.refuse(w, "malformed", http.StatusBadRequest, err.Error())
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), webhookPublishTimeout)
-	defer cancel()
-	if err := h.deps.Publish(ctx, d.Items); err != nil {
-		// Not on the bus: X delivers it again.
-		h.refuse(w, "unavailable", http.StatusServiceUnavailable, "publishing: "+err.Error())
-		return
-	}
-	now := time.Now()
-	h.mu.Lock()
-	h.last = now
-	h.mu.Unlock()
-	if h.deps.Health != nil {
-		h.deps.Health.SetDetail(string(inbox.Twitter), "webhook_last_delivery", now.UTC())
-	}
-	if h.deps.Delivered != nil {
-		h.deps.Delivered()
-	}
-	h.count("ok")
-	w.WriteHeader(http.StatusOK)
-}
-
-// refuse answers a delivery that is not taken, counts it and logs why
-// (never the body).
-func (h *Webhook) refuse(w http.ResponseWriter, outcome string, status int, why string) {
-	h.count(outcome)
-	h.deps.Log.Warn("twitter webhook delivery refused", "outcome", outcome, "status", status, "reason", why)
-	http.Error(w, http.StatusText(status), status)
-}
-
-func (h *Webhook) count(outcome string) {
-	if h.deps.Metrics != nil {
-		h.deps.Metrics.Webhooks.WithLabelValues(string(inbox.Twitter), outcome).Inc()
-	}
-}
-
-// LastDelivery returns when the last verified delivery arrived.
-func (h *Webhook) LastDelivery() time.Time {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.last
-}
-
-// BadSignatures returns how many deliveries were refused for their
-// signature.
-func (h *Webhook) BadSignatures() int64 { return h.badSignatures.Load() }
 
 // Delivery is what one webhook delivery holds for inboxbot.
 type Delivery struct {

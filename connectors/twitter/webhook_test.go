@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/inboxbot/inboxbot/connectors/webhook"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,7 +25,7 @@ const testSecret = "fake-consumer-secret"
 // webhookFixture is a Webhook for account 1000001 that collects what it
 // publishes.
 type webhookFixture struct {
-	wh      *Webhook
+	wh      *webhook.Handler
 	srv     *httptest.Server
 	col     *collector
 	health  *health.Registry
@@ -35,7 +36,7 @@ type webhookFixture struct {
 func newWebhookFixture(t *testing.T) *webhookFixture {
 	t.Helper()
 	f := &webhookFixture{col: &collector{}, health: health.New(), metrics: metrics.New()}
-	wh, err := NewWebhook(WebhookConfig{ConsumerSecret: testSecret, SelfID: func() string { return "1000001" }}, WebhookDeps{
+	wh, err := NewWebhook(WebhookConfig{ConsumerSecret: testSecret}, webhook.Deps{
 		Publish: func(ctx context.Context, items []inbox.Inbound) error {
 			if f.fail != nil {
 				return f.fail
@@ -138,8 +139,14 @@ func TestWebhookDeliveries(t *testing.T) {
 	if got := f.post(t, dmBody, Sign(testSecret, dmBody)); got != http.StatusOK {
 		t.Fatalf("signed DM delivery: %d", got)
 	}
-	if len(f.col.items) == 0 || f.wh.LastDelivery().IsZero() {
+	// X's documented samples: the tweet's user is elided there, so only
+	// the DM is a customer item, named from the delivery's users map.
+	if len(f.col.items) != 1 || f.wh.LastDelivery().IsZero() {
 		t.Fatalf("signed deliveries: %d items, last %v", len(f.col.items), f.wh.LastDelivery())
+	}
+	if in := f.col.items[0]; in.Kind != inbox.DM || in.ExternalID != "954491830116155396" || in.Text != "Hello World!" ||
+		in.Author != (inbox.Author{ID: "3001969357", Handle: "furiouscamper", Name: "Jordan Brinks"}) || in.Recipient != "4337869213" {
+		t.Errorf("DM item %+v", in)
 	}
 	if c, _ := f.health.Get("twitter"); c.Details["webhook_last_delivery"] == nil {
 		t.Errorf("health details %v", c.Details)
