@@ -32,3 +32,6 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTweets$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDMList$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseErrorBody$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeV2Mentions$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeV2DMs$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime $(FUZZTIME) ./connectors/twitter/

@@ -102,7 +102,9 @@ func (s *Server) banner() []bannerItem {
 	}
 	var out []bannerItem
 	for name, c := range s.health.Report().Components {
-		if c.State == health.Unauthorized || c.State == health.RateLimited || (c.Critical && c.State == health.Down) {
+		switch {
+		case c.State == health.Unauthorized, c.State == health.RateLimited, c.State == health.Forbidden,
+			c.State == health.OverBudget, c.Critical && c.State == health.Down:
 			out = append(out, bannerItem{Component: name, State: c.State, Reason: c.Reason})
 		}
 	}
@@ -515,6 +517,42 @@ type agentsPage struct {
 	// Added and Password show a new agent's one-time password, once.
 	Added    string
 	Password string
+	// Spend is today's pay-per-use spend per platform, for admins.
+	Spend []spendRow
+}
+
+// spendRow is one platform's spend today (UTC) and its daily budget
+// (0: none), as the connector reports it on /healthz.
+type spendRow struct {
+	Platform  string
+	TodayUSD  float64
+	BudgetUSD float64
+	Over      bool
+}
+
+// spend reads today's spend from the health details the connectors set
+// (spend_today_usd on the platform's component, daily_budget_usd on its
+// _budget component).
+func (s *Server) spend() []spendRow {
+	if s.health == nil {
+		return nil
+	}
+	comps := s.health.Report().Components
+	var out []spendRow
+	for name, c := range comps {
+		today, ok := c.Details["spend_today_usd"].(float64)
+		if !ok || strings.HasSuffix(name, "_budget") {
+			continue
+		}
+		row := spendRow{Platform: name, TodayUSD: today}
+		if b, ok := comps[name+"_budget"]; ok {
+			row.BudgetUSD, _ = b.Details["daily_budget_usd"].(float64)
+			row.Over = b.State == health.OverBudget
+		}
+		out = append(out, row)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Platform < out[j].Platform })
+	return out
 }
 
 func (s *Server) handleAgentsPage(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -528,7 +566,7 @@ func (s *Server) renderAgents(w http.ResponseWriter, r *http.Request, p *Princip
 		return
 	}
 	pg := s.newPage("agents", "Agents", p)
-	pg.Agents = &agentsPage{Agents: as, Added: added, Password: password}
+	pg.Agents = &agentsPage{Agents: as, Added: added, Password: password, Spend: s.spend()}
 	pg.Status, pg.Error = status, msg
 	s.render(w, r, pg)
 }

@@ -422,3 +422,24 @@ func TestServeShutsDownWithOpenStreams(t *testing.T) {
 		t.Fatal("Serve did not return")
 	}
 }
+
+func TestAdminsSeeTodaysSpend(t *testing.T) {
+	e := newTestEnv(t)
+	pw := e.addAgent(t, "boss", "admin")
+	e.health.Register("twitter", false)
+	e.health.SetDetail("twitter", "spend_today_usd", 0.215)
+	e.health.Register("twitter_budget", false)
+	e.health.SetDetail("twitter_budget", "daily_budget_usd", 0.2)
+	e.health.Set("twitter_budget", health.OverBudget, "daily X budget reached")
+	admin := e.session(t, "boss", pw)
+	body := admin.do(t, http.MethodGet, "/agents", "", "").Body.String()
+	for _, want := range []string{`id="spend"`, "$0.215", "$0.20", "automatic posts stopped"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("agents page lacks %q", want)
+		}
+	}
+	// The over-budget state is on every page's banner.
+	if q := admin.do(t, http.MethodGet, "/", "", "").Body.String(); !strings.Contains(q, "daily X budget reached") {
+		t.Error("no banner for the budget")
+	}
+}

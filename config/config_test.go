@@ -190,6 +190,11 @@ func TestCrossFieldRules(t *testing.T) {
 		{"bad env type", []string{"INBOXBOT_FACEBOOK_ENABLED=maybe"}, []string{"facebook.enabled"}},
 		{"bad log level", []string{"INBOXBOT_LOG_LEVEL=loud"}, []string{"log.level"}},
 		{"postgres with dsn is fine", []string{"INBOXBOT_STORE_DRIVER=postgres", "INBOXBOT_STORE_DSN=postgres://x@h/db"}, nil},
+		{"follow with v2 (the default)", []string{"INBOXBOT_POLICY_TWITTER_FOLLOW=true"}, []string{"policy.twitter.follow"}},
+		{"follow with v1.1 is fine", []string{"INBOXBOT_POLICY_TWITTER_FOLLOW=true", "INBOXBOT_TWITTER_API=v1.1"}, nil},
+		{"unknown api", []string{"INBOXBOT_TWITTER_API=v3"}, []string{"twitter.api"}},
+		{"negative budget", []string{"INBOXBOT_TWITTER_DAILY_BUDGET_USD=-1"}, []string{"twitter.daily_budget_usd"}},
+		{"negative price", []string{"INBOXBOT_TWITTER_PRICES_POST_READ=-0.1"}, []string{"twitter.prices.post_read"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,6 +212,29 @@ func TestCrossFieldRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFollowErrorSaysWhy(t *testing.T) {
+	_, err := config.Load("", []string{"INBOXBOT_POLICY_TWITTER_FOLLOW=true"})
+	if err == nil || !strings.Contains(err.Error(), "removed") || !strings.Contains(err.Error(), "message requests from everyone") {
+		t.Errorf("error %v does not say why or what to do", err)
+	}
+}
+
+func TestDMLinkDefaultsByAPI(t *testing.T) {
+	for api, want := range map[string]bool{"v2": false, "v1.1": true} {
+		c, err := config.Load("", []string{"INBOXBOT_TWITTER_API=" + api})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Policy.Twitter.DMLink; got == nil || *got != want {
+			t.Errorf("api %s: policy.twitter.dm_link = %v, want %v", api, got, want)
+		}
+	}
+	c, err := config.Load("", []string{"INBOXBOT_POLICY_TWITTER_DM_LINK=true"})
+	if err != nil || c.Policy.Twitter.DMLink == nil || !*c.Policy.Twitter.DMLink {
+		t.Errorf("dm_link set explicitly with v2: %v %v", c.Policy.Twitter.DMLink, err)
 	}
 }
 

@@ -21,9 +21,11 @@ const (
 	codeAccessLevel  = 453 // "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints…"
 )
 
-// problemClientForbidden is the v2 problem type of a request that the
-// app's access level (or project enrolment) does not allow.
-const problemClientForbidden = "https://api.twitter.com/2/problems/client-forbidden"
+// problemClientForbidden ends the v2 problem type of a request that the
+// app's access level (or project enrolment) does not allow. The docs write
+// the type under api.x.com, real bodies under api.twitter.com: match the
+// path.
+const problemClientForbidden = "/2/problems/client-forbidden"
 
 // APIError is an error response of the Twitter API: the HTTP status and the
 // first error code and message of the body. Errors returned by Poll and
@@ -139,7 +141,7 @@ func classify(ep endpoint, ex *exchange, err error, now time.Time) error {
 	}
 	ae := &APIError{Endpoint: string(ep), Status: ex.status, Code: code, Message: strings.TrimSpace(msg), Type: eb.typ}
 	switch {
-	case ex.status == http.StatusForbidden && (code == codeAccessLevel || eb.typ == problemClientForbidden):
+	case ex.status == http.StatusForbidden && (code == codeAccessLevel || strings.HasSuffix(eb.typ, problemClientForbidden)):
 		return &connectors.ForbiddenError{
 			Endpoint: "twitter " + string(ep),
 			Until:    now.Add(connectors.ForbiddenWait),

@@ -110,12 +110,50 @@ type aaaUser struct {
 	ScreenName string `json:"screen_name"`
 }
 
-// ParseWebhook reads an Account Activity API delivery for account selfID
-// ("" to trust the delivery's for_user_id). Tweets (tweet_create_events)
-// and DM events (direct_message_events) are v1.1 objects, mapped as the
-// v1.1 poller maps them, so that their dedupe ids match polling in either
-// API version. Events for another account give no items.
+// xaaEvent is an X Activity API delivery: one event in an envelope. It
+// has no for_user_id; filter.user_id says whose event it is.
+type xaaEvent struct {
+	Data *struct {
+		EventUUID string `json:"event_uuid"`
+		Filter    struct {
+			UserID string `json:"user_id"`
+		} `json:"filter"`
+		EventType string          `json:"event_type"`
+		Payload   json.RawMessage `json:"payload"`
+		Includes  v2Includes      `json:"includes"`
+	} `json:"data"`
+}
+
+// xaaDMPayload is the payload of dm.received: v1.1 DM events, with each
+// user wrapped as {"data": {…}}.
+type xaaDMPayload struct {
+	DirectMessageEvents []gotwitter.DirectMessageEvent `json:"direct_message_events"`
+	Users               map[string]struct {
+		Data v2User `json:"data"`
+	} `json:"users"`
+}
+
+// ParseWebhook reads a webhook delivery for account selfID ("" to trust
+// the delivery's own account field), in either of X's formats:
+//
+//   - the Account Activity API ({"for_user_id", "tweet_create_events",
+//     "direct_message_events", "users"}), whose tweets and DM events are
+//     v1.1 objects;
+//   - the X Activity API, which replaces it ({"data": {"event_type",
+//     "filter": {"user_id"}, "payload", "includes"}}): post.mention.create
+//     and post.reply.create carry a v2 post, dm.received v1.1 DM events.
+//
+// Items are mapped as the pollers map them, so that their dedupe ids match
+// polling in either API version. Our own posts and DMs, retweets, other
+// event types, and events for another account give no items.
 func ParseWebhook(body []byte, selfID string) (Delivery, error) {
+	var x xaaEvent
+	if err := json.Unmarshal(body, &x); err != nil {
+		return Delivery{}, fmt.Errorf("decoding delivery: %w", err)
+	}
+	if x.Data != nil {
+		return parseXAA(&x, selfID)
+	}
 	var p aaaPayload
 	if err := json.Unmarshal(body, &p); err != nil {
 		return Delivery{}, fmt.Errorf("decoding delivery: %w", err)
@@ -150,5 +188,51 @@ func ParseWebhook(body []byte, selfID string) (Delivery, error) {
 		}
 		d.Items = append(d.Items, in)
 	}
+	return d, nil
+}
+
+// parseXAA maps one X Activity API event.
+func parseXAA(x *xaaEvent, selfID string) (Delivery, error) {
+	ev := x.Data
+	d := Delivery{ForUserID: ev.Filter.UserID}
+	if d.ForUserID == "" {
+		return d, errors.New("decoding delivery: filter.user_id is missing")
+	}
+	if selfID == "" {
+		selfID = d.ForUserID
+	}
+	if d.ForUserID != selfID {
+		d.Skipped = 1
+		return d, nil
+	}
+	switch ev.EventType {
+	case "post.mention.create", "post.reply.create":
+		var t v2Tweet
+		if err := json.Unmarshal(ev.Payload, &t); err != nil {
+			return d, fmt.Errorf("decoding %s: %w", ev.EventType, err)
+		}
+		if in, skip := v2Mention(&t, &ev.Includes, selfID); skip == "" {
+			d.Items = append(d.Items, in)
+			return d, nil
+		}
+	case "dm.received":
+		var p xaaDMPayload
+		if err := json.Unmarshal(ev.Payload, &p); err != nil {
+			return d, fmt.Errorf("decoding %s: %w", ev.EventType, err)
+		}
+		for i := range p.DirectMessageEvents {
+			in, skip := directMessage(&p.DirectMessageEvents[i], selfID)
+			if skip != "" {
+				d.Skipped++
+				continue
+			}
+			if u, ok := p.Users[in.Author.ID]; ok {
+				in.Author.Handle, in.Author.Name = u.Data.Username, u.Data.Name
+			}
+			d.Items = append(d.Items, in)
+		}
+		return d, nil
+	}
+	d.Skipped++
 	return d, nil
 }

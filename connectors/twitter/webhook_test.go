@@ -158,3 +158,46 @@ func TestWebhookDeliveries(t *testing.T) {
 		t.Errorf("bus down: %d", got)
 	}
 }
+
+func TestParseWebhookRecorded(t *testing.T) {
+	for _, tt := range []struct {
+		file, self string
+		want       []inbox.Inbound // ids, kinds, authors and texts compared
+		skipped    int
+	}{
+		{file: "webhook_direct_message_events.json", want: []inbox.Inbound{{Kind: inbox.DM, ExternalID: "954491830116155396",
+			Author: inbox.Author{ID: "3001969357", Handle: "furiouscamper", Name: "Jordan Brinks"}, Text: "Hello World!"}}},
+		{file: "webhook_direct_message_events.json", self: "1000001", skipped: 1}, // another account's
+		{file: "webhook_tweet_create_events.json", skipped: 1},                    // X's sample elides the author
+		{file: "webhook_tweet_delete_events.json"},
+		{file: "webhook_direct_message_indicate_typing_events.json"},
+		{file: "xaa_post_mention_create.json", want: []inbox.Inbound{{Kind: inbox.Mention, ExternalID: "2080765813578191303",
+			Author: inbox.Author{ID: "2222222222222222222"}, Text: "hey @ExampleUser"}}},
+		{file: "xaa_post_reply_create.json", want: []inbox.Inbound{{Kind: inbox.Mention, ExternalID: "2090000000000000001",
+			Author: inbox.Author{ID: "2222222222222222222"}, Text: "@ExampleUser Great post — thanks for sharing!"}}},
+		{file: "xaa_dm_received.json", want: []inbox.Inbound{{Kind: inbox.DM, ExternalID: "2080765901528535096",
+			Author: inbox.Author{ID: "2222222222222222222"}, Text: "hello!"}}},
+		{file: "xaa_dm_sent.json", skipped: 1}, // ours
+		{file: "xaa_envelope.json", skipped: 1},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			d, err := ParseWebhook(readFixture(t, "v2/"+tt.file), tt.self)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Items) != len(tt.want) || d.Skipped != tt.skipped {
+				t.Fatalf("%d items, %d skipped; want %d, %d", len(d.Items), d.Skipped, len(tt.want), tt.skipped)
+			}
+			for i, in := range d.Items {
+				w := tt.want[i]
+				if err := in.Validate(); err != nil {
+					t.Error(err)
+				}
+				if in.Kind != w.Kind || in.ExternalID != w.ExternalID || in.Author.ID != w.Author.ID || in.Text != w.Text ||
+					(w.Author.Handle != "" && in.Author != w.Author) {
+					t.Errorf("item %+v, want %+v", in, w)
+				}
+			}
+		})
+	}
+}

@@ -185,7 +185,7 @@ func DefaultLimits() map[string]int {
 		UserMentions: 300,
 		DMEvents:     15,
 		CreateTweet:  100,
-		DMSend:       200,
+		DMSend:       15, // and 1,440 per 24 h (X docs, 2026)
 	}
 }
 
