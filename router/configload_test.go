@@ -14,6 +14,8 @@ import (
 // INBOXBOT_POLICY_* variables, and its problems are reported by key.
 func TestPolicySectionLoads(t *testing.T) {
 	yml := `
+twitter:
+  api: v1.1 # follow needs an Enterprise contract
 policy:
   invite_window: 12h
   language:

@@ -43,5 +43,5 @@ func ExampleRouter_Decide() {
 	// language: es english: false
 	// stored: @HotelSupport hola, mi reserva [booking number] no aparece en la aplicación, ¿me podéis ayudar?
 	// flags: [pii_redacted non_english] status: pending
-	// reply (pii_notice+non_english_notice+dm_invite): Hi Ana! Please delete your tweet, it shows private booking details. Our Twitter support is in English. For other languages: https://facebook.com/ExampleHotels, +1 800 555 0100. Please DM us: https://twitter.com/messages/compose?recipient_id=1500
+	// reply (pii_notice+non_english_notice+dm_invite): Hi Ana! Please delete your tweet, it shows private booking details. Our Twitter support is in English. For other languages: https://facebook.com/ExampleHotels, +1 800 555 0100. Please send us a DM so we can help you in private.
 }

@@ -43,7 +43,10 @@ func (stubDetector) Detect(_ context.Context, text, hint string) (language.Resul
 // testConfig is a complete policy with both accounts and every contact.
 func testConfig() Config {
 	return Config{
-		Twitter:  TwitterPolicy{AccountID: ourTwitterID},
+		// The deep link on, as with twitter.api v1.1, so that the
+		// invitation's link is checked; the v2 default (off) has its own
+		// cases.
+		Twitter:  TwitterPolicy{AccountID: ourTwitterID, DMLink: ptr(true)},
 		Facebook: FacebookPolicy{PageID: ourPageID},
 		Contact: Contact{
 			FacebookPage: "https://facebook.com/ExampleHotels", Phone: "+1 800 555 0100",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +123,17 @@ func TestInvitationWaitsForTheAccountID(t *testing.T) {
 		if err := p.Apply(context.Background(), &d); err != nil {
 			t.Errorf("%s: %v", in.ExternalID, err)
 		}
+	}
+	// Without the deep link (the v2 default) the invitation needs no id.
+	cfg.Twitter.DMLink = ptr(false)
+	p, err = NewPolicy(cfg, Deps{Detector: stubDetector{}, Accounts: ConnectorAccounts(&selfStub{err: errors.New("timeout")}, StaticAccounts{Facebook: ourPageID})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = Decision{Message: tweet("3", "4", "help me please")}
+	if err := p.Apply(context.Background(), &d); err != nil || len(d.Actions) != 1 ||
+		!strings.Contains(d.Actions[0].Text, "send us a DM") || strings.Contains(d.Actions[0].Text, "http") {
+		t.Errorf("invitation without a link: %v %+v", err, d.Actions)
 	}
 }
 

@@ -1,0 +1,91 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/inboxbot/inboxbot/app"
+	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twfake"
+	"github.com/inboxbot/inboxbot/health"
+)
+
+// TestServeShowsXWebhookAndSpend runs serve's assembly against the fake
+// X (v2, self-serve) and checks that /healthz carries what an operator
+// needs: the webhook's last delivery and refused signatures, today's
+// spend equal to X's bill, and the budget component.
+func TestServeShowsXWebhookAndSpend(t *testing.T) {
+	fk := twfake.New(twfake.Options{SelfServe: true})
+	defer fk.Close()
+	ck, cs, at, as := fk.Credentials()
+	cfg, err := config.Load("", []string{
+		"INBOXBOT_DATA_DIR=" + t.TempDir(),
+		"INBOXBOT_HTTP_ADDR=127.0.0.1:0",
+		"INBOXBOT_TWITTER_ENABLED=true",
+		"INBOXBOT_TWITTER_CONSUMER_KEY=" + ck, "INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
+		"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at, "INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
+		"INBOXBOT_TWITTER_API_URL=" + fk.URLv2(),
+		"INBOXBOT_TWITTER_POLL_INTERVAL=200ms",
+		"INBOXBOT_TWITTER_DAILY_BUDGET_USD=5",
+		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en,es",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.Open(ctx, cfg, app.RoleAll, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	if err := fk.SetWebhook("http://" + a.Addr() + "/webhooks/twitter"); err != nil {
+		t.Fatal(err)
+	}
+	fk.AddMention(twfake.User{ID: 5001, ScreenName: "guest1", Name: "Guest"}, "@HotelHelp is breakfast included?", "en", 0)
+	if status, err := fk.DeliverRaw([]byte(`{"for_user_id":"1"}`), "sha256=forged"); err != nil || status != http.StatusUnauthorized {
+		t.Errorf("forged delivery: %d %v", status, err)
+	}
+
+	var rep health.Report
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + a.Addr() + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep = health.Report{}
+		err = json.NewDecoder(resp.Body).Decode(&rep)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw := rep.Components["twitter"]
+		spent, _ := tw.Details["spend_today_usd"].(float64)
+		if tw.Details["webhook_last_delivery"] != nil && spent > 0 && spent*1e6 >= float64(fk.Bill())-0.5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("healthz never showed the delivery and the spend: %+v (bill %d µ$)", rep.Components["twitter"], fk.Bill())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tw := rep.Components["twitter"]
+	if tw.Details["webhook_bad_signatures"] != float64(1) {
+		t.Errorf("bad signatures %v, want 1", tw.Details["webhook_bad_signatures"])
+	}
+	if b := rep.Components["twitter_budget"]; b.State != health.OK || b.Details["daily_budget_usd"] != float64(5) {
+		t.Errorf("budget component %+v", b)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}
