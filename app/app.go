@@ -80,7 +80,7 @@ type part struct {
 // Open builds every part the role needs and opens the bus, the store and
 // the HTTP listener, but starts no loop: Run does. ctx bounds the opening.
 func Open(ctx context.Context, cfg config.Config, role Role, log *slog.Logger) (*App, error) {
-	a := &App{Config: cfg, Role: role, Log: log, Health: health.New(), Metrics: metrics.New(), owner: owner()}
+	a := &App{Config: cfg, Role: role, Log: log, Health: health.New(), Metrics: metrics.New(), owner: owner(cfg.DataDir)}
 	if err := a.open(ctx); err != nil {
 		a.Close()
 		return nil, err

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/inboxbot/inboxbot/agent"
@@ -185,12 +187,26 @@ func accounts(cfg config.Config, tw *twitter.Connector) router.Accounts {
 	return router.ConnectorAccounts(tw, static)
 }
 
-// owner names this process in polling leases.
-func owner() string {
+// instanceFile holds this instance's identity under data_dir.
+const instanceFile = "instance-id"
+
+// owner names this instance in polling leases. The identity is kept in
+// data_dir, so that an instance restarted after a crash recognises the
+// lease it held and polls again at once instead of waiting out the TTL.
+// Without a writable data_dir it is new per process.
+func owner(dataDir string) string {
 	host, _ := os.Hostname()
-	b := make([]byte, 4)
+	path := filepath.Join(dataDir, instanceFile)
+	if b, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(b)) > 0 {
+		return host + "-" + string(bytes.TrimSpace(b))
+	}
+	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	id := hex.EncodeToString(b)
+	if err := os.MkdirAll(dataDir, 0o700); err == nil {
+		_ = os.WriteFile(path, []byte(id+"\n"), 0o600)
+	}
+	return host + "-" + id
 }
 
 // openConnectors adds a runner for each enabled platform. Polling is

@@ -90,7 +90,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 		b.Close()
 		return nil, fmt.Errorf("connecting to nats: %w", err)
 	}
-	if b.js, err = jetstream.New(b.nc); err != nil {
+	// Every async publish gets a timeout, so that a lost ack fails its
+	// future instead of leaving it pending for good.
+	if b.js, err = jetstream.New(b.nc, jetstream.WithPublishAsyncTimeout(publishTimeout),
+		jetstream.WithPublishAsyncMaxPending(asyncMaxPending)); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("opening jetstream: %w", err)
 	}
@@ -211,6 +214,11 @@ func (b *Bus) Publish(ctx context.Context, subject, msgID string, data []byte) e
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, publishTimeout)
+		defer cancel()
+	}
 	if _, err := b.js.Publish(ctx, subject, data, opts...); err != nil {
 		return fmt.Errorf("publishing to %s: %w", subject, err)
 	}
@@ -224,15 +232,53 @@ type Record struct {
 	Data    []byte
 }
 
+// publishTimeout bounds one publish (or one batch's acknowledgements)
+// when the caller's context has no deadline of its own: a lost ack, for
+// example while a stream has no leader, must fail the call, never block
+// it for good. A variable only so that a test can shorten it.
+var publishTimeout = 30 * time.Second
+
+// publishWindow is the most records of one batch awaiting their ack at
+// once: well under the client's async limit (asyncMaxPending), so that a
+// big batch waits for acks instead of failing with "too many outstanding
+// async published messages" on a slow server.
+const publishWindow = 512
+
+// asyncMaxPending is the client's limit of unacknowledged async
+// publishes across all callers.
+const asyncMaxPending = 4096
+
 // PublishBatch publishes records asynchronously and waits until JetStream
 // has acknowledged every one of them, which is much faster than one
-// round trip per record. It returns the first error; records before it may
-// have been stored, so callers rely on MsgID dedupe when they retry. ctx
-// bounds the wait.
+// round trip per record. It keeps at most publishWindow records in flight.
+// It returns the first error; records before it may have been stored, so
+// callers rely on MsgID dedupe when they retry. ctx bounds the wait; with
+// no deadline, publishTimeout does.
 func (b *Bus) PublishBatch(ctx context.Context, recs []Record) error {
-	futures := make([]jetstream.PubAckFuture, 0, len(recs))
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, publishTimeout)
+		defer cancel()
+	}
+	wait := func(f jetstream.PubAckFuture) error {
+		select {
+		case <-f.Ok():
+			return nil
+		case err := <-f.Err():
+			return fmt.Errorf("publishing to %s: %w", f.Msg().Subject, err)
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for publish acks: %w", ctx.Err())
+		}
+	}
+	inflight := make([]jetstream.PubAckFuture, 0, min(len(recs), publishWindow))
 	for _, r := range recs {
-		var opts []jetstream.PublishOpt
+		if len(inflight) == publishWindow {
+			if err := wait(inflight[0]); err != nil {
+				return err
+			}
+			inflight = inflight[1:]
+		}
+		opts := []jetstream.PublishOpt{jetstream.WithStallWait(publishTimeout)}
 		if r.MsgID != "" {
 			opts = append(opts, jetstream.WithMsgID(r.MsgID))
 		}
@@ -240,15 +286,11 @@ func (b *Bus) PublishBatch(ctx context.Context, recs []Record) error {
 		if err != nil {
 			return fmt.Errorf("publishing to %s: %w", r.Subject, err)
 		}
-		futures = append(futures, f)
+		inflight = append(inflight, f)
 	}
-	for _, f := range futures {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return fmt.Errorf("publishing to %s: %w", f.Msg().Subject, err)
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for publish acks: %w", ctx.Err())
+	for _, f := range inflight {
+		if err := wait(f); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -22,14 +22,22 @@ type ConsumerConfig struct {
 	// Batch is the most messages handed to one Handler call. Default 256.
 	Batch int
 	// AckWait is how long a delivered message may stay unacknowledged
-	// before it is redelivered. Default 30 s.
+	// before it is redelivered, and the deadline of each Handler call.
+	// Default 30 s.
 	AckWait time.Duration
+	// MaxDeliver is how often a message is delivered before JetStream
+	// gives up on it; the handler should dead-letter it on its last
+	// delivery (jetstream.Msg.Metadata().NumDelivered). Default 0: no
+	// limit.
+	MaxDeliver int
 }
 
-// Handler processes a batch of messages. ctx carries values only: it is
-// not cancelled on shutdown, so that a started batch completes. The handler owns the messages: it must Ack each one once
-// its work is durable (or Nak/Term it); an unacknowledged message is
-// redelivered after AckWait.
+// Handler processes a batch of messages. ctx is not cancelled on
+// shutdown, so that a started batch completes, but it ends after the
+// consumer's AckWait: by then the messages are redelivered anyway, so
+// every store and publish call of the batch is bounded. The handler owns
+// the messages: it must Ack each one once its work is durable (or
+// Nak/Term it); an unacknowledged message is redelivered after AckWait.
 type Handler func(ctx context.Context, msgs []jetstream.Msg)
 
 // Consume delivers the stream's messages to h in batches until ctx is
@@ -49,6 +57,7 @@ func (b *Bus) Consume(ctx context.Context, cc ConsumerConfig, h Handler) error {
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cc.AckWait,
 		MaxAckPending: 4 * cc.Batch,
+		MaxDeliver:    cc.MaxDeliver,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
@@ -99,10 +108,10 @@ func (b *Bus) Consume(ctx context.Context, cc ConsumerConfig, h Handler) error {
 			}
 		}
 	}()
-	// The handler's context is detached from cancellation: a batch that
-	// has started finishes (the store and publish calls bound themselves),
-	// so a shutdown never leaves half-done work.
-	hctx := context.WithoutCancel(ctx)
+	// The handler's context is detached from cancellation, so that a
+	// batch that has started finishes and a shutdown never leaves half-done
+	// work; each batch gets AckWait as its deadline (see Handler).
+	base := context.WithoutCancel(ctx)
 	batch := make([]jetstream.Msg, 0, cc.Batch)
 	for {
 		batch = batch[:0]
@@ -121,7 +130,9 @@ func (b *Bus) Consume(ctx context.Context, cc ConsumerConfig, h Handler) error {
 				break fill
 			}
 		}
+		hctx, cancel := context.WithTimeout(base, cc.AckWait)
 		h(hctx, batch)
+		cancel()
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -92,17 +93,25 @@ type Runner struct {
 	Interval time.Duration
 	// Poll and Send turn the two loops on; a role split may run only one.
 	Poll, Send bool
+	// AccountWait is how long an action refused because of the account's
+	// state (unauthorized, over budget) waits before it is tried again.
+	// Default 1 minute.
+	AccountWait time.Duration
 }
 
 // Run runs the enabled loops until ctx is cancelled, then returns nil once
-// in-flight work has finished.
+// in-flight work has finished. If a loop fails, Run marks the platform's
+// health, stops the other loop and returns the error at once, so that a
+// dead send loop never hides behind a healthy poll loop.
 func (r *Runner) Run(ctx context.Context) error {
 	if r.Log == nil {
 		r.Log = slog.Default()
 	}
 	r.Health.Register(string(r.Platform), false)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 1)
 	if r.Poll {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.pollLoop(ctx) }()
@@ -111,14 +120,21 @@ func (r *Runner) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := r.sendLoop(ctx); err != nil {
+			if err := r.sendLoop(ctx); err != nil && ctx.Err() == nil {
+				r.Health.Set(string(r.Platform), health.Error, "sending stopped: "+err.Error())
+				r.Log.Error("send loop failed", "platform", r.Platform, "err", err)
 				errc <- err
+				cancel()
 			}
 		}()
 	}
 	wg.Wait()
-	close(errc)
-	return <-errc
+	select {
+	case err := <-errc:
+		return fmt.Errorf("%s connector: %w", r.Platform, err)
+	default:
+		return nil
+	}
 }
 
 func (r *Runner) pollLoop(ctx context.Context) {
@@ -307,7 +323,10 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	sent, err := r.Sender.Send(ctx, stored)
-	var rl *RateLimitError
+	var (
+		rl *RateLimitError
+		fe *ForbiddenError
+	)
 	switch {
 	case err == nil:
 		r.finish(ctx, m, stored, store.Result{State: inbox.StateSent, PlatformID: sent.PlatformID, Recipient: sent.Recipient})
@@ -315,21 +334,43 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 		// Not sent: the platform refused the call before acting, so it is
 		// safe to try again once the budget is back.
 		r.Metrics.RateLimitWaits.WithLabelValues(name, "send").Inc()
-		if _, ferr := r.Store.FinishSend(ctx, stored.ID, store.Result{State: inbox.StatePending, Error: rl.Error()}); ferr != nil {
-			r.Log.Warn("resetting rate-limited send", "action_id", stored.ID, "err", ferr)
+		r.wait(ctx, m, stored, rl.Error(), time.Until(rl.Until))
+	case errors.Is(err, ErrUnauthorized), errors.As(err, &fe), errors.Is(err, ErrOverBudget):
+		// Refused because of the account's state, not the action: it
+		// waits and goes out when the account recovers (a renewed token,
+		// an upgraded access level, tomorrow's budget). The platform's
+		// own windows still apply when it is retried.
+		delay := r.AccountWait
+		if delay <= 0 {
+			delay = defaultAccountWait
 		}
-		_ = m.NakWithDelay(max(time.Until(rl.Until), time.Second))
-	case errors.Is(err, ErrRefused), errors.Is(err, ErrUnauthorized), errors.Is(err, ErrForbidden):
 		switch {
 		case errors.Is(err, ErrUnauthorized):
 			r.Health.Set(name, health.Unauthorized, err.Error())
-		case errors.Is(err, ErrForbidden):
+		case fe != nil:
 			r.Health.Set(name, health.Forbidden, err.Error())
+			delay = time.Until(fe.Until)
 		}
+		r.Metrics.ConnectorErrors.WithLabelValues(name, "send_waits").Inc()
+		r.wait(ctx, m, stored, err.Error(), delay)
+	case errors.Is(err, ErrRefused):
 		r.finish(ctx, m, stored, store.Result{State: inbox.StateFailed, Error: err.Error()})
 	default:
 		r.finish(ctx, m, stored, store.Result{State: inbox.StateUnknown, Error: err.Error()})
 	}
+}
+
+// defaultAccountWait is Runner.AccountWait's default.
+const defaultAccountWait = time.Minute
+
+// wait puts an action that was not sent back to pending, with the reason
+// for agents to see, and has OUTBOUND deliver it again after delay.
+func (r *Runner) wait(ctx context.Context, m jetstream.Msg, a inbox.Action, reason string, delay time.Duration) {
+	if _, err := r.Store.FinishSend(ctx, a.ID, store.Result{State: inbox.StatePending, Error: reason}); err != nil {
+		r.Log.Warn("resetting a waiting send", "action_id", a.ID, "err", err)
+	}
+	r.Log.Info("action waits for the account", "platform", a.Platform, "kind", a.Kind, "action_id", a.ID, "retry_in", delay.Round(time.Second), "reason", reason)
+	_ = m.NakWithDelay(max(delay, time.Second))
 }
 
 func (r *Runner) finish(ctx context.Context, m jetstream.Msg, a inbox.Action, res store.Result) {

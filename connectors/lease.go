@@ -59,10 +59,32 @@ func (l *KVLease) Acquire(ctx context.Context) (bool, error) {
 		l.rev = rev
 		return true, nil
 	case errors.Is(err, jetstream.ErrKeyExists):
-		return false, nil
+		return l.adopt(ctx)
 	default:
 		return false, fmt.Errorf("acquiring lease %s: %w", l.key, err)
 	}
+}
+
+// adopt takes over a lease that this owner holds from before a restart
+// (after a kill -9 nothing released it): the owner is stable across
+// restarts, so the instance need not wait for the TTL to expire. A lease
+// held by another owner is left alone. l.mu must be held.
+func (l *KVLease) adopt(ctx context.Context) (bool, error) {
+	e, err := l.kv.Get(ctx, l.key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return false, nil // expired meanwhile: the next Acquire creates it
+	case err != nil:
+		return false, fmt.Errorf("reading lease %s: %w", l.key, err)
+	case string(e.Value()) != l.owner:
+		return false, nil
+	}
+	rev, err := l.kv.Update(ctx, l.key, []byte(l.owner), e.Revision())
+	if err != nil {
+		return false, nil // changed meanwhile: not ours any more
+	}
+	l.rev = rev
+	return true, nil
 }
 
 // Release deletes the lease if this owner holds it, so another instance

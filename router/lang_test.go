@@ -162,3 +162,74 @@ func TestLanguageWaitIsPerBatch(t *testing.T) {
 		t.Errorf("10 items waited %s, want about 100ms in all", took)
 	}
 }
+
+// TestFailedAccountLookupIsNotRepeated: while Twitter is down at start-up
+// every item asking for our id would wait selfTimeout, stalling the one
+// INBOUND consumer; after a failure the answer is the failure, at once,
+// until selfRetry has passed.
+func TestFailedAccountLookupIsNotRepeated(t *testing.T) {
+	ctx := context.Background()
+	s := &selfStub{err: errors.New("twitter is down")}
+	now := time.Now()
+	a := ConnectorAccounts(s, StaticAccounts{}).(*connectorAccounts)
+	a.now = func() time.Time { return now }
+	for range 100 {
+		if _, err := a.TwitterID(ctx); !errors.Is(err, ErrNoTwitterAccount) {
+			t.Fatalf("lookup: %v", err)
+		}
+	}
+	if s.calls != 1 {
+		t.Errorf("%d questions to the connector in the retry window, want 1", s.calls)
+	}
+	now = now.Add(selfRetry)
+	s.err, s.id = nil, "77"
+	if id, err := a.TwitterID(ctx); id != "77" || err != nil || s.calls != 2 {
+		t.Errorf("after the window: %q %v (%d calls)", id, err, s.calls)
+	}
+}
+
+// TestClaimsOfAFailedDecisionAreReleased: an item whose policy fails (it
+// is retried later) must not take a once-per-window part from the next
+// item of its batch.
+func TestClaimsOfAFailedDecisionAreReleased(t *testing.T) {
+	fail := true
+	p := PolicyFunc(func(ctx context.Context, d *Decision) error {
+		if !claim(ctx, "notice:"+d.Message.Author.ID) {
+			return nil
+		}
+		d.AddFlag("claimed")
+		if d.Message.ExternalID == "1" && fail {
+			return errors.New("store timeout")
+		}
+		return nil
+	})
+	r := New(Options{Policy: p})
+	ctx := WithBatch(context.Background())
+	if _, _, err := r.decide(ctx, tweet("1", "7", "help")); err == nil {
+		t.Fatal("the first decision should fail")
+	}
+	d, keep, err := r.decide(ctx, tweet("2", "7", "help"))
+	if err != nil || len(d.Flags) != 1 {
+		t.Fatalf("the next item lost the part: %v %v", d.Flags, err)
+	}
+	keep()
+	d3, _, _ := r.decide(ctx, tweet("3", "7", "help again"))
+	if len(d3.Flags) != 0 {
+		t.Errorf("a kept claim was given twice: %v", d3.Flags)
+	}
+}
+
+func TestRetryDelayBacksOff(t *testing.T) {
+	prev := time.Duration(0)
+	total := time.Duration(0)
+	for n := uint64(0); n < maxDeliver; n++ {
+		d := retryDelay(n)
+		if d < prev || d > 5*time.Minute {
+			t.Fatalf("retryDelay(%d) = %s after %s", n, d, prev)
+		}
+		prev, total = d, total+d
+	}
+	if total < time.Hour {
+		t.Errorf("an item is given up after %s: too soon to ride out an outage", total)
+	}
+}

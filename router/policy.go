@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/inboxbot/inboxbot/language"
@@ -58,35 +59,56 @@ type TwitterSelf interface {
 // the account id when fallback has none (the connector caches it after
 // the first call), and take the Page id from fallback.
 func ConnectorAccounts(tw TwitterSelf, fallback StaticAccounts) Accounts {
-	return connectorAccounts{tw: tw, fallback: fallback}
+	return &connectorAccounts{tw: tw, fallback: fallback, now: time.Now}
 }
 
 // selfTimeout bounds one question to the Twitter connector for our id.
 const selfTimeout = 5 * time.Second
 
+// selfRetry is how long a failed question for our id is not asked again:
+// during a Twitter outage every item would otherwise wait selfTimeout,
+// stalling the one INBOUND consumer, Facebook items included.
+const selfRetry = 30 * time.Second
+
 type connectorAccounts struct {
 	tw       TwitterSelf
 	fallback StaticAccounts
+	now      func() time.Time
+
+	mu       sync.Mutex
+	failedAt time.Time // when the last question failed
+	lastErr  error
 }
 
-// TwitterID returns the configured id, or asks the connector.
-func (a connectorAccounts) TwitterID(ctx context.Context) (string, error) {
+// TwitterID returns the configured id, or asks the connector (which
+// caches the answer once it has one). After a failure it answers with
+// that failure, without asking, for selfRetry.
+func (a *connectorAccounts) TwitterID(ctx context.Context) (string, error) {
 	if a.fallback.Twitter != "" || a.tw == nil {
 		return a.fallback.TwitterID(ctx)
 	}
-	// The connector caches the id once it has it; until then each call
-	// asks Twitter, so a Twitter outage must not hold a batch for long.
+	a.mu.Lock()
+	if !a.failedAt.IsZero() && a.now().Sub(a.failedAt) < selfRetry {
+		err := a.lastErr
+		a.mu.Unlock()
+		return "", err
+	}
+	a.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, selfTimeout)
 	defer cancel()
 	id, _, err := a.tw.Self(ctx)
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err != nil {
-		return "", fmt.Errorf("%w: asking the connector: %w", ErrNoTwitterAccount, err)
+		a.failedAt, a.lastErr = a.now(), fmt.Errorf("%w: asking the connector: %w", ErrNoTwitterAccount, err)
+		return "", a.lastErr
 	}
+	a.failedAt, a.lastErr = time.Time{}, nil
 	return id, nil
 }
 
 // FacebookID returns the configured Page id.
-func (a connectorAccounts) FacebookID(ctx context.Context) (string, error) {
+func (a *connectorAccounts) FacebookID(ctx context.Context) (string, error) {
 	return a.fallback.FacebookID(ctx)
 }
 

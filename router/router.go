@@ -153,7 +153,7 @@ func New(o Options) *Router {
 func (r *Router) Run(ctx context.Context) error {
 	return r.bus.Consume(ctx, bus.ConsumerConfig{
 		Stream: bus.StreamInbound, Durable: Durable, Batch: r.batch,
-		AckWait: ackWait,
+		AckWait: ackWait, MaxDeliver: maxDeliver,
 	}, r.handle)
 }
 
@@ -169,23 +169,33 @@ const ackWait = 10 * time.Second
 // WithBatch context share their once-per-window parts, as the items of
 // one stored batch do; without one, each call is judged alone.
 func (r *Router) Decide(ctx context.Context, in inbox.Inbound) (Decision, error) {
+	d, keep, err := r.decide(ctx, in)
+	if err == nil {
+		keep()
+	}
+	return d, err
+}
+
+// decide is Decide whose once-per-window claims join the batch only when
+// keep is called: the loop calls it once the item is sure to be stored.
+func (r *Router) decide(ctx context.Context, in inbox.Inbound) (Decision, func(), error) {
 	if ctx.Value(claimsKey{}) == nil {
 		ctx = WithBatch(ctx)
 	}
+	ctx, keep := withDecision(ctx)
 	d := Decision{Message: in, Text: in.Text}
 	if err := r.policy.Apply(ctx, &d); err != nil {
-		return d, fmt.Errorf("applying policy: %w", err)
+		return d, nil, fmt.Errorf("applying policy: %w", err)
 	}
-	return d, nil
+	return d, keep, nil
 }
 
 // handle routes one batch. Items are acknowledged only after the store
 // transaction and the OUTBOUND publishes succeeded; on failure they are
-// negatively acknowledged for a prompt retry, which redelivery makes safe.
+// negatively acknowledged for a retry, which redelivery makes safe.
 func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
-	ctx = WithBatch(ctx)
-	items := make([]store.Item, 0, len(msgs))
-	kept := make([]jetstream.Msg, 0, len(msgs))
+	var ins []inbox.Inbound
+	var kept []jetstream.Msg
 	for _, m := range msgs {
 		var in inbox.Inbound
 		if err := json.Unmarshal(m.Data(), &in); err != nil {
@@ -196,26 +206,57 @@ func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
 			r.deadLetter(ctx, m, "invalid item: "+err.Error())
 			continue
 		}
-		d, err := r.Decide(ctx, in)
-		if err != nil {
-			r.log.Warn("policy failed; will retry", "platform", in.Platform, "kind", in.Kind, "err", err)
-			_ = m.NakWithDelay(time.Second)
+		ins, kept = append(ins, in), append(kept, m)
+	}
+	for len(ins) > 0 {
+		items, keptNow, insNow := r.decideBatch(ctx, ins, kept)
+		if len(items) == 0 {
+			return
+		}
+		res, refused, err := r.ingest(ctx, items)
+		if refused >= 0 {
+			// One item refused by the store: dead-letter it and decide the
+			// rest again, so that a part it claimed (a notice, an
+			// invitation) goes to the next item that needs it.
+			r.deadLetter(ctx, keptNow[refused], "refused by the store: "+err.Error())
+			ins = append(insNow[:refused:refused], insNow[refused+1:]...)
+			kept = append(keptNow[:refused:refused], keptNow[refused+1:]...)
 			continue
 		}
-		items = append(items, d.item())
-		kept = append(kept, m)
-	}
-	if len(items) == 0 {
-		return
-	}
-	res, items, kept, err := r.ingest(ctx, items, kept)
-	if err != nil {
-		r.log.Error("storing batch; will retry", "items", len(items), "err", err)
-		for _, m := range kept {
-			_ = m.NakWithDelay(time.Second)
+		if err != nil {
+			r.log.Error("storing batch; will retry", "items", len(items), "err", err)
+			r.retry(keptNow)
+			return
 		}
+		r.publish(ctx, res, items, keptNow)
 		return
 	}
+}
+
+// decideBatch runs the policy on each item with one set of claims. An item
+// whose policy fails is retried later and claims nothing; the others are
+// returned with their messages and items.
+func (r *Router) decideBatch(ctx context.Context, ins []inbox.Inbound, msgs []jetstream.Msg) ([]store.Item, []jetstream.Msg, []inbox.Inbound) {
+	ctx = WithBatch(ctx)
+	items := make([]store.Item, 0, len(ins))
+	kept := make([]jetstream.Msg, 0, len(ins))
+	keptIns := make([]inbox.Inbound, 0, len(ins))
+	for i, in := range ins {
+		d, keep, err := r.decide(ctx, in)
+		if err != nil {
+			r.log.Warn("policy failed; will retry", "platform", in.Platform, "kind", in.Kind, "err", err)
+			r.retry(msgs[i : i+1])
+			continue
+		}
+		keep()
+		items, kept, keptIns = append(items, d.item()), append(kept, msgs[i]), append(keptIns, in)
+	}
+	return items, kept, keptIns
+}
+
+// publish counts the stored batch, publishes its new actions to OUTBOUND,
+// and only then acknowledges the items and tells agents' screens.
+func (r *Router) publish(ctx context.Context, res []store.Ingested, items []store.Item, kept []jetstream.Msg) {
 	var recs []bus.Record
 	for i, ing := range res {
 		in := items[i].Message
@@ -240,9 +281,7 @@ func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
 		// Stored but not all published: redelivery re-publishes the
 		// pending actions, and their keys dedupe the ones that made it.
 		r.log.Error("publishing actions; will retry", "err", err)
-		for _, m := range kept {
-			_ = m.NakWithDelay(time.Second)
-		}
+		r.retry(kept)
 		return
 	}
 	for _, m := range kept {
@@ -255,23 +294,52 @@ func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
 	}
 }
 
-// ingest stores the batch. An item the store refuses as invalid (say,
-// text that is not UTF-8) is dead-lettered and the rest is stored, so one
-// bad item never blocks its batch.
-func (r *Router) ingest(ctx context.Context, items []store.Item, kept []jetstream.Msg) ([]store.Ingested, []store.Item, []jetstream.Msg, error) {
-	for len(items) > 0 {
-		start := time.Now()
-		res, err := r.store.Ingest(ctx, items)
-		r.metrics.StoreLatency.WithLabelValues("ingest").Observe(time.Since(start).Seconds())
-		var invalid *store.InvalidItemError
-		if !errors.As(err, &invalid) || invalid.Index < 0 || invalid.Index >= len(items) {
-			return res, items, kept, err
-		}
-		r.deadLetter(ctx, kept[invalid.Index], "refused by the store: "+invalid.Err.Error())
-		items = append(items[:invalid.Index:invalid.Index], items[invalid.Index+1:]...)
-		kept = append(kept[:invalid.Index:invalid.Index], kept[invalid.Index+1:]...)
+// maxDeliver bounds how often an item is tried: with retryDelay's back-off
+// that is about two hours, long enough to ride out an outage of a
+// platform or the store, short enough that an item that can never be
+// routed is dead-lettered (and counted) rather than retried for ever.
+const maxDeliver = 30
+
+// retryDelay is the wait before an item's next try after n deliveries:
+// doubling from one second up to five minutes.
+func retryDelay(n uint64) time.Duration {
+	if n > 9 {
+		return 5 * time.Minute
 	}
-	return nil, items, kept, nil
+	return min(time.Second<<n, 5*time.Minute)
+}
+
+// retry hands items back to INBOUND for a later try, or dead-letters an
+// item on its last delivery.
+func (r *Router) retry(msgs []jetstream.Msg) {
+	for _, m := range msgs {
+		var n uint64 = 1
+		if md, err := m.Metadata(); err == nil {
+			n = md.NumDelivered
+		}
+		if n >= maxDeliver {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			r.deadLetter(ctx, m, fmt.Sprintf("not routed after %d tries", n))
+			cancel()
+			continue
+		}
+		_ = m.NakWithDelay(retryDelay(n - 1))
+	}
+}
+
+// ingest stores the batch. When the store refuses one item as invalid
+// (say, text that is not UTF-8), it returns that item's index and the
+// store's reason, so that the item is dead-lettered and the rest stored:
+// one bad item never blocks its batch. Otherwise refused is -1.
+func (r *Router) ingest(ctx context.Context, items []store.Item) (res []store.Ingested, refused int, err error) {
+	start := time.Now()
+	res, err = r.store.Ingest(ctx, items)
+	r.metrics.StoreLatency.WithLabelValues("ingest").Observe(time.Since(start).Seconds())
+	var invalid *store.InvalidItemError
+	if errors.As(err, &invalid) && invalid.Index >= 0 && invalid.Index < len(items) {
+		return nil, invalid.Index, invalid.Err
+	}
+	return res, -1, err
 }
 
 // ActionRecord encodes an action for OUTBOUND, with its idempotency key as

@@ -98,12 +98,44 @@ func inReplyOrder(ps []string) []string {
 // claims remembers which once-per-window parts the messages of one batch
 // were given, because the store sees a batch only when it is stored as a
 // whole: without it, two tweets in one batch would both get the notice.
+// Each decision claims in a layer of its own (withDecision) that joins the
+// batch only when the decision is kept, so that an item that is retried
+// or dead-lettered does not take a part from the items after it.
 type claims struct {
 	mu sync.Mutex
 	m  map[string]bool
+	// parent is the batch's claims, for a decision's layer.
+	parent *claims
 	// deadline bounds the whole batch's wait for the language models, so
 	// that a batch of 256 items waits once, not 256 times.
 	deadline time.Time
+}
+
+// root returns the batch's claims.
+func (c *claims) root() *claims {
+	for c.parent != nil {
+		c = c.parent
+	}
+	return c
+}
+
+// withDecision returns a context whose claims are one decision's layer
+// over ctx's batch, and a function that joins them into the batch; a
+// decision that is not kept just drops its context.
+func withDecision(ctx context.Context) (context.Context, func()) {
+	batch, _ := ctx.Value(claimsKey{}).(*claims)
+	if batch == nil {
+		return ctx, func() {}
+	}
+	layer := &claims{m: map[string]bool{}, parent: batch}
+	return context.WithValue(ctx, claimsKey{}, layer), func() {
+		b := batch.root()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for k := range layer.m {
+			b.m[k] = true
+		}
+	}
 }
 
 // batchDeadline returns the time until which ctx's batch may wait for
@@ -113,6 +145,7 @@ func batchDeadline(ctx context.Context, wait time.Duration) time.Time {
 	if c == nil {
 		return time.Now().Add(wait)
 	}
+	c = c.root()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.deadline.IsZero() {
@@ -134,18 +167,27 @@ func WithBatch(ctx context.Context) context.Context {
 // setBatchDeadline sets the wait deadline of ctx's batch.
 func setBatchDeadline(ctx context.Context, t time.Time) {
 	if c, _ := ctx.Value(claimsKey{}).(*claims); c != nil {
+		c = c.root()
 		c.mu.Lock()
 		c.deadline = t
 		c.mu.Unlock()
 	}
 }
 
-// claim reports whether key was not claimed yet in ctx's batch, and
-// claims it.
+// claim reports whether key was not claimed yet in ctx's batch (by a
+// kept decision, or earlier in this one), and claims it.
 func claim(ctx context.Context, key string) bool {
 	c, _ := ctx.Value(claimsKey{}).(*claims)
 	if c == nil {
 		return true
+	}
+	if p := c.parent; p != nil {
+		p.mu.Lock()
+		taken := p.m[key]
+		p.mu.Unlock()
+		if taken {
+			return false
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

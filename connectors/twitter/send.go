@@ -20,8 +20,8 @@ import (
 // *connectors.ForbiddenError; a 5xx, a network failure or an unreadable
 // success is a plain error, because X may have acted: the Runner marks
 // the action unknown and never sends it again. Once the daily budget is
-// reached, the router's automatic actions are refused (ErrOverBudget);
-// agents' actions still go.
+// reached, the router's automatic actions are held back (ErrOverBudget:
+// they wait for the next UTC day); agents' actions still go.
 func (c *Connector) Send(ctx context.Context, a inbox.Action) (connectors.Sent, error) {
 	id, err := c.send(ctx, a)
 	err = refusal(err)
@@ -36,8 +36,8 @@ func (c *Connector) Send(ctx context.Context, a inbox.Action) (connectors.Sent, 
 // send checks a and hands it to the API version.
 func (c *Connector) send(ctx context.Context, a inbox.Action) (string, error) {
 	if !a.ByAgent() && c.meter.OverBudget(ctx) {
-		return "", fmt.Errorf("%w: %w: %s of %s spent today; automatic posts wait for tomorrow (UTC), agents' replies still go",
-			connectors.ErrRefused, connectors.ErrOverBudget, c.meter.Today(ctx), c.meter.Budget())
+		return "", fmt.Errorf("twitter: %w: %s of %s spent today; automatic posts wait for tomorrow (UTC), agents' replies still go",
+			connectors.ErrOverBudget, c.meter.Today(ctx), c.meter.Budget())
 	}
 	switch a.Kind {
 	case inbox.Reply:
