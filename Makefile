@@ -1,7 +1,7 @@
 # The README's commands. `make test` is what CI runs (through .ci/run).
 GO ?= go
 # Packages where concurrency lives run under the race detector.
-RACE_PKGS := ./bus/... ./store/... ./router/... ./connectors/... ./app/... ./config/... ./health/...
+RACE_PKGS := ./bus/... ./store/... ./router/... ./connectors/... ./app/... ./config/... ./health/... ./agent/...
 
 .PHONY: run demo test bench build fuzz
 
@@ -17,7 +17,7 @@ demo:
 test:
 	$(GO) vet ./...
 	$(GO) test -race $(RACE_PKGS)
-	$(GO) test $$($(GO) list ./... | grep -v -E '/(bus|store|router|connectors|app|config|health)(/|$$)')
+	$(GO) test $$($(GO) list ./... | grep -v -E '/(bus|store|router|connectors|app|config|health|agent)(/|$$)')
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ ./redact/ ./store/ ./agent/
