@@ -9,8 +9,10 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
@@ -23,7 +25,7 @@ type apiError struct {
 	Error string `json:"error"`
 	// Code is stable for programs: unauthenticated, forbidden, csrf,
 	// not_found, invalid, held, refused, rate_limited, exists,
-	// unavailable, internal.
+	// unavailable, busy, internal.
 	Code string `json:"code"`
 	// Assignee names the holder on code "held".
 	Assignee string `json:"assignee,omitempty"`
@@ -61,13 +63,23 @@ func classify(err error) (int, apiError) {
 		e.Code = "not_found"
 		return http.StatusNotFound, e
 	case errors.Is(err, ErrInvalid), errors.Is(err, store.ErrInvalid):
-		e.Code = "invalid"
+		// Only our own sentences reach the client; any other invalid-input
+		// error (a store's, a parser's) may carry internal text, which
+		// stays in the log.
+		e.Code, e.Error = "invalid", "invalid request"
+		var inv *InvalidError
+		if errors.As(err, &inv) {
+			e.Error = inv.Message
+		}
 		return http.StatusBadRequest, e
 	case errors.Is(err, ErrExists):
 		e.Code = "exists"
 		return http.StatusConflict, e
 	case errors.Is(err, ErrNoReplier):
 		e.Code = "unavailable"
+		return http.StatusServiceUnavailable, e
+	case errors.Is(err, ErrBusy):
+		e.Code, e.Error = "busy", ErrBusy.Error()
 		return http.StatusServiceUnavailable, e
 	}
 	// Internal details stay in the log, not in the response.
@@ -82,9 +94,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	if status == http.StatusBadRequest {
+		s.logInvalid(r, err)
+	}
 	var rl *RateLimitError
 	if errors.As(err, &rl) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(rl.RetryAfter.Seconds()))))
+	}
+	if errors.Is(err, ErrBusy) {
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
 	}
 	if api {
 		writeJSON(w, status, body)
@@ -101,15 +119,110 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// readJSON decodes a request body into v. An empty body leaves v as is,
-// so that actions without parameters need no body.
+// logInvalid logs why a request was refused as malformed, with the cause
+// that the response leaves out.
+func (s *Server) logInvalid(r *http.Request, err error) {
+	args := []any{"method", r.Method, "path", r.URL.Path, "err", err}
+	var inv *InvalidError
+	if errors.As(err, &inv) && inv.Err != nil {
+		args = append(args, "cause", inv.Err)
+	}
+	s.log.Info("invalid request", args...)
+}
+
+// readJSON decodes a request body that holds one JSON value into v. An
+// empty body leaves v as is, so that actions without parameters need no
+// body. Anything after the value but white space is refused: it is a
+// client's mistake (two values, a truncated edit) that must not pass as
+// the first value alone.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: request body: %v", ErrInvalid, err)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return bodyError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return bodyError(err)
+		}
+		return &InvalidError{Message: "the request body must hold one JSON value only, with nothing after it", Err: err}
 	}
 	return nil
+}
+
+// bodyError turns a decoding error into a sentence for the client; the
+// decoder's own text (Go type names, byte offsets) goes to the log only.
+func bodyError(err error) error {
+	var (
+		tooLarge *http.MaxBytesError
+		syntax   *json.SyntaxError
+		typ      *json.UnmarshalTypeError
+	)
+	msg := "the request body is not valid JSON"
+	switch {
+	case errors.As(err, &tooLarge):
+		msg = fmt.Sprintf("the request body is larger than %d KiB", maxBody>>10)
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &typ) && typ.Field != "":
+		msg = fmt.Sprintf("field %q must be %s", clip(typ.Field), jsonKind(typ.Type))
+	case errors.As(err, &typ):
+		msg = "the request body must be a JSON object"
+	default:
+		// DisallowUnknownFields reports an unknown field with a plain error.
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			if name, err := strconv.Unquote(f); err == nil {
+				msg = fmt.Sprintf("unknown field %q", clip(name))
+			}
+		}
+	}
+	return &InvalidError{Message: msg, Err: err}
+}
+
+// jsonKind names what a Go type looks like in JSON.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "of another type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "of another type"
+}
+
+// clip shortens a client-supplied name before it is echoed back.
+func clip(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// formError turns a form parsing error into a sentence for the client.
+func formError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &InvalidError{Message: fmt.Sprintf("the request body is larger than %d KiB", maxBody>>10), Err: err}
+	}
+	return &InvalidError{Message: "the form is malformed", Err: err}
 }
 
 func constantTimeEqual(a, b string) bool {
@@ -120,7 +233,7 @@ func constantTimeEqual(a, b string) bool {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: conversation id %q", ErrInvalid, r.PathValue("id"))
+		return 0, invalidf("the conversation id must be a positive whole number")
 	}
 	return id, nil
 }
@@ -177,7 +290,7 @@ func parseFilter(q url.Values, me string) (store.Filter, error) {
 		f.CustomerID = id
 	}
 	if len(errs) > 0 {
-		return f, fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
+		return f, invalidf("%s", strings.Join(errs, "; "))
 	}
 	return f, nil
 }
@@ -292,7 +405,7 @@ func (s *Server) apiHealth(w http.ResponseWriter, _ *http.Request, _ *Principal)
 
 func (s *Server) healthReport() health.Report {
 	if s.health == nil {
-		return health.Report{Status: health.StatusOK, Components: map[string]health.Component{}}
+		return health.Report{Status: health.StatusOK, Components: map[string]health.Component{}, At: time.Now()}
 	}
 	return s.health.Report()
 }

@@ -37,6 +37,11 @@ type Config struct {
 	// address, or one agent name, may make before further attempts get
 	// 429. Default 5.
 	LoginAttempts int `yaml:"login_attempts"`
+	// ReadTimeout bounds reading a whole request, headers and body, so
+	// that a client trickling a body cannot hold a connection open.
+	// Default 30s: request bodies are small (64 KiB, webhooks 1 MiB).
+	// Responses are not bounded, so the live event stream stays open.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
 }
 
 // CannedReply is one ready-made answer of the reply box.
@@ -54,6 +59,7 @@ const (
 	DefaultSessionTTL    = 12 * time.Hour
 	DefaultTokenTTL      = 365 * 24 * time.Hour
 	DefaultLoginAttempts = 5
+	DefaultReadTimeout   = 30 * time.Second
 )
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -69,6 +75,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.LoginAttempts == 0 {
 		c.LoginAttempts = DefaultLoginAttempts
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = DefaultReadTimeout
 	}
 	return c
 }
@@ -110,6 +119,9 @@ func (c Config) Validate() error {
 	}
 	if c.LoginAttempts < 0 {
 		bad("login_attempts: must not be negative")
+	}
+	if c.ReadTimeout < 0 {
+		bad("read_timeout: must not be negative")
 	}
 	switch {
 	case (c.TLSCert == "") != (c.TLSKey == ""):

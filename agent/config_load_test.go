@@ -16,6 +16,7 @@ func TestConfigLoads(t *testing.T) {
 http:
   addr: 127.0.0.1:9090
   session_ttl: 8h
+  read_timeout: 45s
   canned_replies:
     - name: Refund timing
       text: Refunds take 5 to 7 working days.
@@ -26,7 +27,7 @@ http:
 	}
 	h := cfg.HTTP
 	if h.Addr != "127.0.0.1:9090" || h.SessionTTL != 8*time.Hour || !h.SecureCookies || len(h.CannedReplies) != 1 ||
-		h.CannedReplies[0].Name != "Refund timing" || h.LoginAttempts != 5 {
+		h.CannedReplies[0].Name != "Refund timing" || h.LoginAttempts != 5 || h.ReadTimeout != 45*time.Second {
 		t.Errorf("http = %+v", h)
 	}
 	bad := "http:\n  session_ttl: 1s\n  canned_replies:\n    - name: x\n"

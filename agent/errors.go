@@ -35,12 +35,42 @@ var (
 	// ErrRateLimited means too many failed sign-ins; use
 	// *RateLimitError to learn for how long (HTTP 429).
 	ErrRateLimited = errors.New("agent: too many failed sign-ins")
+	// ErrBusy means a sign-in waited too long for its password check,
+	// because too many were in progress (HTTP 503 with Retry-After).
+	ErrBusy = errors.New("agent: too many sign-ins at once")
 	// ErrExists means an agent with that name exists already (HTTP 409).
 	ErrExists = errors.New("agent: already exists")
 	// ErrNoReplier means the Service was built without a Replier, so it
 	// cannot send replies (e.g. a read-only CLI).
 	ErrNoReplier = errors.New("agent: replies are not available here")
 )
+
+// InvalidError is a request refused as malformed, with a message written
+// for whoever sent it. It matches ErrInvalid. The HTTP layer shows
+// Message and nothing else: an invalid-input error that is not an
+// InvalidError (a store's, say) is answered with a generic sentence, so
+// that no internal error text reaches a client.
+type InvalidError struct {
+	// Message says what is wrong, in the caller's terms. It never holds
+	// the text of an underlying error.
+	Message string
+	// Err is the underlying cause, for the server log; nil when none.
+	Err error
+}
+
+// Error returns the message.
+func (e *InvalidError) Error() string { return e.Message }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns the cause, so that errors.Is and errors.As see it too.
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// invalidf returns an *InvalidError with a formatted message.
+func invalidf(format string, a ...any) error {
+	return &InvalidError{Message: fmt.Sprintf(format, a...)}
+}
 
 // HeldError says who holds a conversation that another agent tried to
 // claim, assign or answer. It matches ErrHeld.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -211,4 +212,29 @@ func csrfField(t testing.TB, html string) string {
 		t.Fatalf("no csrf field in page")
 	}
 	return m[1]
+}
+
+// serve runs req through the handler with the client's credentials.
+func (c *client) serve(req *http.Request) *httptest.ResponseRecorder {
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	rec := httptest.NewRecorder()
+	c.e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// newForm builds a sign-in style form post from remote, with the login
+// form's CSRF cookie.
+func newForm(path string, form url.Values, remote, loginCSRF string) *http.Request {
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.RemoteAddr = remote
+	if loginCSRF != "" {
+		req.AddCookie(&http.Cookie{Name: loginCookie, Value: loginCSRF})
+	}
+	return req
 }

@@ -154,14 +154,74 @@ type loginPage struct {
 	Next string
 }
 
-// safeNext keeps a post-sign-in redirect on this site: a local path, not
-// "//host" or "/\host", which browsers treat as another site.
+// safeNext keeps a post-sign-in redirect on this site: it returns next if
+// it is a path on this host, and "/" otherwise (and for the sign-in page
+// itself, which would loop).
+//
+// It checks what a browser will make of next, not the raw text: browsers
+// drop tabs and newlines anywhere in a URL, trim leading spaces and
+// control characters, and read "\" as "/", so "/\t/host", " //host" and
+// "/\host" all lead to another site. The same holds for every decoding of
+// next, so that a "%2f%2fhost" cannot become "//host" in some later hop.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") || strings.ContainsAny(next, "\r\n") {
+	clean, ok := browserURL(next)
+	if !ok || !localPath(clean) {
 		return "/"
 	}
-	return next
+	// A malformed escape ("/%zz") is no link the desk made.
+	if _, err := url.PathUnescape(clean); err != nil {
+		return "/"
+	}
+	// Each decoding must be a local path too: "/%2f%2fhost" is harmless
+	// as sent, but "//host" once something decodes it.
+	dec := clean
+	for i := 0; ; i++ {
+		d, err := url.PathUnescape(dec)
+		if err != nil || d == dec {
+			break // nothing left to decode ("100%" is final)
+		}
+		if i == 3 {
+			return "/" // still encoded after three decodings: no real link is
+		}
+		if d, ok = browserURL(d); !ok || !localPath(d) {
+			return "/"
+		}
+		dec = d
+	}
+	if p := strings.SplitN(dec, "?", 2)[0]; p == "/login" || strings.HasPrefix(p, "/login/") {
+		return "/"
+	}
+	return clean
+}
+
+// browserURL normalises u as a browser's URL parser does before it looks
+// at the scheme and host: tabs, CR and LF are removed, leading spaces are
+// trimmed, and backslashes are slashes. Other control characters make u
+// unusable (false).
+func browserURL(u string) (string, bool) {
+	var b strings.Builder
+	for _, c := range u {
+		switch {
+		case c == '\t', c == '\r', c == '\n':
+		case c == '\\':
+			b.WriteByte('/')
+		case c < 0x20, c == 0x7f:
+			return "", false
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return strings.TrimLeft(b.String(), " "), true
+}
+
+// localPath reports whether u, normalised by browserURL, is a path on this
+// host: one "/" not followed by another, and no scheme or host.
+func localPath(u string) bool {
+	if len(u) == 0 || u[0] != '/' || (len(u) > 1 && u[1] == '/') {
+		return false
+	}
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme == "" && p.Host == "" && p.User == nil && p.Opaque == ""
 }
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request, _ *Principal) {
@@ -200,10 +260,14 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// busyRetryAfter is the Retry-After, in seconds, of a sign-in refused
+// because too many password checks were in progress.
+const busyRetryAfter = 2
+
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, false, fmt.Errorf("%w: %v", ErrInvalid, err))
+		s.fail(w, r, false, formError(err))
 		return
 	}
 	name, password, next := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("password"), r.PostForm.Get("next")
@@ -213,23 +277,37 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, _ *Principa
 		return
 	}
 	ipKey, nameKey := "ip:"+clientIP(r), "name:"+strings.ToLower(name)
-	if wait := s.limiter.wait(ipKey, nameKey); wait > 0 {
+	// The attempt is counted before the password is checked, so that a
+	// burst of parallel guesses cannot all pass the limiter at once.
+	wait, attempt := s.limiter.reserve(ipKey, nameKey)
+	if wait > 0 {
 		rl := &RateLimitError{RetryAfter: wait}
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		s.renderLogin(w, r, http.StatusTooManyRequests, rl.Error(), name, next)
 		return
 	}
-	sess, err := s.svc.Login(r.Context(), name, password)
-	if errors.Is(err, ErrBadCredentials) {
-		s.limiter.fail(ipKey, nameKey)
+	ctx, cancel := context.WithTimeout(r.Context(), s.loginWait)
+	defer cancel()
+	sess, err := s.svc.Login(ctx, name, password)
+	switch {
+	case errors.Is(err, ErrBadCredentials):
+		// The reserved attempt stays counted: it is the failure.
 		s.log.Info("failed sign-in", "ip", clientIP(r))
 		s.renderLogin(w, r, http.StatusUnauthorized, "Wrong name or password.", name, next)
 		return
-	}
-	if err != nil {
+	case errors.Is(err, ErrBusy):
+		// No password was checked, so nothing was guessed.
+		attempt.release()
+		s.log.Warn("sign-in refused: too many password checks at once", "ip", clientIP(r))
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+		s.renderLogin(w, r, http.StatusServiceUnavailable, "Too many sign-ins at once. Please try again in a moment.", name, next)
+		return
+	case err != nil:
+		attempt.release()
 		s.fail(w, r, false, err)
 		return
 	}
+	attempt.release()
 	s.limiter.reset(nameKey)
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
 	http.SetCookie(w, &http.Cookie{
@@ -474,7 +552,7 @@ func (s *Server) formAction(kind formKind) func(w http.ResponseWriter, r *http.R
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, false, fmt.Errorf("%w: %v", ErrInvalid, err))
+			s.fail(w, r, false, formError(err))
 			return
 		}
 		f := r.PostForm
@@ -498,6 +576,9 @@ func (s *Server) formAction(kind formKind) func(w http.ResponseWriter, r *http.R
 			if status >= 500 || status == http.StatusNotFound {
 				s.fail(w, r, false, err)
 				return
+			}
+			if status == http.StatusBadRequest {
+				s.logInvalid(r, err)
 			}
 			msg := body.Error
 			if body.Code == "refused" {
@@ -574,7 +655,7 @@ func (s *Server) renderAgents(w http.ResponseWriter, r *http.Request, p *Princip
 func (s *Server) handleAddAgentForm(w http.ResponseWriter, r *http.Request, p *Principal) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, false, fmt.Errorf("%w: %v", ErrInvalid, err))
+		s.fail(w, r, false, formError(err))
 		return
 	}
 	name, role := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("role")
@@ -584,6 +665,9 @@ func (s *Server) handleAddAgentForm(w http.ResponseWriter, r *http.Request, p *P
 		if status >= 500 {
 			s.fail(w, r, false, err)
 			return
+		}
+		if status == http.StatusBadRequest {
+			s.logInvalid(r, err)
 		}
 		s.renderAgents(w, r, p, status, body.Error, "", "")
 		return

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// limiter counts failed sign-ins per key (a client address or an agent
-// name) in a sliding window, so that passwords cannot be guessed quickly
+// limiter counts sign-in attempts per key (a client address or an agent
+// name) in a sliding window: an attempt counts from the moment it is made
+// until it turns out to be good, so that passwords cannot be guessed quickly
 // from one address, nor one agent's password from many addresses.
 type limiter struct {
 	mu     sync.Mutex
@@ -26,9 +27,14 @@ func newLimiter(maxFails int, window time.Duration) *limiter {
 	return &limiter{max: maxFails, window: window, now: time.Now, fails: make(map[string][]time.Time)}
 }
 
-// wait returns how long the caller must wait before trying again because
-// one of keys failed too often, or 0.
-func (l *limiter) wait(keys ...string) time.Duration {
+// reserve counts one attempt for each of keys before the password is
+// checked, or returns how long the caller must wait because one of keys
+// has used up its attempts. Counting first is what makes the limit hold
+// for parallel requests: were the failure recorded only after the slow
+// bcrypt check, every request of a burst would pass the check before the
+// first one failed. A reservation left alone stays counted as a failure;
+// release gives it back (a good password, or no check made).
+func (l *limiter) reserve(keys ...string) (time.Duration, *reservation) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -36,28 +42,53 @@ func (l *limiter) wait(keys ...string) time.Duration {
 	for _, k := range keys {
 		ts := l.recent(k, now)
 		if len(ts) >= l.max {
-			// Blocked until the oldest failure in the window expires.
+			// Blocked until the oldest attempt in the window expires.
 			longest = max(longest, ts[0].Add(l.window).Sub(now))
 		}
 	}
-	return longest
-}
-
-// fail records one failed attempt for each key.
-func (l *limiter) fail(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
+	if longest > 0 {
+		return longest, nil
+	}
 	if len(l.fails) >= maxLimiterKeys {
 		l.prune(now)
 	}
 	for _, k := range keys {
-		ts := append(l.recent(k, now), now)
-		if len(ts) > l.max {
-			ts = ts[len(ts)-l.max:]
-		}
-		l.fails[k] = ts
+		l.fails[k] = append(l.fails[k], now)
 	}
+	return 0, &reservation{l: l, keys: keys, at: now}
+}
+
+// reservation is one attempt counted by reserve.
+type reservation struct {
+	l    *limiter
+	keys []string
+	at   time.Time
+	once sync.Once
+}
+
+// release takes the attempt back from every key it was counted against.
+// It is idempotent.
+func (r *reservation) release() {
+	r.once.Do(func() {
+		r.l.mu.Lock()
+		defer r.l.mu.Unlock()
+		for _, k := range r.keys {
+			ts := r.l.fails[k]
+			// Attempts of the same instant are alike: dropping any one of
+			// them is the same as dropping this one.
+			for i := len(ts) - 1; i >= 0; i-- {
+				if ts[i].Equal(r.at) {
+					ts = append(ts[:i:i], ts[i+1:]...)
+					break
+				}
+			}
+			if len(ts) == 0 {
+				delete(r.l.fails, k)
+			} else {
+				r.l.fails[k] = ts
+			}
+		}
+	})
 }
 
 // reset forgets a key's failures, e.g. an agent's after a good sign-in.

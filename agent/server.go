@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +83,9 @@ type Server struct {
 	webhooks map[string]http.Handler
 	unsub    func()
 	once     sync.Once
+	// loginWait bounds how long a sign-in waits for a free password
+	// check before it gets 503.
+	loginWait time.Duration
 }
 
 // New builds a Server and subscribes it to live events.
@@ -103,6 +107,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		cfg: cfg, svc: svc, health: o.Health, metrics: o.Metrics, log: o.Log,
 		hub: newHub(), limiter: newLimiter(cfg.LoginAttempts, time.Minute), webhooks: o.Webhooks,
+		loginWait: defaultLoginWait,
 	}
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
@@ -152,7 +157,17 @@ func (s *Server) Close() error {
 // names a certificate, then shuts down gracefully within timeout. It is a
 // convenience for callers that do not run their own http.Server.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, timeout time.Duration) error {
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// ReadTimeout bounds reading a whole request, body included, so that
+	// slow clients cannot hold connections open by trickling a body. It
+	// does not cut the long-lived /events response: net/http lifts the
+	// read deadline once a request is read. A WriteTimeout would cut it,
+	// so there is none.
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.ReadTimeout),
+		ReadTimeout:       s.cfg.ReadTimeout,
+		IdleTimeout:       2 * time.Minute,
+	}
 	srv.RegisterOnShutdown(func() { _ = s.Close() })
 	errc := make(chan error, 1)
 	go func() {
@@ -179,6 +194,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, timeout time.Durati
 	}
 	return nil
 }
+
+// defaultLoginWait is how long a sign-in may queue for a password check:
+// a burst from many addresses is served in turn, and beyond this the
+// client is told to come back rather than held.
+const defaultLoginWait = 10 * time.Second
 
 // access says who may use a route.
 type access int
@@ -285,7 +305,8 @@ func (s *Server) guard(rt route) http.Handler {
 				s.fail(w, r, api, err)
 				return
 			}
-			http.Redirect(w, r, "/login?next="+safeNext(r.URL.RequestURI()), http.StatusSeeOther)
+			// Escaped, so that the page's own query survives as one value.
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
 			return
 		}
 		if rt.access == adminOnly && !p.Admin() {
@@ -401,12 +422,41 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	s.static.ServeHTTP(w, r)
 }
 
+// handleHealthz serves the health report. Anonymous callers (load
+// balancers, uptime checks, anyone who can reach the port) get the status
+// and each component's state only: reasons and details can hold platform
+// error texts, hosts, file paths and account ids. Signed-in agents get
+// the whole report, as on /api/health. Down is 503 for everyone.
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	if s.health == nil {
-		writeJSON(w, http.StatusOK, map[string]string{"status": health.StatusOK})
-		return
+	rep := s.healthReport()
+	var body any = rep.Public()
+	if s.signedIn(r) {
+		body = rep
 	}
-	s.health.ServeHTTP(w, r)
+	status := http.StatusOK
+	if rep.Status == health.StatusDown {
+		status = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, body)
+}
+
+// healthzAuthWait bounds the credential check of /healthz: a health check
+// must answer even while the store (which holds sessions) hangs.
+const healthzAuthWait = 2 * time.Second
+
+// signedIn reports whether r carries a valid session or API token. A
+// request without credentials costs no store lookup.
+func (s *Server) signedIn(r *http.Request) bool {
+	if r.Header.Get("Authorization") == "" {
+		if _, err := r.Cookie(sessionCookie); err != nil {
+			return false
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), healthzAuthWait)
+	defer cancel()
+	p, err := s.principal(r.WithContext(ctx))
+	return err == nil && p != nil
 }
 
 // assetVersion hashes the static files, so their URLs change with them.

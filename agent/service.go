@@ -55,6 +55,12 @@ type Service struct {
 	log        *slog.Logger
 	now        func() time.Time
 	cost       int // bcrypt cost; lowered in tests only
+	// compare checks a password against its bcrypt hash; tests wrap it
+	// to watch how many checks run at once.
+	compare func(hash, password []byte) error
+	// pwSem holds one token per password check in progress (see
+	// maxPasswordChecks).
+	pwSem chan struct{}
 }
 
 // ServiceOption tunes a Service.
@@ -95,6 +101,7 @@ func NewService(st store.Store, r Replier, opts ...ServiceOption) *Service {
 		store: st, replier: r,
 		sessionTTL: DefaultSessionTTL, tokenTTL: DefaultTokenTTL,
 		log: slog.Default(), now: time.Now, cost: bcrypt.DefaultCost,
+		compare: bcrypt.CompareHashAndPassword, pwSem: make(chan struct{}, maxPasswordChecks),
 	}
 	for _, o := range opts {
 		o(s)
@@ -111,13 +118,13 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 // hash is). role is RoleAgent (default when "") or RoleAdmin.
 func (s *Service) AddAgent(ctx context.Context, name, role string) (password string, err error) {
 	if !nameRE.MatchString(name) {
-		return "", fmt.Errorf("%w: agent name %q: use 1-32 lower-case letters, digits, '.', '_' or '-'", ErrInvalid, name)
+		return "", invalidf("agent name %q: use 1-32 lower-case letters, digits, '.', '_' or '-'", name)
 	}
 	if role == "" {
 		role = RoleAgent
 	}
 	if role != RoleAgent && role != RoleAdmin {
-		return "", fmt.Errorf("%w: role %q: want %s or %s", ErrInvalid, role, RoleAgent, RoleAdmin)
+		return "", invalidf("role %q: want %s or %s", role, RoleAgent, RoleAdmin)
 	}
 	password, hash, err := s.newPassword()
 	if err != nil {
@@ -215,22 +222,37 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// maxPasswordChecks bounds the bcrypt comparisons that run at once. Each
+// takes ~70 ms of a core, so a burst of sign-ins (each within its own
+// limit, from many addresses) would otherwise take every core from the
+// rest of inboxbot. The agents of one team sign in rarely: two at a time
+// is ample.
+const maxPasswordChecks = 2
+
 // dummyHash is compared against when the name is unknown, so that a
 // sign-in takes as long for unknown names as for wrong passwords.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("inboxbot-dummy-password"), bcrypt.DefaultCost)
 
 // Login checks an agent's password and starts a session. A wrong name, a
-// wrong password and a disabled agent all give ErrBadCredentials.
+// wrong password and a disabled agent all give ErrBadCredentials. At most
+// maxPasswordChecks passwords are checked at once; a sign-in waits for its
+// turn until ctx ends, and then gives ErrBusy.
 func (s *Service) Login(ctx context.Context, name, password string) (Session, error) {
 	a, err := s.store.Agent(ctx, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		if _, err := s.checkPassword(ctx, dummyHash, password); err != nil {
+			return Session{}, err
+		}
 		return Session{}, ErrBadCredentials
 	case err != nil:
 		return Session{}, fmt.Errorf("looking up agent: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil || a.Disabled {
+	ok, err := s.checkPassword(ctx, []byte(a.PasswordHash), password)
+	if err != nil {
+		return Session{}, err
+	}
+	if !ok || a.Disabled {
 		return Session{}, ErrBadCredentials
 	}
 	tok, err := randomToken(32)
@@ -249,6 +271,18 @@ func (s *Service) Login(ctx context.Context, name, password string) (Session, er
 		return Session{}, fmt.Errorf("storing session: %w", err)
 	}
 	return sess, nil
+}
+
+// checkPassword compares password with hash once a check slot is free,
+// or gives ErrBusy when ctx ends first.
+func (s *Service) checkPassword(ctx context.Context, hash []byte, password string) (bool, error) {
+	select {
+	case s.pwSem <- struct{}{}:
+	case <-ctx.Done():
+		return false, fmt.Errorf("%w: %w", ErrBusy, context.Cause(ctx))
+	}
+	defer func() { <-s.pwSem }()
+	return s.compare(hash, []byte(password)) == nil, nil
 }
 
 // Logout ends a session (or revokes an API token). Ending one that does
@@ -429,11 +463,11 @@ func (s *Service) Reply(ctx context.Context, req ReplyRequest) (ActionView, erro
 	req.Text = strings.TrimSpace(req.Text)
 	switch {
 	case req.Agent == "":
-		return ActionView{}, fmt.Errorf("%w: reply without an agent", ErrInvalid)
+		return ActionView{}, invalidf("reply without an agent")
 	case req.Text == "":
-		return ActionView{}, fmt.Errorf("%w: the reply is empty", ErrInvalid)
+		return ActionView{}, invalidf("the reply is empty")
 	case len(req.Text) > MaxReplyBytes:
-		return ActionView{}, fmt.Errorf("%w: the reply is longer than %d bytes", ErrInvalid, MaxReplyBytes)
+		return ActionView{}, invalidf("the reply is longer than %d bytes", MaxReplyBytes)
 	}
 	c, err := s.conversation(ctx, req.ConversationID)
 	if err != nil {
@@ -532,26 +566,75 @@ func (s *Service) assign(ctx context.Context, actor string, id int64, assignee, 
 }
 
 // Close closes a conversation: it leaves the queue until the customer
-// writes again.
+// writes again. Like a reply, it is for the holder: agent must hold the
+// conversation or it must be unassigned, unless agent is an admin;
+// otherwise *HeldError.
 func (s *Service) Close(ctx context.Context, agent string, id int64) (ConversationView, error) {
 	return s.setStatus(ctx, agent, id, inbox.Closed, "close")
 }
 
-// Reopen puts a closed or pending conversation back in the queue.
+// Reopen puts a closed or pending conversation back in the queue. The
+// holder rule of Close applies.
 func (s *Service) Reopen(ctx context.Context, agent string, id int64) (ConversationView, error) {
 	return s.setStatus(ctx, agent, id, inbox.Open, "reopen")
 }
 
+// setStatus changes a conversation's status under the holder rule of
+// Claim, Assign and Reply, so that no agent closes a conversation another
+// is working on. Admins may always (to tidy the queue); their audit entry
+// names the holder.
 func (s *Service) setStatus(ctx context.Context, agent string, id int64, st inbox.Status, action string) (ConversationView, error) {
-	c, err := s.store.UpdateConversation(ctx, id, store.Update{Status: &st})
+	// A few rounds at most: each retry means the holder changed meanwhile.
+	for range 3 {
+		cur, err := s.conversation(ctx, id)
+		if err != nil {
+			return ConversationView{}, err
+		}
+		u := store.Update{Status: &st}
+		detail := ""
+		if cur.Assignee != "" && cur.Assignee != agent {
+			admin, err := s.isAdmin(ctx, agent)
+			if err != nil {
+				return ConversationView{}, err
+			}
+			if !admin {
+				return ConversationView{}, &HeldError{ConversationID: id, Assignee: cur.Assignee}
+			}
+			detail = "held by " + cur.Assignee
+		} else {
+			// Compare-and-set: a claim by another agent since the read wins.
+			u.ExpectAssignee = &cur.Assignee
+		}
+		c, err := s.store.UpdateConversation(ctx, id, u)
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			continue
+		case errors.Is(err, store.ErrNotFound):
+			return ConversationView{}, fmt.Errorf("%w: conversation %d", ErrNotFound, id)
+		case err != nil:
+			return ConversationView{}, fmt.Errorf("setting status of conversation %d: %w", id, err)
+		}
+		s.audit(ctx, "agent:"+agent, action, id, detail)
+		return conversationView(c), nil
+	}
+	cur, err := s.conversation(ctx, id)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	return ConversationView{}, &HeldError{ConversationID: id, Assignee: cur.Assignee}
+}
+
+// isAdmin reports whether name is an enabled admin. An unknown name (the
+// CLI's default actor, say) is not one.
+func (s *Service) isAdmin(ctx context.Context, name string) (bool, error) {
+	a, err := s.store.Agent(ctx, name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return ConversationView{}, fmt.Errorf("%w: conversation %d", ErrNotFound, id)
+		return false, nil
 	case err != nil:
-		return ConversationView{}, fmt.Errorf("setting status of conversation %d: %w", id, err)
+		return false, fmt.Errorf("looking up agent %q: %w", name, err)
 	}
-	s.audit(ctx, "agent:"+agent, action, id, "")
-	return conversationView(c), nil
+	return a.Role == RoleAdmin && !a.Disabled, nil
 }
 
 // audit records who did what. The change itself is already stored, so a

@@ -211,7 +211,7 @@ func TestTextRenderers(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	c := Config{}.WithDefaults()
-	if c.Addr != DefaultAddr || c.SessionTTL != DefaultSessionTTL || c.LoginAttempts != DefaultLoginAttempts {
+	if c.Addr != DefaultAddr || c.SessionTTL != DefaultSessionTTL || c.LoginAttempts != DefaultLoginAttempts || c.ReadTimeout != DefaultReadTimeout {
 		t.Errorf("defaults = %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -222,12 +222,13 @@ func TestConfig(t *testing.T) {
 		CannedReplies: []CannedReply{{Name: "a", Text: "x"}, {Name: "a", Text: ""}},
 		SessionTTL:    time.Second,
 		TLSCert:       "/nonexistent.pem",
+		ReadTimeout:   -time.Second,
 	}
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, key := range []string{"addr:", "canned_replies: name \"a\" is used twice", "canned_replies: entry 2", "session_ttl:", "tls_key:"} {
+	for _, key := range []string{"addr:", "canned_replies: name \"a\" is used twice", "canned_replies: entry 2", "session_ttl:", "tls_key:", "read_timeout:"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("errors lack %q: %v", key, err)
 		}

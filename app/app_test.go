@@ -57,16 +57,9 @@ func TestServeShowsXWebhookAndSpend(t *testing.T) {
 	var rep health.Report
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get("http://" + a.Addr() + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep = health.Report{}
-		err = json.NewDecoder(resp.Body).Decode(&rep)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		// What signed-in agents and /api/health see (anonymous /healthz
+		// callers get the states only).
+		rep = a.Health.Report()
 		tw := rep.Components["twitter"]
 		spent, _ := tw.Details["spend_today_usd"].(float64)
 		if tw.Details["webhook_last_delivery"] != nil && spent > 0 && spent*1e6 >= float64(fk.Bill())-0.5 {
@@ -78,11 +71,25 @@ func TestServeShowsXWebhookAndSpend(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	tw := rep.Components["twitter"]
-	if tw.Details["webhook_bad_signatures"] != float64(1) {
+	if tw.Details["webhook_bad_signatures"] != int64(1) {
 		t.Errorf("bad signatures %v, want 1", tw.Details["webhook_bad_signatures"])
 	}
 	if b := rep.Components["twitter_budget"]; b.State != health.OK || b.Details["daily_budget_usd"] != float64(5) {
 		t.Errorf("budget component %+v", b)
+	}
+	// Anonymous /healthz: states, no details.
+	resp, err := http.Get("http://" + a.Addr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anon map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&anon)
+	resp.Body.Close()
+	if err != nil || anon["components"] == nil {
+		t.Fatalf("anonymous /healthz: %v %v", anon, err)
+	}
+	if tw := anon["components"].(map[string]any)["twitter"].(map[string]any); tw["details"] != nil || tw["reason"] != nil {
+		t.Errorf("anonymous /healthz shows %v", tw)
 	}
 	cancel()
 	if err := <-done; err != nil {

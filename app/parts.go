@@ -280,12 +280,14 @@ func (a *App) http(ln net.Listener) (func(ctx context.Context) error, error) {
 		return func(ctx context.Context) error { return srv.Serve(ctx, ln, httpDrain) }, nil
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", a.Health)
+	// No sign-in on this server: reasons and details go to loopback
+	// callers (an operator, a local monitoring agent) only.
+	mux.Handle("GET /healthz", a.Health.Handler(health.Loopback))
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	for path, h := range hooks {
 		mux.Handle(path, h)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: a.Config.HTTP.WithDefaults().ReadTimeout}
 	return func(ctx context.Context) error {
 		errc := make(chan error, 1)
 		go func() { errc <- srv.Serve(ln) }()

@@ -4,6 +4,7 @@ package health
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"sort"
 	"sync"
@@ -26,9 +27,9 @@ const (
 	// OverBudget: the platform's daily spending budget is reached;
 	// automatic actions stop and polling slows down.
 	OverBudget State = "over_budget"
-	Error        State = "error"
-	Down         State = "down"
-	Disabled     State = "disabled"
+	Error      State = "error"
+	Down       State = "down"
+	Disabled   State = "disabled"
 )
 
 // Overall conditions of the service.
@@ -182,13 +183,61 @@ func (r *Registry) Names() []string {
 	return names
 }
 
-// ServeHTTP serves the report as JSON: 200 when ok or degraded, 503 when down.
-func (r *Registry) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	rep := r.Report()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	if rep.Status == StatusDown {
-		w.WriteHeader(http.StatusServiceUnavailable)
+// PublicReport is the report for anonymous callers: the overall status
+// and each component's state, without reasons or details, which may name
+// accounts, endpoints or errors that are nobody else's business.
+type PublicReport struct {
+	Status     string                     `json:"status"`
+	Components map[string]PublicComponent `json:"components"`
+	At         time.Time                  `json:"at"`
+}
+
+// PublicComponent is a component's state alone.
+type PublicComponent struct {
+	State State `json:"state"`
+}
+
+// Public returns rep without reasons and details.
+func (rep Report) Public() PublicReport {
+	out := PublicReport{Status: rep.Status, Components: make(map[string]PublicComponent, len(rep.Components)), At: rep.At}
+	for name, c := range rep.Components {
+		out.Components[name] = PublicComponent{State: c.State}
 	}
-	_ = json.NewEncoder(w).Encode(rep)
+	return out
+}
+
+// ServeHTTP serves the full report as JSON: 200 when ok or degraded, 503
+// when down. Mount it only where callers may see reasons and details;
+// Handler chooses per request.
+func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.Handler(func(*http.Request) bool { return true }).ServeHTTP(w, req)
+}
+
+// Handler serves the report, in full to callers for whom full returns
+// true and as PublicReport to the others.
+func (r *Registry) Handler(full func(*http.Request) bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		rep := r.Report()
+		var body any = rep.Public()
+		if full(req) {
+			body = rep
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if rep.Status == StatusDown {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(body)
+	})
+}
+
+// Loopback reports whether req comes from this machine: an operator's
+// curl or a local monitoring agent.
+func Loopback(req *http.Request) bool {
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/inboxbot/inboxbot/health"
@@ -80,5 +81,29 @@ func TestSuccessRecordsTimeAndChangesNotify(t *testing.T) {
 	}
 	if len(changes) != 2 || changes[0] != health.OK || changes[1] != health.Unauthorized {
 		t.Fatalf("changes = %v", changes)
+	}
+}
+
+func TestAnonymousCallersSeeStatesOnly(t *testing.T) {
+	r := health.New()
+	r.Register("twitter", false)
+	r.Set("twitter", health.Forbidden, "X answered 453 for statuses/mentions_timeline")
+	r.SetDetail("twitter", "spend_today_usd", 1.5)
+	h := r.Handler(health.Loopback)
+	for _, tt := range []struct {
+		remote string
+		full   bool
+	}{{"192.0.2.1:1234", false}, {"127.0.0.1:1234", true}, {"[::1]:1234", true}} {
+		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+		req.RemoteAddr = tt.remote
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		body := w.Body.String()
+		if full := strings.Contains(body, "453") && strings.Contains(body, "spend_today_usd"); full != tt.full {
+			t.Errorf("%s: full report %v, want %v: %s", tt.remote, full, tt.full, body)
+		}
+		if !strings.Contains(body, `"forbidden"`) || w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %s", tt.remote, body)
+		}
 	}
 }

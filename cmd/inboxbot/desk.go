@@ -94,13 +94,13 @@ func cmdConversations(ctx context.Context, e env, args []string) int {
 
 func cmdClose(ctx context.Context, e env, args []string) int {
 	fs, cfgPath := flags("close", e)
-	as := fs.String("as", "cli", "agent name recorded in the audit trail")
+	as := fs.String("as", "cli", "the agent closing it, recorded in the audit trail; a conversation someone holds may be closed only by its holder or an admin")
 	pos, ok := parse(fs, args)
 	if !ok {
 		return exitUsage
 	}
 	if len(pos) != 1 {
-		return usageErr(e, errors.New("usage: inboxbot close ID [--as AGENT]"))
+		return usageErr(e, errors.New("usage: inboxbot close ID [--as AGENT] (a held conversation: its holder or an admin)"))
 	}
 	id, err := strconv.ParseInt(pos[0], 10, 64)
 	if err != nil {
