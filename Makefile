@@ -29,6 +29,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME) ./redact/
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./connectors/facebook/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime $(FUZZTIME) ./connectors/facebook/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseTime$$' -fuzztime $(FUZZTIME) ./connectors/facebook/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTweets$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDMList$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseErrorBody$$' -fuzztime $(FUZZTIME) ./connectors/twitter/

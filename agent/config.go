@@ -14,6 +14,11 @@ type Config struct {
 	// Addr is the listen address of the web inbox, API, /healthz and
 	// /metrics. Default 127.0.0.1:8080.
 	Addr string `yaml:"addr"`
+	// WebhookAddr, when set, is a listener of its own for the platform
+	// webhooks (/webhooks/facebook, /webhooks/twitter) and an anonymous
+	// /healthz, so that only they face the internet while the desk stays
+	// private. Empty (default): the webhooks are served on Addr.
+	WebhookAddr string `yaml:"webhook_addr"`
 	// CannedReplies are ready-made answers offered in the reply box, so
 	// that agents answer common questions consistently and quickly. They
 	// are written by the team, never by customers.
@@ -93,6 +98,13 @@ func (c Config) Validate() error {
 	if c.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 			bad("addr: %q is not host:port", c.Addr)
+		}
+	}
+	if c.WebhookAddr != "" {
+		if _, _, err := net.SplitHostPort(c.WebhookAddr); err != nil {
+			bad("webhook_addr: %q is not host:port", c.WebhookAddr)
+		} else if _, port, _ := net.SplitHostPort(c.WebhookAddr); c.WebhookAddr == c.Addr && port != "0" {
+			bad("webhook_addr: must differ from addr (%s); leave it empty to serve the webhooks there", c.Addr)
 		}
 	}
 	seen := make(map[string]bool)

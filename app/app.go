@@ -15,6 +15,7 @@ import (
 	"github.com/inboxbot/inboxbot/agent"
 	"github.com/inboxbot/inboxbot/bus"
 	"github.com/inboxbot/inboxbot/config"
+	"github.com/inboxbot/inboxbot/connectors/facebook"
 	"github.com/inboxbot/inboxbot/connectors/twitter"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/metrics"
@@ -63,12 +64,14 @@ type App struct {
 	// Desk is the agents' web inbox and API, when the role serves it.
 	Desk *agent.Server
 
-	listener net.Listener
-	tw       *twitter.Connector // see App.twitter
-	owner    string             // this process in polling leases
-	parts    []part
-	closers  []func() error
-	once     sync.Once
+	listener        net.Listener
+	webhookListener net.Listener        // http.webhook_addr, when set
+	tw              *twitter.Connector  // see App.twitter
+	fb              *facebook.Connector // see App.facebook
+	owner           string              // this process in polling leases
+	parts           []part
+	closers         []func() error
+	once            sync.Once
 }
 
 // part is a long-running component: run blocks until its ctx ends.
@@ -125,17 +128,39 @@ func (a *App) open(ctx context.Context) error {
 			return err
 		}
 	}
+	hooks, err := a.webhooks()
+	if err != nil {
+		return err
+	}
+	if addr := cfg.HTTP.WebhookAddr; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listening on http.webhook_addr %s: %w", addr, err)
+		}
+		a.webhookListener = ln
+		a.parts = append(a.parts, part{"webhooks", a.serveWebhooks(ln, hooks)})
+		hooks = nil // not on the desk's address
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on http.addr %s: %w", cfg.HTTP.Addr, err)
 	}
 	a.listener = ln
-	serve, err := a.http(ln)
+	serve, err := a.http(ln, hooks)
 	if err != nil {
 		return err
 	}
 	a.parts = append(a.parts, part{"http", serve}, part{"monitor", a.monitor})
 	return nil
+}
+
+// WebhookAddr is the address of the webhook listener (http.webhook_addr),
+// or "" when the webhooks are served on Addr.
+func (a *App) WebhookAddr() string {
+	if a.webhookListener == nil {
+		return ""
+	}
+	return a.webhookListener.Addr().String()
 }
 
 // Addr is the address the HTTP server listens on (useful with port 0).
@@ -211,8 +236,10 @@ func (a *App) monitor(ctx context.Context) error {
 // returned first.
 func (a *App) Close() error {
 	a.once.Do(func() {
-		if a.listener != nil {
-			_ = a.listener.Close()
+		for _, ln := range []net.Listener{a.listener, a.webhookListener} {
+			if ln != nil {
+				_ = ln.Close()
+			}
 		}
 		for i := len(a.closers) - 1; i >= 0; i-- {
 			_ = a.closers[i]()

@@ -96,3 +96,56 @@ func TestServeShowsXWebhookAndSpend(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestWebhooksOnTheirOwnAddress: with http.webhook_addr the webhooks (and
+// an anonymous /healthz) listen there, and the desk's address has none.
+func TestWebhooksOnTheirOwnAddress(t *testing.T) {
+	fk := twfake.New(twfake.Options{SelfServe: true})
+	defer fk.Close()
+	ck, cs, at, as := fk.Credentials()
+	cfg, err := config.Load("", []string{
+		"INBOXBOT_DATA_DIR=" + t.TempDir(),
+		"INBOXBOT_HTTP_ADDR=127.0.0.1:0",
+		"INBOXBOT_HTTP_WEBHOOK_ADDR=127.0.0.1:0",
+		"INBOXBOT_TWITTER_ENABLED=true",
+		"INBOXBOT_TWITTER_CONSUMER_KEY=" + ck, "INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
+		"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at, "INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
+		"INBOXBOT_TWITTER_API_URL=" + fk.URLv2(),
+		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en,es",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.Open(ctx, cfg, app.RoleAll, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	if a.WebhookAddr() == "" || a.WebhookAddr() == a.Addr() {
+		t.Fatalf("webhook listener %q, desk %q", a.WebhookAddr(), a.Addr())
+	}
+	if err := fk.SetWebhook("http://" + a.WebhookAddr() + "/webhooks/twitter"); err != nil {
+		t.Fatalf("CRC check on the webhook address: %v", err)
+	}
+	resp, err := http.Get("http://" + a.Addr() + "/webhooks/twitter?crc_token=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("the desk's address also serves the webhook")
+	}
+	if resp, err := http.Get("http://" + a.WebhookAddr() + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz on the webhook address: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}

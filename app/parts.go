@@ -90,6 +90,23 @@ func (a *App) twitter() (*twitter.Connector, error) {
 	return tw, nil
 }
 
+// facebook returns the Facebook connector, created once: polling,
+// sending and the webhook's look-ups share it (one cache, one request
+// budget). It is nil when Facebook is off.
+func (a *App) facebook() (*facebook.Connector, error) {
+	if a.fb != nil || !a.Config.Facebook.Enabled {
+		return a.fb, nil
+	}
+	fb, err := facebook.New(a.Config.Facebook, a.Store,
+		facebook.WithLogger(a.Log), facebook.WithMetrics(a.Metrics),
+		facebook.WithGraphCallsCounter(a.Metrics.GraphCalls), facebook.WithHealth(a.Health))
+	if err != nil {
+		return nil, fmt.Errorf("facebook connector: %w", err)
+	}
+	a.fb = fb
+	return fb, nil
+}
+
 // spendComponent is the /healthz component of the Twitter daily budget:
 // degraded once it is reached.
 const spendComponent = "twitter_budget"
@@ -132,32 +149,44 @@ func (a *App) twitterMeter() (*spend.Meter, error) {
 }
 
 // webhooks returns the platform webhooks to serve, by path: X's when
-// Twitter is enabled. Any role serves them, since a delivery only needs
-// the bus.
+// Twitter is enabled, Meta's when Facebook is enabled with a verify token.
+// Any role serves them, since a delivery only needs the bus (and, for
+// Facebook, the connector's look-ups).
 func (a *App) webhooks() (map[string]http.Handler, error) {
-	if !a.Config.Twitter.Enabled {
-		return nil, nil
+	hooks := map[string]http.Handler{}
+	deps := func(delivered func()) webhook.Deps {
+		return webhook.Deps{Publish: connectors.Publisher(a.Bus, a.Metrics), Delivered: delivered,
+			Health: a.Health, Metrics: a.Metrics, Log: a.Log}
 	}
-	cfg := twitter.WebhookConfig{ConsumerSecret: a.Config.Twitter.ConsumerSecret}
-	deps := webhook.Deps{
-		Publish: connectors.Publisher(a.Bus, a.Metrics), Health: a.Health, Metrics: a.Metrics, Log: a.Log,
-	}
-	if id := a.Config.Policy.Twitter.AccountID; id != "" {
-		cfg.SelfID = func() string { return id }
-	}
-	if tw, err := a.twitter(); err != nil {
-		return nil, err
-	} else if tw != nil {
-		deps.Delivered = tw.WebhookDelivered
-		if cfg.SelfID == nil {
-			cfg.SelfID = tw.SelfID
+	if a.Config.Twitter.Enabled {
+		tw, err := a.twitter()
+		if err != nil {
+			return nil, err
 		}
+		cfg := twitter.WebhookConfig{ConsumerSecret: a.Config.Twitter.ConsumerSecret, SelfID: tw.SelfID}
+		if id := a.Config.Policy.Twitter.AccountID; id != "" {
+			cfg.SelfID = func() string { return id }
+		}
+		wh, err := twitter.NewWebhook(cfg, deps(tw.WebhookDelivered))
+		if err != nil {
+			return nil, err
+		}
+		hooks["/webhooks/twitter"] = wh
 	}
-	wh, err := twitter.NewWebhook(cfg, deps)
-	if err != nil {
-		return nil, err
+	if fc := a.Config.Facebook; fc.Enabled && fc.VerifyToken != "" {
+		fb, err := a.facebook()
+		if err != nil {
+			return nil, err
+		}
+		wh, err := facebook.NewWebhook(facebook.WebhookConfig{
+			AppSecret: fc.AppSecret, VerifyToken: fc.VerifyToken, PageID: fc.PageID, Connector: fb,
+		}, deps(fb.WebhookDelivered))
+		if err != nil {
+			return nil, err
+		}
+		hooks["/webhooks/facebook"] = wh
 	}
-	return map[string]http.Handler{"/webhooks/twitter": wh}, nil
+	return hooks, nil
 }
 
 // Accounts tells the policy our own account ids: the Page id from the
@@ -232,9 +261,9 @@ func (a *App) openConnectors(ctx context.Context) error {
 		return nil
 	}
 	if cfg.Facebook.Enabled {
-		fb, err := facebook.New(cfg.Facebook, a.Store, facebook.WithLogger(a.Log), facebook.WithMetrics(a.Metrics))
+		fb, err := a.facebook()
 		if err != nil {
-			return fmt.Errorf("facebook connector: %w", err)
+			return err
 		}
 		if err := add(inbox.Facebook, cfg.Facebook.PageID, fb, cfg.Facebook.PollInterval); err != nil {
 			return err
@@ -260,13 +289,9 @@ func (a *App) openConnectors(ctx context.Context) error {
 
 // http builds the HTTP server: with the web role, the agents' desk (which
 // also serves /healthz and /metrics); otherwise only /healthz and /metrics.
-// The returned function serves on ln until ctx ends, then shuts down
-// within the drain budget.
-func (a *App) http(ln net.Listener) (func(ctx context.Context) error, error) {
-	hooks, err := a.webhooks()
-	if err != nil {
-		return nil, err
-	}
+// hooks are the platform webhooks to serve here too. The returned function
+// serves on ln until ctx ends, then shuts down within the drain budget.
+func (a *App) http(ln net.Listener, hooks map[string]http.Handler) (func(ctx context.Context) error, error) {
 	if a.Role.runs(RoleWeb) {
 		srv, err := agent.New(agent.Options{
 			Config: a.Config.HTTP, Store: a.Store, Replier: a.Router, Health: a.Health,
@@ -287,19 +312,36 @@ func (a *App) http(ln net.Listener) (func(ctx context.Context) error, error) {
 	for path, h := range hooks {
 		mux.Handle(path, h)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: a.Config.HTTP.WithDefaults().ReadTimeout}
+	return a.serve(ln, mux), nil
+}
+
+// serveWebhooks serves the platform webhooks on their own listener
+// (http.webhook_addr), with an anonymous /healthz for the load balancer.
+func (a *App) serveWebhooks(ln net.Listener, hooks map[string]http.Handler) func(ctx context.Context) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", a.Health.Handler(func(*http.Request) bool { return false }))
+	for path, h := range hooks {
+		mux.Handle(path, h)
+	}
+	return a.serve(ln, mux)
+}
+
+// serve returns a part that serves h on ln until ctx ends, then shuts
+// down within the drain budget. Request bodies get http.read_timeout.
+func (a *App) serve(ln net.Listener, h http.Handler) func(ctx context.Context) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: a.Config.HTTP.WithDefaults().ReadTimeout}
 	return func(ctx context.Context) error {
 		errc := make(chan error, 1)
 		go func() { errc <- srv.Serve(ln) }()
 		select {
 		case err := <-errc:
-			return fmt.Errorf("serving http: %w", err)
+			return fmt.Errorf("serving http on %s: %w", ln.Addr(), err)
 		case <-ctx.Done():
 		}
 		sctx, cancel := context.WithTimeout(context.Background(), httpDrain)
 		defer cancel()
 		return srv.Shutdown(sctx)
-	}, nil
+	}
 }
 
 // httpDrain bounds how long open HTTP requests may finish on shutdown.

@@ -84,7 +84,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 		opts = append(opts, nats.InProcessServer(b.srv))
 		b.nc, err = nats.Connect("", opts...)
 	} else {
-		b.nc, err = nats.Connect(cfg.URL, opts...)
+		// Credentials and TLS apply to an external server only; the
+		// embedded one is reached in process.
+		var auth []nats.Option
+		if auth, err = cfg.clientOptions(); err == nil {
+			b.nc, err = nats.Connect(cfg.URL, append(opts, auth...)...)
+		}
 	}
 	if err != nil {
 		b.Close()

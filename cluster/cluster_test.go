@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"os"
+	"os/exec"
 	"slices"
 	"sort"
 	"strconv"
@@ -45,6 +47,13 @@ const (
 // over within 2 × lease TTL, every action is sent at most once (and once
 // unless its outcome was lost with the killed instance), and no request
 // was rate-limited.
+//
+// The cluster is secured as docs/deploy.md shows: TLS with client
+// certificates on the client port and the routes, a bus user (its
+// password from a file, a bcrypt hash on the servers) and a route user.
+// The instances read the password, the TLS files and the DSN from files;
+// the cluster refuses clients without them, `config show` masks the
+// password, and no log holds it.
 func TestScaleOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test; skipped with -short")
@@ -56,12 +65,21 @@ func TestScaleOut(t *testing.T) {
 	bin := build(t, dir, "inboxbot", "github.com/inboxbot/inboxbot/cmd/inboxbot")
 
 	cl := startNATSCluster(t, natsBin, dir, 3)
-	nc, js := connectNATS(t, cl.url())
+	nc, js := cl.connect(t)
 	t.Cleanup(nc.Close)
+	cl.checkRefusals(t)
+	// The DSN comes from a file, as the deploy guide has it: a real one
+	// holds the database password.
+	dsnFile := cl.sec.write(t, "dsn", []byte(dsn+"\n"))
 
 	fb := fbfake.New(fbfake.Options{PageID: pageID})
 	t.Cleanup(fb.Close)
-	tw := twfake.New(twfake.Options{Window: 2 * time.Second, SelfServe: true})
+	// X's send limits are per user and the three instances send in
+	// parallel, each knowing only its own calls' headers: with the real 15
+	// DMs per window they would draw 429s, which the connector handles
+	// (the action waits) but this test counts as a failure of polling.
+	tw := twfake.New(twfake.Options{Window: 2 * time.Second, SelfServe: true,
+		Limits: map[string]int{twfake.DMSend: 500, twfake.CreateTweet: 500}})
 	t.Cleanup(tw.Close)
 	ck, cs, at, as := tw.Credentials()
 	env := []string{
@@ -70,7 +88,7 @@ func TestScaleOut(t *testing.T) {
 		"INBOXBOT_NATS_REPLICAS=3",
 		"INBOXBOT_NATS_LEASE_TTL=" + leaseTTL.String(),
 		"INBOXBOT_STORE_DRIVER=postgres",
-		"INBOXBOT_STORE_DSN=" + dsn,
+		"INBOXBOT_STORE_DSN_FILE=" + dsnFile,
 		"INBOXBOT_FACEBOOK_ENABLED=true",
 		"INBOXBOT_FACEBOOK_PAGE_ID=" + pageID,
 		"INBOXBOT_FACEBOOK_PAGE_TOKEN=" + fb.Token(),
@@ -90,6 +108,8 @@ func TestScaleOut(t *testing.T) {
 		"INBOXBOT_POLICY_TWITTER_ACCOUNT_ID=" + tw.Self().IDStr(),
 		"INBOXBOT_POLICY_FACEBOOK_PAGE_ID=" + pageID,
 	}
+	env = append(env, cl.sec.env()...)
+	checkConfigShow(t, bin, env, cl.sec.password)
 	tr := newTraffic(fb, tw, 8)
 
 	// s1 starts alone, so it takes both polling leases: killing it then
@@ -98,7 +118,7 @@ func TestScaleOut(t *testing.T) {
 	s1.waitUp(t, 90*time.Second)
 	waitFor(t, 30*time.Second, "s1 holding both polling leases", func() bool {
 		h, err := leaseHolders(t.Context(), js, connectors.LeaseBucket)
-		return err == nil && len(h) == 2 && h["facebook."+pageID] == s1.pid() && h["twitter.default"] == s1.pid()
+		return err == nil && len(h) == 2 && h["facebook."+pageID] == s1.owner(t) && h["twitter.default"] == s1.owner(t)
 	})
 	s2 := startServe(t, bin, dir, "s2", env)
 	s3 := startServe(t, bin, dir, "s3", env)
@@ -122,7 +142,7 @@ func TestScaleOut(t *testing.T) {
 	}
 	var victim *serve
 	for _, s := range instances {
-		if s.pid() == holders["facebook."+pageID] {
+		if s.owner(t) == holders["facebook."+pageID] {
 			victim = s
 		}
 	}
@@ -130,8 +150,8 @@ func TestScaleOut(t *testing.T) {
 		t.Fatalf("no instance holds the facebook lease: %v", holders)
 	}
 	var held []string
-	for k, pid := range holders {
-		if pid == victim.pid() {
+	for k, owner := range holders {
+		if owner == victim.owner(t) {
 			held = append(held, strings.SplitN(k, ".", 2)[0])
 		}
 	}
@@ -159,8 +179,8 @@ func TestScaleOut(t *testing.T) {
 	if h, err := leaseHolders(t.Context(), js, connectors.LeaseBucket); err != nil {
 		t.Error(err)
 	} else {
-		for k, pid := range h {
-			if pid == victim.pid() {
+		for k, owner := range h {
+			if owner == victim.owner(t) {
 				t.Errorf("lease %s still names the killed instance", k)
 			}
 		}
@@ -272,7 +292,36 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 	t.Logf("items by kind: %s", kindSummary(byKind))
+	// 6. The bus password never reached a log.
+	for _, s := range instances {
+		if data, err := os.ReadFile(s.log); err != nil {
+			t.Error(err)
+		} else if strings.Contains(string(data), cl.sec.password) {
+			t.Errorf("%s logged the NATS password", s.name)
+		}
+	}
 	t.Logf("runtime %s", time.Since(began).Round(100*time.Millisecond))
+}
+
+// checkConfigShow runs `inboxbot config show` with the instances'
+// settings: it accepts them, shows the bus user and TLS files, and masks
+// the password.
+func checkConfigShow(t *testing.T, bin string, env []string, password string) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), bin, "config", "show")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("config show: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), password) {
+		t.Errorf("config show prints the NATS password:\n%s", out)
+	}
+	for _, want := range []string{"user: inboxbot", "password: '********'", "tls_ca: ", "tls_cert: ", "tls_key: "} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("config show lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 func kindSummary(byKind [numKinds]int) string {

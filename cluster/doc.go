@@ -1,5 +1,6 @@
 // Package cluster holds inboxbot's multi-process scale-out tests: a
-// three-node NATS JetStream cluster, three `inboxbot serve` processes
+// three-node NATS JetStream cluster (TLS and authentication on), three
+// `inboxbot serve` processes
 // sharing it and one PostgreSQL schema, and the fake Facebook and Twitter
 // platforms feeding them while the test kills the polling lease holder and
 // a NATS node. The package has no code of its own; run the tests with

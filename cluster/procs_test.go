@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -162,13 +161,47 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// natsCluster is three nats-server processes forming a JetStream cluster.
+// natsCluster is three nats-server processes forming a JetStream cluster,
+// secured as docs/deploy.md shows: TLS with client certificates and
+// authentication on both the client port and the routes.
 type natsCluster struct {
 	nodes []*proc // n1..n3
 	urls  []string
+	sec   *natsSecurity
 }
 
 func (c *natsCluster) url() string { return strings.Join(c.urls, ",") }
+
+// checkRefusals asserts that the cluster turns away a client without the
+// credentials or with a wrong password, one without a client certificate,
+// one with the routes' user, and one that does not trust its CA.
+func (c *natsCluster) checkRefusals(t *testing.T) {
+	t.Helper()
+	s := c.sec
+	plain := strings.ReplaceAll(c.urls[0], "tls://", "nats://")
+	for what, try := range map[string]func() (*nats.Conn, error){
+		"no credentials": func() (*nats.Conn, error) {
+			return nats.Connect(c.urls[0], nats.RootCAs(s.ca), nats.ClientCert(s.clientCert, s.clientKey))
+		},
+		"a wrong password": func() (*nats.Conn, error) {
+			return nats.Connect(c.urls[0], append(s.clientOptions(), nats.UserInfo(s.user, "wrong"))...)
+		},
+		"no client cert": func() (*nats.Conn, error) {
+			return nats.Connect(c.urls[0], nats.UserInfo(s.user, s.password), nats.RootCAs(s.ca))
+		},
+		"the route user": func() (*nats.Conn, error) {
+			return nats.Connect(c.urls[0], nats.UserInfo(s.routeUser, s.routePassword), nats.RootCAs(s.ca), nats.ClientCert(s.clientCert, s.clientKey))
+		},
+		// nats.go upgrades to TLS when the server requires it, and then
+		// cannot verify the cluster's private CA with the system's roots.
+		"no CA": func() (*nats.Conn, error) { return nats.Connect(plain, nats.UserInfo(s.user, s.password)) },
+	} {
+		if nc, err := try(); err == nil {
+			nc.Close()
+			t.Errorf("the NATS cluster accepted a client with %s", what)
+		}
+	}
+}
 
 func (c *natsCluster) node(name string) *proc {
 	for _, n := range c.nodes {
@@ -181,18 +214,20 @@ func (c *natsCluster) node(name string) *proc {
 
 func startNATSCluster(t *testing.T, bin, dir string, n int) *natsCluster {
 	t.Helper()
+	c := &natsCluster{sec: newNATSSecurity(t, dir)}
+	clientSec, clusterSec := c.sec.serverConfig(t)
 	client := make([]int, n)
 	routes := make([]int, n)
 	var routeURLs []string
 	for i := range n {
 		client[i], routes[i] = freePort(t), freePort(t)
-		routeURLs = append(routeURLs, fmt.Sprintf("nats-route://127.0.0.1:%d", routes[i]))
+		routeURLs = append(routeURLs, c.sec.routeURL(routes[i]))
 	}
-	c := &natsCluster{}
 	for i := range n {
 		name := fmt.Sprintf("n%d", i+1)
 		conf := fmt.Sprintf(`server_name: %s
 listen: 127.0.0.1:%d
+%s
 jetstream {
   store_dir: %q
   max_memory_store: 64MB
@@ -201,20 +236,21 @@ jetstream {
 cluster {
   name: inboxbot
   listen: 127.0.0.1:%d
+%s
   routes: [
     %s
   ]
 }
-`, name, client[i], filepath.Join(dir, name), routes[i], strings.Join(routeURLs, "\n    "))
+`, name, client[i], clientSec, filepath.Join(dir, name), routes[i], clusterSec, strings.Join(routeURLs, "\n    "))
 		path := filepath.Join(dir, name+".conf")
 		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		c.nodes = append(c.nodes, startProc(t, name, filepath.Join(dir, name+".log"), nil, bin, "-c", path))
-		c.urls = append(c.urls, fmt.Sprintf("nats://127.0.0.1:%d", client[i]))
+		c.urls = append(c.urls, fmt.Sprintf("tls://127.0.0.1:%d", client[i]))
 	}
 	// Ready when JetStream has a meta leader: account info answers.
-	nc, js := connectNATS(t, c.url())
+	nc, js := c.connect(t)
 	defer nc.Close()
 	waitFor(t, 30*time.Second, "JetStream cluster ready", func() bool {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
@@ -225,12 +261,15 @@ cluster {
 	return c
 }
 
-func connectNATS(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
+// connect is the test's own connection to the cluster, with inboxbot's
+// credentials and client certificate.
+func (c *natsCluster) connect(t *testing.T) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
 	var nc *nats.Conn
+	opts := append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond), nats.Name("cluster-test")}, c.sec.clientOptions()...)
 	waitFor(t, 30*time.Second, "connecting to NATS", func() bool {
 		var err error
-		nc, err = nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), nats.Name("cluster-test"))
+		nc, err = nats.Connect(c.url(), opts...)
 		return err == nil
 	})
 	js, err := jetstream.New(nc)
@@ -244,6 +283,21 @@ func connectNATS(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
 type serve struct {
 	*proc
 	http string
+	data string // its data_dir
+}
+
+// owner is how the instance names itself in polling leases:
+// "<host>-<id>", the id kept in <data_dir>/instance-id so that a
+// restarted instance recognises its own lease. It is there once the
+// instance serves.
+func (s *serve) owner(t *testing.T) string {
+	t.Helper()
+	host, _ := os.Hostname()
+	id, err := os.ReadFile(filepath.Join(s.data, "instance-id"))
+	if err != nil || len(strings.TrimSpace(string(id))) == 0 {
+		t.Fatalf("%s has no instance id: %v", s.name, err)
+	}
+	return host + "-" + strings.TrimSpace(string(id))
 }
 
 func startServe(t *testing.T, bin, dir, name string, env []string) *serve {
@@ -255,7 +309,7 @@ func startServe(t *testing.T, bin, dir, name string, env []string) *serve {
 	}
 	env = append(append([]string(nil), env...), "INBOXBOT_DATA_DIR="+data, "INBOXBOT_HTTP_ADDR="+addr)
 	p := startProc(t, name, filepath.Join(dir, name+".log"), env, bin, "serve")
-	return &serve{proc: p, http: addr}
+	return &serve{proc: p, http: addr, data: data}
 }
 
 // waitUp waits until the instance answers /healthz, which it serves once
@@ -275,9 +329,9 @@ func (s *serve) waitUp(t *testing.T, timeout time.Duration) {
 	})
 }
 
-// leaseHolders reads the polling leases: lease key → pid of the holder.
-// Owners are named "<host>-<pid>-<rand>".
-func leaseHolders(ctx context.Context, js jetstream.JetStream, bucket string) (map[string]int, error) {
+// leaseHolders reads the polling leases: lease key → owner of the holder
+// (see serve.owner).
+func leaseHolders(ctx context.Context, js jetstream.JetStream, bucket string) (map[string]string, error) {
 	kv, err := js.KeyValue(ctx, bucket)
 	if err != nil {
 		return nil, err
@@ -286,21 +340,13 @@ func leaseHolders(ctx context.Context, js jetstream.JetStream, bucket string) (m
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]int{}
+	out := map[string]string{}
 	for k := range keys.Keys() {
 		e, err := kv.Get(ctx, k)
 		if err != nil {
 			continue // expired or deleted meanwhile
 		}
-		parts := strings.Split(string(e.Value()), "-")
-		if len(parts) < 3 {
-			return nil, fmt.Errorf("lease %s: owner %q is not <host>-<pid>-<rand>", k, e.Value())
-		}
-		pid, err := strconv.Atoi(parts[len(parts)-2])
-		if err != nil {
-			return nil, fmt.Errorf("lease %s: owner %q has no pid", k, e.Value())
-		}
-		out[k] = pid
+		out[k] = string(e.Value())
 	}
 	return out, nil
 }

@@ -6,6 +6,14 @@
 // Each section is the Config type of the component it configures, so a
 // component documents and validates its own settings; this package only
 // puts them together.
+//
+// A component marks its secrets with a struct tag, and a sibling field
+// named <key>_file lets the secret come from a file. secret:"true" is a
+// secret as a whole (a token): never in the YAML file, masked whole.
+// secret:"url" is a connection string whose password or token only is
+// secret (store.dsn, nats.url): in the YAML file only without one, and
+// masked and scrubbed from logs credentials only, so the host stays
+// readable.
 package config
 
 import (
@@ -88,6 +96,12 @@ func (c Config) WithDefaults() Config {
 		// pay-per-use (v2) bills at about 13 times a plain post.
 		on := c.Twitter.API == twitter.APIv11
 		c.Policy.Twitter.DMLink = &on
+	}
+	if c.Policy.Twitter.MentionAuthor == nil {
+		// v2 adds no @mention to a reply's text, and X refuses identical
+		// posts as duplicates: name the customer.
+		on := c.Twitter.API == twitter.APIv2
+		c.Policy.Twitter.MentionAuthor = &on
 	}
 	c.Policy = c.Policy.WithDefaults()
 	return c

@@ -231,6 +231,9 @@ func TestDMLinkDefaultsByAPI(t *testing.T) {
 		if got := c.Policy.Twitter.DMLink; got == nil || *got != want {
 			t.Errorf("api %s: policy.twitter.dm_link = %v, want %v", api, got, want)
 		}
+		if got := c.Policy.Twitter.MentionAuthor; got == nil || *got == want {
+			t.Errorf("api %s: policy.twitter.mention_author = %v, want %v", api, got, !want)
+		}
 	}
 	c, err := config.Load("", []string{"INBOXBOT_POLICY_TWITTER_DM_LINK=true"})
 	if err != nil || c.Policy.Twitter.DMLink == nil || !*c.Policy.Twitter.DMLink {

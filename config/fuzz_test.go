@@ -16,6 +16,10 @@ func FuzzLoad(f *testing.F) {
 		"", "data_dir: /x\n", "facebook:\n  enabled: true\n  page_id: \"1\"\n",
 		"nats: [1, 2]\n", "twitter: {poll_interval: soon}\n", "policy:\n  templates:\n    dm_invite:\n      en: hi {name}\n",
 		"http:\n  canned_replies:\n    - name: a\n      text: b\n", "\x00\xff", ": :\n  - ]", "log: {level: loud}\n",
+		// Connection strings, whose credentials are found by hand-written
+		// scanners: URLs, lists of them, and quoted keyword/value strings.
+		"store: {driver: postgres, dsn: \"host=db password='a\\\\' b' x=\"}\n", "nats: {url: \"nats://u:p@a:1, tls://t@b:2?x#y\"}\n",
+		"store: {driver: postgres, dsn: \"postgres://u:p@h1,h2/db?password=x&sslpassword\"}\n",
 	} {
 		f.Add(seed)
 	}

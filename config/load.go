@@ -17,6 +17,26 @@ import (
 // EnvPrefix starts every environment override.
 const EnvPrefix = "INBOXBOT_"
 
+// The values of the secret struct tag that this package understands.
+const (
+	// secretWhole (secret:"true") marks a setting that is a secret as a
+	// whole: refused in the YAML file, read from <key>_file, masked
+	// whole, scrubbed from logs.
+	secretWhole = "true"
+	// secretURL (secret:"url") marks a connection string whose
+	// credentials only are secret (see credentials.go): refused in the
+	// YAML file only when it holds some, read from <key>_file, masked and
+	// scrubbed credentials only.
+	secretURL = "url"
+)
+
+// isSecret reports whether f holds a secret, whole or in part, and so
+// may be read from a <key>_file setting.
+func isSecret(f reflect.StructField) bool {
+	k := f.Tag.Get("secret")
+	return k == secretWhole || k == secretURL
+}
+
 // Load reads the YAML file at path (none when path is ""), applies the
 // environment overrides in env (as from os.Environ), reads secrets from
 // their *_file settings, fills in defaults and validates. The error, if
@@ -119,8 +139,15 @@ func walkNode(n *yaml.Node, t reflect.Type, prefix string, ps *Problems) {
 			*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf("line %d: unknown key", k.Line)})
 			continue
 		}
-		if f.Tag.Get("secret") == "true" && v.Value != "" {
+		if f.Tag.Get("secret") == secretWhole && v.Value != "" {
 			*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf("line %d: secrets must not be written in the config file; set %s or %s_file", k.Line, envName(key), k.Value)})
+			continue
+		}
+		if f.Tag.Get("secret") == secretURL && len(credentialSpans(v.Value)) > 0 {
+			// The message names where the value may go instead and never
+			// repeats it: it would put the password in a terminal or a CI log.
+			*ps = append(*ps, Problem{Key: key, Message: fmt.Sprintf("line %d: holds a password or token, which must not be written in the config file; "+
+				"write it here without one, or set the whole value in %s or in a file named by %s_file", k.Line, envName(key), k.Value)})
 			continue
 		}
 		if isSection(f.Type) {
@@ -289,7 +316,7 @@ func resolveSecretFiles(c *Config) Problems {
 		byKey[l.key] = l
 	}
 	for _, l := range all {
-		if l.field.Tag.Get("secret") != "true" {
+		if !isSecret(l.field) {
 			continue
 		}
 		fl, ok := byKey[l.key+"_file"]
@@ -318,12 +345,22 @@ func resolveSecretFiles(c *Config) Problems {
 	return ps
 }
 
+// mask replaces a secret in printed configs.
+const mask = "********"
+
 // Masked returns a copy of c with every secret replaced by "********", for
-// printing.
+// printing. Of a connection string (store.dsn, nats.url) only the password
+// or token is replaced, so that the host and database stay readable.
 func (c Config) Masked() Config {
 	for _, l := range leaves(reflect.ValueOf(&c), "") {
-		if l.field.Tag.Get("secret") == "true" && l.value.String() != "" {
-			l.value.SetString("********")
+		if !isSecret(l.field) || l.value.String() == "" {
+			continue
+		}
+		switch l.field.Tag.Get("secret") {
+		case secretWhole:
+			l.value.SetString(mask)
+		case secretURL:
+			l.value.SetString(maskCredentials(l.value.String(), mask))
 		}
 	}
 	return c
@@ -339,12 +376,20 @@ func (c Config) YAML() string {
 }
 
 // Secrets returns the values of every secret that is set, so that a log
-// handler can scrub them from anything logged.
+// handler can scrub them from anything logged: whole secrets, and the
+// passwords and tokens inside connection strings (as written and as
+// decoded).
 func (c Config) Secrets() []string {
 	var out []string
 	for _, l := range leaves(reflect.ValueOf(&c), "") {
-		if l.field.Tag.Get("secret") == "true" && l.value.String() != "" {
+		if !isSecret(l.field) || l.value.String() == "" {
+			continue
+		}
+		switch l.field.Tag.Get("secret") {
+		case secretWhole:
 			out = append(out, l.value.String())
+		case secretURL:
+			out = append(out, credentialValues(l.value.String())...)
 		}
 	}
 	return out

@@ -121,7 +121,6 @@ func (r *Runner) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			if err := r.sendLoop(ctx); err != nil && ctx.Err() == nil {
-				r.Health.Set(string(r.Platform), health.Error, "sending stopped: "+err.Error())
 				r.Log.Error("send loop failed", "platform", r.Platform, "err", err)
 				errc <- err
 				cancel()
@@ -131,6 +130,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	wg.Wait()
 	select {
 	case err := <-errc:
+		// Set once both loops are done, so that a last poll cannot cover it.
+		r.Health.Set(string(r.Platform), health.Error, "sending stopped: "+err.Error())
 		return fmt.Errorf("%s connector: %w", r.Platform, err)
 	default:
 		return nil

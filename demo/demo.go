@@ -35,6 +35,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/agent"
 	"github.com/inboxbot/inboxbot/app"
+	"github.com/inboxbot/inboxbot/bus"
 	"github.com/inboxbot/inboxbot/config"
 	"github.com/inboxbot/inboxbot/connectors/facebook"
 	"github.com/inboxbot/inboxbot/connectors/facebook/fbfake"
@@ -327,7 +328,9 @@ func demoConfig(base config.Config, dir, addr string, f *fakes) (config.Config, 
 	c := base
 	c.DataDir = dir
 	c.Store.Driver, c.Store.DSN = "sqlite", ""
-	c.NATS.URL, c.NATS.StoreDir, c.NATS.Replicas = "", "", 0
+	// The demo's own embedded bus: none of an external cluster's address,
+	// credentials or TLS settings apply.
+	c.NATS = bus.Config{DedupeWindow: base.NATS.DedupeWindow, LeaseTTL: base.NATS.LeaseTTL}
 	c.HTTP.Addr = addr
 	c.Facebook = facebook.Config{
 		Enabled: true, PageID: PageID, PageToken: f.pageToken,

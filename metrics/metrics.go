@@ -43,6 +43,8 @@ type Metrics struct {
 	// Webhooks counts webhook deliveries by outcome (ok, bad_signature,
 	// too_large, malformed, unavailable).
 	Webhooks *prometheus.CounterVec // platform, outcome
+	// GraphCalls counts Graph API calls of the Facebook connector.
+	GraphCalls *prometheus.CounterVec // endpoint
 }
 
 // New creates the collectors and registers them, with the Go and process
@@ -90,13 +92,16 @@ func New() *Metrics {
 		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "inboxbot_webhook_deliveries_total", Help: "Webhook deliveries received, by outcome.",
 		}, []string{"platform", "outcome"}),
+		GraphCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inboxbot_graph_calls_total", Help: "Graph API calls made by the Facebook connector, by endpoint.",
+		}, []string{"endpoint"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Ingested, m.Routed, m.Duplicates, m.DeadLettered, m.Actions, m.ConsumerLag,
 		m.StoreLatency, m.RateLimitWaits, m.RateLimitWaitSeconds, m.ConnectorErrors, m.Skipped,
-		m.PlatformSpend, m.Webhooks,
+		m.PlatformSpend, m.Webhooks, m.GraphCalls,
 	)
 	return m
 }

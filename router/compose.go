@@ -160,6 +160,9 @@ type compose struct {
 	inviteWindow, noticeWindow time.Duration
 	t                          *templates
 	log                        *slog.Logger
+	// mention starts Twitter replies with the author's @handle
+	// (policy.twitter.mention_author).
+	mention bool
 }
 
 // Apply composes d's reply parts and guards every action's text.
@@ -167,7 +170,11 @@ func (c compose) Apply(ctx context.Context, d *Decision) error {
 	if len(d.parts) > 0 && d.replyTarget != "" && !d.own {
 		var r composed
 		if m := &d.Message; m.Platform == inbox.Twitter {
-			r = composeTweet(c.t.text(TmplGreeting, "en", vars{name: m.Author.Name, handle: m.Author.Handle}), d.parts)
+			greeting := c.t.text(TmplGreeting, "en", vars{name: m.Author.Name, handle: m.Author.Handle})
+			if h := m.Author.Handle; c.mention && validHandle(h) {
+				greeting = strings.TrimSpace("@" + h + " " + greeting)
+			}
+			r = composeTweet(greeting, d.parts)
 		} else {
 			r = composeParts(d.parts)
 		}
@@ -192,6 +199,21 @@ func (c compose) Apply(ctx context.Context, d *Decision) error {
 	}
 	d.Actions = kept
 	return nil
+}
+
+// validHandle reports whether h is an X username (1 to 15 letters,
+// digits or underscores), so that a malformed one never becomes part of
+// a post.
+func validHandle(h string) bool {
+	if len(h) == 0 || len(h) > 15 {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // replyKey is the idempotency key of the public reply. A reply that holds

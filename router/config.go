@@ -97,6 +97,13 @@ type TwitterPolicy struct {
 	// invitation still asks the customer to send a DM
 	// (templates.dm_invite_no_link).
 	DMLink *bool `yaml:"dm_link"`
+	// MentionAuthor starts every automatic reply with the customer's
+	// @handle. X API v2 does not add it to a reply's text as v1.1's
+	// auto_populate_reply_metadata does, and X refuses a post whose text
+	// repeats an earlier one as duplicate content, so without it every
+	// customer's identical invitation after the first would be refused.
+	// Default on with twitter.api v2, off with v1.1.
+	MentionAuthor *bool `yaml:"mention_author"`
 }
 
 // FacebookPolicy configures the rules for the Facebook Page
@@ -176,6 +183,11 @@ func (c Config) WithDefaults() Config {
 		// The package config turns it on for twitter.api v1.1.
 		f := false
 		c.Twitter.DMLink = &f
+	}
+	if c.Twitter.MentionAuthor == nil {
+		// The package config turns it on for twitter.api v2.
+		f := false
+		c.Twitter.MentionAuthor = &f
 	}
 	merged := make(map[string]map[string]string, len(DefaultTemplates))
 	for name, byLang := range DefaultTemplates {

@@ -76,12 +76,14 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	mention := true
 	// The router, with the policy serve builds: the Twitter account id
 	// comes from the connector, the Page id from the config.
 	cfg := router.Config{
 		// v2 defaults: no follow (X removed it), no deep link (a post
-		// with a URL costs 13 times more).
-		Twitter:  router.TwitterPolicy{},
+		// with a URL costs 13 times more), the customer's @handle first
+		// (v2 adds none, and X refuses identical posts).
+		Twitter:  router.TwitterPolicy{MentionAuthor: &mention},
 		Facebook: router.FacebookPolicy{PageID: pageID},
 		Contact:  router.Contact{FacebookPage: "https://facebook.com/HotelHelp", Phone: "+1 800 555 0100", HelpCenter: "https://help.example.com"},
 		// A smaller language set than the default keeps this test light
@@ -192,7 +194,7 @@ func TestEndToEnd(t *testing.T) {
 			continue
 		}
 		answered[rp.InReplyTo] = true
-		if !strings.Contains(rp.Text, "send us a DM") || strings.Contains(rp.Text, "messages/compose") || router.TweetLength(rp.Text) > router.MaxTweet {
+		if !strings.HasPrefix(rp.Text, "@guest") || !strings.Contains(rp.Text, "send us a DM") || strings.Contains(rp.Text, "messages/compose") || router.TweetLength(rp.Text) > router.MaxTweet {
 			t.Errorf("reply to %d: %q", rp.InReplyTo, rp.Text)
 		}
 		if strings.Contains(purpose, "non_english") != strings.Contains(rp.Text, "support is in English") ||

@@ -175,6 +175,6 @@ func NewPolicy(cfg Config, deps Deps) (Policy, error) {
 		piiPolicy{cfg: cfg, t: t},
 		englishOnly{cfg: cfg, t: t, lk: lk},
 		publicToPrivate{cfg: cfg, t: t, lk: lk, accounts: deps.Accounts, now: deps.Now},
-		compose{inviteWindow: cfg.InviteWindow, noticeWindow: cfg.NoticeWindow, t: t, log: deps.Log},
+		compose{inviteWindow: cfg.InviteWindow, noticeWindow: cfg.NoticeWindow, t: t, log: deps.Log, mention: on(cfg.Twitter.MentionAuthor)},
 	), nil
 }

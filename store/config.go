@@ -19,7 +19,17 @@ type Config struct {
 	// before calling it, so that the store never guesses a location. For
 	// postgres it is a URL or keyword/value string as understood by pgx,
 	// e.g. postgres://inboxbot@db:5432/inboxbot?sslmode=disable.
-	DSN string `yaml:"dsn"`
+	//
+	// Its password (in the URL, or password= in a keyword/value string)
+	// is a secret: the config package masks it, scrubs it from logs, and
+	// refuses a DSN that holds one in the YAML file, where a DSN without
+	// a password is fine (pgx then reads the password from PGPASSFILE,
+	// passfile= or PGPASSWORD).
+	DSN string `yaml:"dsn" secret:"url"`
+	// DSNFile names a file holding the whole DSN, password included; the
+	// config package reads it into DSN at load time. Set DSN or DSNFile,
+	// not both.
+	DSNFile string `yaml:"dsn_file"`
 	// MaxOpenConns caps the connections of the pool that serves reads: for
 	// sqlite the read-only pool (writes always go through one connection,
 	// which SQLite needs anyway), for postgres the whole pool. 0 means the

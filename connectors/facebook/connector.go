@@ -1,6 +1,7 @@
 package facebook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,8 +15,10 @@ import (
 	"time"
 
 	fb "github.com/huandu/facebook/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/inboxbot/inboxbot/connectors"
+	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/store"
@@ -24,12 +27,15 @@ import (
 // Connector pulls a Facebook Page's Messenger conversations and feed, and
 // sends replies, Private Replies, Messenger messages and hides. It
 // implements connectors.Source and connectors.Sender, and is safe for
-// concurrent use by the Runner's poll and send loops.
+// concurrent use by the Runner's poll and send loops and by the webhook
+// handler's look-ups.
 type Connector struct {
 	cfg     Config
 	store   store.Store
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	health  *health.Registry
+	calls   *prometheus.CounterVec // Graph API calls by endpoint; nil: not counted
 	now     func() time.Time
 	client  *http.Client
 	// session is configured once and never changed: every call works on
@@ -37,10 +43,22 @@ type Connector struct {
 	session *fb.Session
 	proof   string
 	graph   *url.URL
+	// pacer spaces the Page's Graph API reads (see Config.RequestsPerSecond).
+	pacer *pacer
 
 	mu           sync.Mutex
 	blockedUntil time.Time // no Graph API call before this time
 	usage        int       // highest usage percentage in the latest response
+	// sendPaused is when Facebook lets the Page send Messenger messages
+	// again after restricting it (code 10, subcode 1893063), and why.
+	sendPaused       time.Time
+	sendPausedReason string
+	// Polling schedule (see schedule.go).
+	webhookAt time.Time // the last verified webhook delivery
+	gapAt     time.Time // the last webhook item left to polling
+	pollStart time.Time // when the last complete poll started
+
+	cache lookupCache
 
 	// prMu serialises Private Replies, so that two actions for the same
 	// comment cannot both pass the store check in this process.
@@ -63,8 +81,23 @@ func WithLogger(l *slog.Logger) Option { return func(c *Connector) { c.log = l }
 // rate-limit waits in m.RateLimitWaits. Default: no metrics.
 func WithMetrics(m *metrics.Metrics) Option { return func(c *Connector) { c.metrics = m } }
 
-// WithClock sets the clock used for the messaging windows and rate-limit
-// waits. Default time.Now.
+// WithGraphCallsCounter counts every Graph API call made, by endpoint
+// ("conversations", "messages", "feed", "comments", "node", "send"), in
+// cv, which must have exactly the label "endpoint"
+// (inboxbot_graph_calls_total). Calls refused locally (budget, legacy
+// guard) are not counted: they never reached Facebook.
+func WithGraphCallsCounter(cv *prometheus.CounterVec) Option {
+	return func(c *Connector) { c.calls = cv }
+}
+
+// WithHealth makes the connector show on /healthz, as details of the
+// "facebook" component, when Facebook has paused the Page's Messenger
+// sending: send_paused_until and send_paused_reason. The Runner's own
+// states are left alone: polling may well be fine meanwhile.
+func WithHealth(h *health.Registry) Option { return func(c *Connector) { c.health = h } }
+
+// WithClock sets the clock used for the messaging windows, rate-limit
+// waits and the polling schedule. Default time.Now.
 func WithClock(now func() time.Time) Option { return func(c *Connector) { c.now = now } }
 
 // WithHTTPClient sets the HTTP client for Graph API calls. Default: a
@@ -73,7 +106,8 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Connector) { c.clie
 
 // New returns a Connector for the Page in cfg (defaults applied). st keeps
 // its cursors and is consulted before Private Replies. It needs
-// cfg.PageID and cfg.PageToken even when cfg.Enabled is false.
+// cfg.PageID and cfg.PageToken even when cfg.Enabled is false. It does no
+// I/O.
 func New(cfg Config, st store.Store, opts ...Option) (*Connector, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -96,6 +130,7 @@ func New(cfg Config, st store.Store, opts ...Option) (*Connector, error) {
 	if c.client == nil {
 		c.client = &http.Client{Timeout: 30 * time.Second}
 	}
+	c.pacer = newPacer(cfg.RequestsPerSecond)
 	// The App's id is not needed: appsecret_proof only uses its secret.
 	app := fb.New("", cfg.AppSecret)
 	s := app.Session(cfg.PageToken)
@@ -109,8 +144,9 @@ func New(cfg Config, st store.Store, opts ...Option) (*Connector, error) {
 	}
 	s.BaseURL = cfg.GraphURL
 	s.Version = cfg.Version
-	// Asks for RFC 3339 times; parseTime accepts both formats anyway.
-	s.RFC3339Timestamps = true
+	// Graph's own time format is parsed by parseTime: date_format is a
+	// legacy feature that apps created since Graph v27.0 may not use.
+	s.RFC3339Timestamps = false
 	c.session = s
 	return c, nil
 }
@@ -131,14 +167,58 @@ func (e *apiError) Error() string {
 // item or list is skipped and counted, and the poll goes on.
 var errMalformed = errors.New("malformed graph API response")
 
+// errLegacy marks a request that would use a Graph API legacy feature;
+// it is refused before it leaves the process.
+var errLegacy = errors.New("graph API legacy feature")
+
+// legacyParams are the request parameters of the Graph API features that
+// apps created since 4 November 2026 (v27.0) may not use and that v28.0
+// removes for every app: date/time formatting, multi-ID requests, HTTP
+// method override, JSONP and batch requests. Field aliases are checked
+// in the fields parameter (see legacyParam).
+var legacyParams = []string{"date_format", "ids", "method", "callback", "batch"}
+
+// legacyParam returns the legacy feature q would use, or "".
+func legacyParam(q url.Values) string {
+	for _, p := range legacyParams {
+		if _, ok := q[p]; ok {
+			return p
+		}
+	}
+	for _, f := range q["fields"] {
+		if strings.Contains(f, ".as(") {
+			return "field aliases"
+		}
+	}
+	return ""
+}
+
 // statusClient remembers the HTTP status of the latest response, which
-// huandu/facebook drops: it reads errors only from the body.
+// huandu/facebook drops (it reads errors only from the body), and refuses
+// a request that would use a legacy feature, whatever built it.
 type statusClient struct {
 	hc     *http.Client
 	status int
 }
 
 func (s *statusClient) Do(req *http.Request) (*http.Response, error) {
+	q := req.URL.Query()
+	if req.Body != nil && req.Method == http.MethodPost {
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			for k, v := range form {
+				q[k] = append(q[k], v...)
+			}
+		}
+	}
+	if p := legacyParam(q); p != "" {
+		return nil, fmt.Errorf("%w: the request uses %s", errLegacy, p)
+	}
 	resp, err := s.hc.Do(req)
 	if resp != nil {
 		s.status = resp.StatusCode
@@ -163,8 +243,8 @@ func (s *statusClient) Post(u, bodyType string, body io.Reader) (*http.Response,
 	return s.Do(req)
 }
 
-// session returns a copy of the session bound to ctx with its own status
-// recorder.
+// sessionFor returns a copy of the session bound to ctx with its own
+// status recorder.
 func (c *Connector) sessionFor(ctx context.Context) (*fb.Session, *statusClient) {
 	s := c.session.WithContext(ctx)
 	sc := &statusClient{hc: c.client}
@@ -173,28 +253,33 @@ func (c *Connector) sessionFor(ctx context.Context) (*fb.Session, *statusClient)
 }
 
 // call makes one Graph API call. what names it in errors ("listing
-// conversations"). It refuses to call while a rate limit is in force.
+// conversations"). It refuses to call while a rate limit is in force, and
+// a read waits for its turn in the Page's request budget.
 func (c *Connector) call(ctx context.Context, what string, method fb.Method, path string, params fb.Params) (fb.Result, error) {
-	if err := c.checkBudget(); err != nil {
+	ep := endpointOf(method, path)
+	if err := c.admit(ctx, method, what); err != nil {
 		return nil, err
 	}
 	s, sc := c.sessionFor(ctx)
 	res, err := s.Api(path, method, params)
-	return res, c.classify(ctx, endpointOf(method, path), what, res, err, sc.status)
+	c.count(ep, sc)
+	return res, c.classify(ctx, ep, what, res, err, sc.status)
 }
 
 // follow fetches a paging.next link. The link is absolute and already
 // holds the token (that is how Graph API writes it); appsecret_proof is
-// added when enabled. Links to another host are refused, so the token is
-// never sent elsewhere.
+// added when enabled, and the pinned version when the link has none.
+// Links to another host are refused, so the token is never sent
+// elsewhere.
 func (c *Connector) follow(ctx context.Context, what, next string) (fb.Result, error) {
-	if err := c.checkBudget(); err != nil {
-		return nil, err
-	}
 	u, err := url.Parse(next)
 	if err != nil || u.Host != c.graph.Host || u.Scheme != c.graph.Scheme {
 		return nil, fmt.Errorf("%s: %w: paging link to an unexpected host", what, errMalformed)
 	}
+	if err := c.admit(ctx, fb.GET, what); err != nil {
+		return nil, err
+	}
+	u.Path = c.versioned(u.Path)
 	q := u.Query()
 	if q.Get("access_token") == "" {
 		q.Set("access_token", c.cfg.PageToken)
@@ -207,9 +292,51 @@ func (c *Connector) follow(ctx context.Context, what, next string) (fb.Result, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
+	ep := endpointOf(fb.GET, u.Path)
 	s, sc := c.sessionFor(ctx)
 	res, err := s.Request(req)
-	return res, c.classify(ctx, endpointOf(fb.GET, u.Path), what, res, err, sc.status)
+	c.count(ep, sc)
+	return res, c.classify(ctx, ep, what, res, err, sc.status)
+}
+
+// versioned puts the pinned version right after the base URL's path
+// when p names none, so that every call is versioned.
+func (c *Connector) versioned(p string) string {
+	base := c.graph.Path // ends with "/"
+	rest, ok := strings.CutPrefix(p, base)
+	if !ok {
+		return p
+	}
+	first, _, _ := strings.Cut(rest, "/")
+	if versionPattern.MatchString(first) {
+		return p
+	}
+	return base + c.cfg.Version + "/" + rest
+}
+
+// admit lets a call go: none while a rate limit is in force, and reads
+// only at their turn in the Page's request budget. Sends are not paced:
+// they are few, an agent waits for them, and the Send API's limits are
+// far above the Conversations API's.
+func (c *Connector) admit(ctx context.Context, method fb.Method, what string) error {
+	if err := c.checkBudget(); err != nil {
+		return err
+	}
+	if method != fb.GET {
+		return nil
+	}
+	if err := c.pacer.wait(ctx); err != nil {
+		return fmt.Errorf("%s: waiting for the request budget: %w", what, err)
+	}
+	// A rate limit may have come in while we waited.
+	return c.checkBudget()
+}
+
+// count counts a call that reached Facebook (or tried to).
+func (c *Connector) count(endpoint string, sc *statusClient) {
+	if c.calls != nil && sc.status != 0 {
+		c.calls.WithLabelValues(endpoint).Inc()
+	}
 }
 
 // endpointOf names the kind of call for metrics labels, which must not
@@ -241,6 +368,8 @@ func (c *Connector) classify(ctx context.Context, endpoint, what string, res fb.
 		return nil
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: %w", what, ctx.Err())
+	case errors.Is(err, errLegacy):
+		return fmt.Errorf("%s: %w", what, err)
 	case errors.As(err, &fe):
 		return c.apiErr(endpoint, what, fe)
 	case errors.As(err, &ue) && status >= 300:
@@ -252,22 +381,23 @@ func (c *Connector) classify(ctx context.Context, endpoint, what string, res fb.
 	return fmt.Errorf("%s: %s", what, c.redact(err.Error()))
 }
 
-// Graph API error codes that mean "slow down": application (4), user
-// (17), page (32), API-specific (613) and Page-account (80001) limits.
-var rateLimitCodes = map[int]bool{4: true, 17: true, 32: true, 613: true, 80001: true}
-
 func (c *Connector) apiErr(endpoint, what string, fe *fb.Error) error {
 	switch {
 	case fe.Code == 190 || fe.Code == 102:
 		// Facebook's message may quote the token: leave it out.
 		return fmt.Errorf("%s: %w: Facebook rejected the page token (code %d, subcode %d); set a new facebook.page_token and restart",
 			what, connectors.ErrUnauthorized, fe.Code, fe.ErrorSubcode)
-	case rateLimitCodes[fe.Code]:
+	case isRateLimit(fe.Code):
+		// observeUsage has already blocked until the regain time the
+		// headers estimate, if they gave one; rate_limit_wait is the
+		// least wait.
 		until := c.block(c.cfg.RateLimitWait)
 		if c.metrics != nil {
 			c.metrics.RateLimitWaits.WithLabelValues(string(inbox.Facebook), endpoint).Inc()
 		}
 		return &connectors.RateLimitError{Until: until, Reason: fmt.Sprintf("%s: graph API code %d", what, fe.Code)}
+	case fe.Code == 10 && fe.ErrorSubcode == SubcodeSendRestricted:
+		return c.pauseSending(what, fe)
 	}
 	return fmt.Errorf("%s: %w", what, &apiError{Code: fe.Code, Subcode: fe.ErrorSubcode, Type: fe.Type, Message: c.redact(fe.Message)})
 }
@@ -281,71 +411,6 @@ func (c *Connector) redact(s string) string {
 		}
 	}
 	return s
-}
-
-// block stops calls for at least d (or until the usage headers say) and
-// returns until when.
-func (c *Connector) block(d time.Duration) time.Time {
-	until := c.now().Add(d)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if until.After(c.blockedUntil) {
-		c.blockedUntil = until
-	}
-	return c.blockedUntil
-}
-
-func (c *Connector) checkBudget() error {
-	c.mu.Lock()
-	until := c.blockedUntil
-	c.mu.Unlock()
-	if c.now().Before(until) {
-		return &connectors.RateLimitError{Until: until, Reason: "waiting for the Graph API budget to come back"}
-	}
-	return nil
-}
-
-// observeUsage reads X-App-Usage, X-Page-Usage and
-// X-Business-Use-Case-Usage. The highest percentage slows polling down
-// (see nextPoll); estimated_time_to_regain_access (minutes) blocks calls.
-func (c *Connector) observeUsage(u *fb.UsageInfo) {
-	if u == nil {
-		return
-	}
-	peak := func(r fb.RateLimiting) int { return max(r.CallCount, r.TotalTime, r.TotalCPUTime) }
-	top, regain := max(peak(u.App), peak(u.Page)), 0
-	for _, list := range u.BusinessUseCase {
-		for _, r := range list {
-			if r != nil {
-				top = max(top, peak(*r))
-				regain = max(regain, r.EstimatedTimeToRegainAccess)
-			}
-		}
-	}
-	c.mu.Lock()
-	c.usage = top
-	c.mu.Unlock()
-	if regain > 0 {
-		c.block(time.Duration(regain) * time.Minute)
-	}
-}
-
-// nextPoll is the wait before the next poll: the poll interval, stretched
-// as the usage headers near 100% so that the budget recovers before
-// Facebook starts refusing calls (2× above 75%, 4× above 90%, 8× at 100%).
-func (c *Connector) nextPoll() time.Duration {
-	c.mu.Lock()
-	u := c.usage
-	c.mu.Unlock()
-	switch {
-	case u >= 100:
-		return 8 * c.cfg.PollInterval
-	case u > 90:
-		return 4 * c.cfg.PollInterval
-	case u > 75:
-		return 2 * c.cfg.PollInterval
-	}
-	return 0
 }
 
 // rawList turns a Result into the bytes parseList reads.

@@ -7,51 +7,32 @@ import (
 	"time"
 )
 
-// overlap is how far below a watermark the connector looks again. Facebook
-// times have whole seconds, and an item may become visible a little after
-// its created_time, so items within overlap of the watermark are fetched
-// again and recognised by id instead of by time. This is what makes equal
-// timestamps safe. Once a read that started more than overlap after the
-// watermark has seen everything up to it, the watermark is settled and
-// the window closes, so that idle polls stay cheap.
-const overlap = 2 * time.Minute
-
-// mark is a saved position in a time-ordered list: the newest time seen,
-// when the read that saw it started, and the ids seen within overlap of
-// it (id → unix seconds).
+// mark is a saved position in a time-ordered list: the newest time
+// handled, and the ids handled at exactly that time (id → unix seconds).
+//
+// Facebook times have whole seconds, so an item written later in the
+// same second as the newest one seen has the same time: items at the
+// mark's time are looked at again and recognised by id, and items before
+// it were handled. That is all equal timestamps need; an earlier design
+// re-read two minutes below the mark, which cost a call per recently
+// active conversation on every poll.
 type mark struct {
-	T time.Time `json:"t"`
-	// R is when (by our clock) the read that saw everything up to T
-	// started; zero when unknown.
-	R    time.Time        `json:"r,omitzero"`
+	T    time.Time        `json:"t"`
 	Seen map[string]int64 `json:"seen,omitempty"`
-	// floor is where the saved position puts the boundary: items before
-	// it were handled by an earlier poll. It is fixed at load and does not
-	// move while a poll adds items, so that a poll reads everything
-	// between the saved position and now.
+	// floor is T as loaded: items before it were handled by an earlier
+	// poll. It does not move while a poll adds items, so that a poll
+	// reads everything between the saved position and now.
 	floor time.Time
-}
-
-// settled reports whether every item up to T had surely become visible
-// when the read that saw T started.
-func (m *mark) settled() bool {
-	return !m.T.IsZero() && !m.R.IsZero() && m.R.After(m.T.Add(overlap))
+	// dirty is set when the mark changed since it was loaded, so that
+	// an idle poll writes nothing.
+	dirty bool
 }
 
 // fix sets the floor from the saved position.
-func (m *mark) fix() {
-	switch {
-	case m.T.IsZero():
-	case m.settled():
-		// Items at T itself were seen too.
-		m.floor = m.T.Add(time.Nanosecond)
-	default:
-		m.floor = m.T.Add(-overlap)
-	}
-}
+func (m *mark) fix() { m.floor = m.T }
 
-// old reports whether an item at t lies below the looked-again window of
-// the saved position, so that it and everything older was handled before.
+// old reports whether an item at t lies before the saved position, so
+// that it and everything older was handled before.
 func (m *mark) old(t time.Time) bool { return !m.floor.IsZero() && t.Before(m.floor) }
 
 // seen reports whether the item was handled before.
@@ -73,11 +54,19 @@ func (m *mark) add(id string, t time.Time) {
 	if t.After(m.T) {
 		m.T = t
 	}
+	m.dirty = true
 }
 
-// prune forgets ids that fell below the window.
+// moveTo sets the position to t, forgetting ids seen before it.
+func (m *mark) moveTo(t time.Time) {
+	if !t.Equal(m.T) {
+		m.T, m.dirty = t, true
+	}
+}
+
+// prune forgets ids below the position: old already covers them.
 func (m *mark) prune() {
-	floor := m.T.Add(-overlap).Unix()
+	floor := m.T.Unix()
 	for id, s := range m.Seen {
 		if s < floor {
 			delete(m.Seen, id)
@@ -89,7 +78,9 @@ func (m *mark) prune() {
 // so that several Pages can share a store.
 func (c *Connector) key(name string) string { return "facebook:" + c.cfg.PageID + ":" + name }
 
-// loadMark reads a mark; ok is false when none was saved.
+// loadMark reads a mark; ok is false when none was saved. Marks saved by
+// earlier versions (with a read time and ids up to two minutes old) load
+// as they are: the extra ids are pruned on the next save.
 func (c *Connector) loadMark(ctx context.Context, key string) (m mark, ok bool, err error) {
 	v, ok, err := c.store.Cursor(ctx, key)
 	if err != nil || !ok {

@@ -583,12 +583,18 @@ func TestMalformedSkipped(t *testing.T) {
 	r.srv.AddRawMessage("t_bad", `{"message":"raw text B","created_time":"2024-01-01T00:00:00+0000"}`, base.Add(2*time.Second))
 	r.srv.AddRawMessage("t_bad", `{"id":"m_wrongtype","message":["raw text C"],"from":{"id":"9"},"created_time":"2024-01-01T00:00:00+0000"}`, base.Add(3*time.Second))
 	tr.add(r.srv.AddMessage("t_bad", guest(2), "survivor 2", base.Add(4*time.Second)), "survivor 2")
-	tr.add(r.srv.AddMessage("t_flaky", guest(3), "flaky one", base), "flaky one")
+	// t_flaky has more messages than a page (50): the rest is read
+	// with paging.next, whose page comes back broken, twice.
+	for i := range 60 {
+		text := fmt.Sprintf("flaky one %d", i)
+		tr.add(r.srv.AddMessage("t_flaky", guest(3), text, base.Add(time.Duration(i)*time.Second)), text)
+	}
 	post := r.srv.AddPagePost("Deals", base)
 	r.srv.AddRawComment(post, `{"id":"c_noauthor","message":"raw text D","created_time":"2024-01-01T00:00:00+0000"}`, base.Add(time.Second))
 	r.srv.AddRawComment(post, `"raw text E"`, base.Add(2*time.Second))
 	tr.add(r.srv.AddComment(post, "", guest(4), "good comment", base.Add(3*time.Second)), "good comment")
-	// One conversation's messages come back as invalid JSON, twice.
+	// One conversation's second page of messages comes back as invalid
+	// JSON, twice.
 	r.srv.Inject(fbfake.Fault{Body: `{"data":[{"id":"m_x","message":"raw text F"`, Path: "t_flaky/messages", Times: 2})
 
 	r.start()

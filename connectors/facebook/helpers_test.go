@@ -20,6 +20,10 @@ const (
 	testToken = "EAAtest-page-token"
 	// tick is the Runner's poll interval in tests.
 	tick = 30 * time.Millisecond
+	// fastRate is the per-Page request budget of tests that run polls
+	// every 100ms rather than 30s: the fake's limit and the connector's
+	// budget alike, so that the budget is still exercised.
+	fastRate = 300
 )
 
 // memStore keeps cursors and actions in memory, for tests of the
@@ -82,11 +86,16 @@ func newRig(t *testing.T, fo fbfake.Options, mod func(*Config)) *rig {
 	if fo.Token == "" {
 		fo.Token = testToken
 	}
+	if fo.ConversationsPerSecond == 0 {
+		// Meta's 2 a second, scaled like the poll interval (30s → 100ms).
+		fo.ConversationsPerSecond = fastRate
+	}
 	srv := fbfake.New(fo)
 	t.Cleanup(srv.Close)
 	cfg := Config{
 		Enabled: true, PageID: testPage, PageToken: fo.Token, GraphURL: srv.URL(),
 		PollInterval: 100 * time.Millisecond, RateLimitWait: 200 * time.Millisecond, PageSize: 50,
+		RequestsPerSecond: fastRate,
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -98,15 +107,29 @@ func newRig(t *testing.T, fo fbfake.Options, mod func(*Config)) *rig {
 // knows) and runs it.
 func (r *rig) start() {
 	r.t.Helper()
-	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := New(r.cfg, r.env.Store, WithLogger(log), WithMetrics(r.env.Metrics))
+	r.connect()
+	r.run()
+}
+
+// connect makes a new Connector without running it.
+func (r *rig) connect() {
+	r.t.Helper()
+	c, err := New(r.cfg, r.env.Store, WithLogger(r.logger()), WithMetrics(r.env.Metrics))
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	r.conn = c
-	run := r.env.Runner(inbox.Facebook, c, c, tick)
-	run.Log = log
+}
+
+// run runs r.conn in a Runner.
+func (r *rig) run() {
+	run := r.env.Runner(inbox.Facebook, r.conn, r.conn, tick)
+	run.Log = r.logger()
 	r.stop = r.env.Start(r.t, run)
+}
+
+func (r *rig) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // startSource runs src (wrapping the connector) with no send loop.
@@ -120,7 +143,9 @@ func (r *rig) startSource(src connectors.Source) {
 // again on the same directory, as a process restart would.
 func (r *rig) restart() {
 	r.t.Helper()
-	r.stop()
+	if r.stop != nil {
+		r.stop()
+	}
 	dir := r.env.Dir
 	r.env.Close()
 	r.env = connectortest.Open(r.t, dir)

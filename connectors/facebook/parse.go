@@ -9,14 +9,16 @@ import (
 	"github.com/inboxbot/inboxbot/inbox"
 )
 
-// The time formats Graph API writes: its default ("+0000", which Go's
-// time.RFC3339 rejects) and RFC 3339, which it writes when asked with
-// date_format=Y-m-d\TH:i:sP (Session.RFC3339Timestamps). Both are parsed,
-// whatever was asked for, because paging links and proxies may drop the
-// parameter.
+// graphTimeLayout is Graph API's own time format,
+// "2026-11-30T18:20:00+0000", which Go's time.RFC3339 rejects (no colon
+// in the offset). The connector parses it itself rather than asking for
+// RFC 3339 with date_format, a legacy feature that apps created since
+// Graph v27.0 may not use.
 const graphTimeLayout = "2006-01-02T15:04:05-0700"
 
-// parseTime parses a Graph API timestamp in either format.
+// parseTime parses a Graph API timestamp. RFC 3339 is accepted too, so
+// that a proxy or a paging link that still carries an old date_format
+// cannot break a poll.
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(graphTimeLayout, s)
 	if err != nil {
@@ -26,12 +28,13 @@ func parseTime(s string) (time.Time, error) {
 		// The value is left out: it comes from the payload.
 		return time.Time{}, fmt.Errorf("unparseable time (%d bytes)", len(s))
 	}
-	if t.Year() < 2004 {
+	t = t.UTC()
+	if y := t.Year(); y < 2004 || y > 9999 {
 		// Facebook did not exist: a zero or bogus time would break the
 		// watermarks and the messaging windows.
-		return time.Time{}, fmt.Errorf("implausible time %d", t.Year())
+		return time.Time{}, fmt.Errorf("implausible time %d", y)
 	}
-	return t.UTC(), nil
+	return t, nil
 }
 
 // skipError says why one item of a list was skipped. Its reason is a
@@ -154,16 +157,26 @@ func attachmentList(atts []wireAttachment) []string {
 	return out
 }
 
-// conversation is one entry of /{page-id}/conversations.
+// conversation is one entry of /{page-id}/conversations, with its
+// participants and, by field expansion, the first page of its messages,
+// so that most polls need one call for every conversation.
 type conversation struct {
-	ID      string
-	Updated time.Time
+	ID           string
+	Updated      time.Time
+	Participants []wireUser
+	// Messages is the first page of messages, newest first; nil when
+	// the response did not embed them.
+	Messages *listPage
 }
 
 func parseConversation(raw []byte) (conversation, error) {
 	var w struct {
-		ID          string `json:"id"`
-		UpdatedTime string `json:"updated_time"`
+		ID           string `json:"id"`
+		UpdatedTime  string `json:"updated_time"`
+		Participants struct {
+			Data []wireUser `json:"data"`
+		} `json:"participants"`
+		Messages json.RawMessage `json:"messages"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return conversation{}, skip("bad_shape", "conversation: %s", jsonErrText(err))
@@ -175,7 +188,15 @@ func parseConversation(raw []byte) (conversation, error) {
 	if err != nil {
 		return conversation{}, skip("bad_time", "conversation %s: %v", w.ID, err)
 	}
-	return conversation{ID: w.ID, Updated: t}, nil
+	conv := conversation{ID: w.ID, Updated: t, Participants: w.Participants.Data}
+	if len(w.Messages) > 0 && string(w.Messages) != "null" {
+		p, err := parseList(w.Messages)
+		if err != nil {
+			return conversation{}, skip(skipReason(err), "messages of conversation %s: %v", w.ID, err)
+		}
+		conv.Messages = &p
+	}
+	return conv, nil
 }
 
 // parseMessage maps a Messenger message of conversation convID to an
@@ -189,6 +210,8 @@ func parseMessage(raw []byte, convID, pageID string) (inbox.Inbound, error) {
 		Attachments struct {
 			Data []wireAttachment `json:"data"`
 		} `json:"attachments"`
+		// Sticker is the URL of a sticker sent as the message.
+		Sticker string `json:"sticker"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return inbox.Inbound{}, skip("bad_shape", "message in %s: %s", convID, jsonErrText(err))
@@ -203,18 +226,29 @@ func parseMessage(raw []byte, convID, pageID string) (inbox.Inbound, error) {
 	if w.From.ID == "" {
 		return inbox.Inbound{}, skip("missing_author", "message %s has no from.id", w.ID)
 	}
+	atts := attachmentList(w.Attachments.Data)
+	if w.Sticker != "" {
+		atts = append(atts, w.Sticker)
+	}
+	return messageInbound(w.ID, convID, inbox.Author{ID: w.From.ID, Name: w.From.Name}, pageID, w.Message, atts, t), nil
+}
+
+// messageInbound is the one mapping of a customer's Messenger message,
+// for polling and webhooks alike, so that both give the same item.
+// Attachments are references (URLs), never downloaded.
+func messageInbound(id, convID string, author inbox.Author, pageID, text string, atts []string, at time.Time) inbox.Inbound {
 	return inbox.Inbound{
 		V:           inbox.SchemaVersion,
 		Platform:    inbox.Facebook,
 		Kind:        inbox.Message,
-		ExternalID:  w.ID,
+		ExternalID:  id,
 		Thread:      convID,
-		Author:      inbox.Author{ID: w.From.ID, Name: w.From.Name},
+		Author:      author,
 		Recipient:   pageID,
-		Text:        w.Message,
-		Attachments: attachmentList(w.Attachments.Data),
-		CreatedAt:   t,
-	}, nil
+		Text:        text,
+		Attachments: atts,
+		CreatedAt:   at,
+	}
 }
 
 // feedPost is one entry of /{page-id}/feed with its first page of
@@ -326,24 +360,35 @@ func parseComment(raw []byte, p feedPost, pageID string) (inbox.Inbound, error) 
 		// author; such a comment cannot be answered or threaded.
 		return inbox.Inbound{}, skip("missing_author", "comment %s has no from.id", w.ID)
 	}
-	parent := p.ID
-	if w.Parent != nil && w.Parent.ID != "" {
+	parent := ""
+	if w.Parent != nil {
 		parent = w.Parent.ID
 	}
-	in := inbox.Inbound{
-		V:          inbox.SchemaVersion,
-		Platform:   inbox.Facebook,
-		Kind:       inbox.Comment,
-		ExternalID: w.ID,
-		Thread:     CommentThread(p.ID, w.From.ID, p.From.ID == pageID),
-		ParentID:   parent,
-		Author:     inbox.Author{ID: w.From.ID, Name: w.From.Name},
-		Recipient:  pageID,
-		Text:       w.Message,
-		CreatedAt:  t,
-	}
+	var atts []string
 	if w.Attachment != nil {
-		in.Attachments = attachmentList([]wireAttachment{*w.Attachment})
+		atts = attachmentList([]wireAttachment{*w.Attachment})
 	}
-	return in, nil
+	return commentInbound(w.ID, p.ID, parent, inbox.Author{ID: w.From.ID, Name: w.From.Name}, p.From.ID == pageID, pageID, w.Message, atts, t), nil
+}
+
+// commentInbound is the one mapping of a comment under post postID, for
+// polling and webhooks alike. ParentID is the parent comment, or the post
+// for a top-level comment (parentID "" or the post's id).
+func commentInbound(id, postID, parentID string, author inbox.Author, pagePost bool, pageID, text string, atts []string, at time.Time) inbox.Inbound {
+	if parentID == "" {
+		parentID = postID
+	}
+	return inbox.Inbound{
+		V:           inbox.SchemaVersion,
+		Platform:    inbox.Facebook,
+		Kind:        inbox.Comment,
+		ExternalID:  id,
+		Thread:      CommentThread(postID, author.ID, pagePost),
+		ParentID:    parentID,
+		Author:      author,
+		Recipient:   pageID,
+		Text:        text,
+		Attachments: atts,
+		CreatedAt:   at,
+	}
 }

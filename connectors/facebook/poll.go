@@ -22,11 +22,19 @@ const publishChunk = 200
 // and hands it to publish, oldest first within each conversation or post.
 //
 // Positions are saved in the store only after publish returned nil: per
-// conversation and per post (the newest time seen plus the ids seen near
-// it), and for the two lists (the newest updated_time handled). Lists are
-// read newest first and paging stops at the saved position, so a crash or
-// an error mid-paging (a rate limit, say) leads to items being pulled
-// again, which the bus and the store drop, never to a gap.
+// conversation and per post (the newest time seen plus the ids seen at
+// that time), and for the two lists (the newest updated_time handled).
+// Lists are read newest first, each conversation with its newest messages
+// and each post with its newest comments embedded (field expansion), and
+// paging stops at the saved position, so that a quiet poll costs two
+// calls and a crash or an error mid-paging (a rate limit, say) leads to
+// items being pulled again, which the bus and the store drop, never to a
+// gap.
+//
+// While webhooks deliver (see WebhookDelivered), a poll is due only every
+// poll_interval_with_webhooks, or at the ordinary interval after a
+// webhook item was left to polling; Poll returns at once, making no
+// call, when none is due.
 //
 // A malformed item, or a malformed page of one conversation or post, is
 // skipped, logged without its text and counted; the rest goes on, and the
@@ -39,6 +47,10 @@ func (c *Connector) Poll(ctx context.Context, publish connectors.Publish) (next 
 	if err := c.checkBudget(); err != nil {
 		return 0, err
 	}
+	if wait := c.notDue(); wait > 0 {
+		return wait, nil
+	}
+	start := c.now()
 	convErr := c.pollConversations(ctx, publish)
 	if fatal(convErr) {
 		return 0, convErr
@@ -47,7 +59,11 @@ func (c *Connector) Poll(ctx context.Context, publish connectors.Publish) (next 
 	if fatal(feedErr) {
 		return 0, feedErr
 	}
-	return c.nextPoll(), errors.Join(convErr, feedErr)
+	if err := errors.Join(convErr, feedErr); err != nil {
+		return c.nextPoll(), err
+	}
+	c.polled(start)
+	return c.nextPoll(), nil
 }
 
 // fatal reports whether err must end the poll at once: a token problem, a
@@ -73,7 +89,7 @@ func (c *Connector) limit() string { return strconv.Itoa(c.cfg.PageSize) }
 func (c *Connector) startMark() mark {
 	var m mark
 	if c.cfg.Backfill > 0 {
-		m.T = c.now().Add(-c.cfg.Backfill).Add(overlap)
+		m.T = c.now().Add(-c.cfg.Backfill)
 		m.fix()
 	}
 	return m
@@ -96,7 +112,7 @@ type lister struct {
 	what string
 	next string
 	// first is the already fetched first page, when it came embedded in
-	// another response (a post's comments).
+	// another response (a post's comments, a conversation's messages).
 	first *listPage
 }
 
@@ -179,13 +195,12 @@ type listWalk[T any] struct {
 // entry are joined into the error returned, malformed ones (already
 // counted) left out.
 func walkList[T any](ctx context.Context, c *Connector, w listWalk[T]) error {
-	start := c.now()
 	key := c.key(w.list)
 	wm, _, err := c.loadOrStart(ctx, key)
 	if err != nil {
 		return err
 	}
-	newWM := wm
+	newT := wm.T
 	var held time.Time
 	var errs []error
 	l := &lister{c: c, what: w.what}
@@ -232,21 +247,21 @@ func walkList[T any](ctx context.Context, c *Connector, w listWalk[T]) error {
 				}
 				continue
 			}
-			if updated.After(newWM.T) {
-				newWM.T = updated
+			if updated.After(newT) {
+				newT = updated
 			}
 		}
 		if stop || l.next == "" {
 			break
 		}
 	}
-	newWM.R = start
 	if !held.IsZero() {
 		// Read the failed entry again next time.
-		newWM.T, newWM.R = minTime(newWM.T, held), time.Time{}
+		newT = minTime(newT, held)
 	}
-	if !newWM.T.Equal(wm.T) || newWM.settled() != wm.settled() {
-		if err := c.saveMark(ctx, key, newWM); err != nil {
+	wm.moveTo(newT)
+	if wm.dirty {
+		if err := c.saveMark(ctx, key, wm); err != nil {
 			return err
 		}
 	}
@@ -255,13 +270,21 @@ func walkList[T any](ctx context.Context, c *Connector, w listWalk[T]) error {
 
 // --- Messenger ---
 
+// messageFields are the fields read of every Messenger message: sticker
+// is the URL of a sticker sent as the message.
+const messageFields = "id,message,from,created_time,attachments,sticker"
+
 func (c *Connector) pollConversations(ctx context.Context, publish connectors.Publish) error {
+	fields := "id,updated_time,participants,messages.limit(" + c.limit() + "){" + messageFields + "}"
 	return walkList(ctx, c, listWalk[conversation]{
 		list:   "conversations",
 		what:   "listing conversations",
-		params: fb.Params{"platform": "messenger", "fields": "id,updated_time,participants", "limit": c.limit()},
+		params: fb.Params{"platform": "messenger", "fields": fields, "limit": c.limit()},
 		parse: func(raw []byte) (conversation, time.Time, error) {
 			conv, err := parseConversation(raw)
+			if err == nil {
+				c.rememberConversation(conv)
+			}
 			return conv, conv.Updated, err
 		},
 		// Newest first: the rest was handled before.
@@ -271,9 +294,9 @@ func (c *Connector) pollConversations(ctx context.Context, publish connectors.Pu
 }
 
 // pollConversation publishes the new messages of one conversation, then
-// saves its position.
+// saves its position. The first page of messages usually came with the
+// conversation; only a longer run of new messages costs calls.
 func (c *Connector) pollConversation(ctx context.Context, publish connectors.Publish, conv conversation) error {
-	start := c.now()
 	key := c.key("conversation:" + conv.ID)
 	m, _, err := c.loadOrStart(ctx, key)
 	if err != nil {
@@ -282,9 +305,13 @@ func (c *Connector) pollConversation(ctx context.Context, publish connectors.Pub
 	if m.old(conv.Updated) {
 		return nil
 	}
-	l := &lister{c: c, what: "reading conversation " + conv.ID}
-	params := fb.Params{"fields": "id,message,from,to,created_time,attachments", "limit": c.limit()}
-	items, err := c.collect(ctx, l, conv.ID+"/messages", params, &m, func(raw []byte) (inbox.Inbound, error) {
+	l := &lister{c: c, what: "reading conversation " + conv.ID, first: conv.Messages}
+	path := ""
+	var params fb.Params
+	if conv.Messages == nil {
+		path, params = conv.ID+"/messages", fb.Params{"fields": messageFields, "limit": c.limit()}
+	}
+	items, err := c.collect(ctx, l, path, params, &m, func(raw []byte) (inbox.Inbound, error) {
 		return parseMessage(raw, conv.ID, c.cfg.PageID)
 	}, "conversation", conv.ID)
 	if err != nil {
@@ -294,7 +321,9 @@ func (c *Connector) pollConversation(ctx context.Context, publish connectors.Pub
 	if err := c.publish(ctx, publish, items); err != nil {
 		return err
 	}
-	m.R = start
+	if !m.dirty {
+		return nil
+	}
 	return c.saveMark(ctx, key, m)
 }
 
@@ -403,14 +432,16 @@ func (c *Connector) pollFeed(ctx context.Context, publish connectors.Publish) er
 // pollPost publishes a visitor post the first time it is seen, and the
 // new comments of any post, then saves the post's position.
 func (c *Connector) pollPost(ctx context.Context, publish connectors.Publish, post feedPost) error {
-	start := c.now()
 	key := c.key("post:" + post.ID)
 	m, known, err := c.loadOrStart(ctx, key)
 	if err != nil {
 		return err
 	}
-	var items []inbox.Inbound
 	pagePost := post.From.ID == c.cfg.PageID
+	if post.From.ID != "" {
+		c.rememberPost(post.ID, pagePost)
+	}
+	var items []inbox.Inbound
 	switch {
 	case known || pagePost || m.old(post.Created):
 	case post.From.ID == "":
@@ -430,11 +461,16 @@ func (c *Connector) pollPost(ctx context.Context, publish connectors.Publish, po
 	if err := c.publish(ctx, publish, append(items, comments...)); err != nil {
 		return err
 	}
-	if !known && m.T.IsZero() {
+	if !known {
 		// Remember the post even without comments, so that a visitor
 		// post is published once.
-		m.T = post.Created
+		if m.T.IsZero() {
+			m.moveTo(post.Created)
+		}
+		m.dirty = true
 	}
-	m.R = start
+	if !m.dirty {
+		return nil
+	}
 	return c.saveMark(ctx, key, m)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -23,6 +24,7 @@ import (
 type direct struct {
 	srv *fbfake.Server
 	c   *Connector
+	cfg Config
 	st  *memStore
 	mu  sync.Mutex
 	now time.Time
@@ -30,19 +32,49 @@ type direct struct {
 }
 
 func newDirect(t *testing.T, mods ...func(*Config)) *direct {
-	d := &direct{now: time.Now(), st: newMemStore()}
-	d.srv = fbfake.New(fbfake.Options{PageID: testPage, Token: testToken})
-	t.Cleanup(d.srv.Close)
-	cfg := Config{PageID: testPage, PageToken: testToken, GraphURL: d.srv.URL(), PollInterval: time.Second}
-	for _, m := range mods {
-		m(&cfg)
+	return newDirectWith(t, fbfake.Options{}, mods...)
+}
+
+// newDirectWith is newDirect on a fake with options fo (its Page, token
+// and, unless set, a Conversations API limit as fast as the connector's).
+func newDirectWith(t *testing.T, fo fbfake.Options, mods ...func(*Config)) *direct {
+	t.Helper()
+	fo.PageID, fo.Token = testPage, testToken
+	if fo.ConversationsPerSecond == 0 {
+		fo.ConversationsPerSecond = fastRate
 	}
-	c, err := New(cfg, d.st, WithClock(func() time.Time { d.mu.Lock(); defer d.mu.Unlock(); return d.now }))
+	d := &direct{now: time.Now(), srv: fbfake.New(fo)}
+	t.Cleanup(d.srv.Close)
+	d.cfg = Config{PageID: testPage, PageToken: testToken, GraphURL: d.srv.URL(), PollInterval: time.Second, RequestsPerSecond: fastRate}
+	for _, m := range mods {
+		m(&d.cfg)
+	}
+	d.connect(t)
+	return d
+}
+
+// connect gives d a new Connector and an empty store: a fresh process.
+func (d *direct) connect(t *testing.T, opts ...Option) {
+	t.Helper()
+	d.st = newMemStore()
+	opts = append([]Option{
+		WithClock(func() time.Time { d.mu.Lock(); defer d.mu.Unlock(); return d.now }),
+		WithLogger(slog.New(slog.DiscardHandler)),
+	}, opts...)
+	c, err := New(d.cfg, d.st, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.c = c
-	return d
+}
+
+// again returns another direct on the same fake, with a fresh connector
+// and store.
+func (d *direct) again(t *testing.T) *direct {
+	t.Helper()
+	o := &direct{srv: d.srv, cfg: d.cfg, now: d.now}
+	o.connect(t)
+	return o
 }
 
 func (d *direct) poll() (time.Duration, error) {
@@ -99,44 +131,50 @@ func TestUsageSlowsDown(t *testing.T) {
 
 // TestConversationPagingAndEqualTimes: the conversation list itself spans
 // pages; a message added later within the same second as the last one
-// seen is published, once.
+// seen is published, once; the messages come embedded in the list, so
+// that a poll costs one call per page of conversations plus the feed; and
+// only items at exactly the watermark's second are looked at again.
 func TestConversationPagingAndEqualTimes(t *testing.T) {
 	d := newDirect(t, func(c *Config) { c.PageSize = 20 })
 	at := time.Now().Add(-time.Minute).Truncate(time.Second)
 	for i := 0; i < 50; i++ {
 		d.srv.AddMessage(fmt.Sprintf("t_%d", i), guest(i), "hello", at)
 	}
-	if _, err := d.poll(); err != nil || len(d.got) != 50 {
-		t.Fatalf("first poll: %v, %d items", err, len(d.got))
+	calls := func(poll func()) int {
+		n := len(d.srv.Calls())
+		poll()
+		return len(d.srv.Calls()) - n
+	}
+	pollWant := func(what string, items int) {
+		t.Helper()
+		if _, err := d.poll(); err != nil || len(d.got) != items {
+			t.Fatalf("%s: %v, %d items, want %d", what, err, len(d.got), items)
+		}
+	}
+	if n := calls(func() { pollWant("first poll", 50) }); n != 3+1 {
+		t.Errorf("the first poll made %d calls, want 3 pages of conversations and 1 of the feed", n)
 	}
 	id := d.srv.AddMessage("t_7", guest(7), "same second", at.Add(500*time.Millisecond))
-	if _, err := d.poll(); err != nil || len(d.got) != 51 || d.got[50].ExternalID != id {
-		t.Fatalf("second poll: %v, %d items", err, len(d.got))
+	pollWant("same second", 51)
+	if d.got[50].ExternalID != id {
+		t.Fatalf("published %s, want %s", d.got[50].ExternalID, id)
 	}
-	calls := len(d.srv.Calls())
-	if _, err := d.poll(); err != nil || len(d.got) != 51 {
-		t.Fatalf("third poll: %v, %d items", err, len(d.got))
+	// All 50 conversations are at the watermark's second, so an idle
+	// poll looks at them all again (their messages come with them), and
+	// publishes nothing twice.
+	if n := calls(func() { pollWant("idle poll at the watermark", 51) }); n != 3+1 {
+		t.Errorf("an idle poll made %d calls, want 4", n)
 	}
-	// Until the watermark settles, idle polls look again at the
-	// conversations within the overlap window...
-	if n := len(d.srv.Calls()) - calls; n != 3+50+1 {
-		t.Errorf("an idle poll made %d calls before settling", n)
-	}
-	// ...and once it has, they read the first page of each list only.
 	d.advance(5 * time.Minute)
-	if _, err := d.poll(); err != nil || len(d.got) != 51 {
-		t.Fatalf("poll after settling: %v, %d items", err, len(d.got))
-	}
-	calls = len(d.srv.Calls())
-	if _, err := d.poll(); err != nil || len(d.got) != 51 {
-		t.Fatalf("idle poll: %v, %d items", err, len(d.got))
-	}
-	if n := len(d.srv.Calls()) - calls; n != 2 {
-		t.Errorf("a settled idle poll made %d calls, want 2", n)
-	}
 	id = d.srv.AddMessage("t_9", guest(9), "much later", d.now)
-	if _, err := d.poll(); err != nil || len(d.got) != 52 || d.got[51].ExternalID != id {
-		t.Fatalf("after settling: %v, %d items", err, len(d.got))
+	pollWant("later", 52)
+	if d.got[51].ExternalID != id {
+		t.Fatalf("published %s, want %s", d.got[51].ExternalID, id)
+	}
+	// Now one conversation holds the watermark: the first page of each
+	// list suffices.
+	if n := calls(func() { pollWant("idle poll", 52) }); n != 2 {
+		t.Errorf("an idle poll made %d calls, want 2", n)
 	}
 }
 

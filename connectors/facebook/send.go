@@ -32,6 +32,24 @@ const (
 	TagHumanAgent  = "HUMAN_AGENT"
 )
 
+// RetiredTags are the message tags Meta retired in April 2026. Send
+// refuses to send them whatever asks for them: Facebook would refuse the
+// message, and using them was a policy violation before.
+var RetiredTags = []string{"CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"}
+
+// checkTag refuses a retired tag; HUMAN_AGENT is the only tag sent.
+func checkTag(tag string) error {
+	if tag == "" || tag == TagHumanAgent {
+		return nil
+	}
+	for _, r := range RetiredTags {
+		if tag == r {
+			return connectors.Refusal("the message tag %s was retired by Meta in April 2026 and is never sent", tag)
+		}
+	}
+	return connectors.Refusal("the message tag %s is not one inboxbot sends (only %s, on a human agent's reply)", tag, TagHumanAgent)
+}
+
 // MessagingType decides how a Messenger message (an inbox.SendDM action)
 // may be sent at now, from a.LastCustomerMessageAt and who wrote it:
 //
@@ -112,9 +130,10 @@ func roundAge(d time.Duration) string {
 //
 // Refusals wrap connectors.ErrRefused and are decided before calling
 // Facebook whenever possible; an error answer from Facebook is a refusal
-// too (nothing was done), except rate limits (*connectors.RateLimitError),
-// token errors (connectors.ErrUnauthorized) and Facebook's "unknown" and
-// "temporary" errors, whose outcome is not known.
+// too (nothing was done), except rate limits and a Page restricted from
+// sending Messenger messages (*connectors.RateLimitError: not sent, retry
+// after the wait), token errors (connectors.ErrUnauthorized) and
+// Facebook's "unknown" and "temporary" errors, whose outcome is not known.
 func (c *Connector) Send(ctx context.Context, a inbox.Action) (connectors.Sent, error) {
 	var (
 		out connectors.Sent
@@ -143,6 +162,9 @@ func (c *Connector) sendMessage(ctx context.Context, a inbox.Action) (string, er
 		return "", connectors.Refusal("the message is empty")
 	}
 	mt, tag, err := MessagingType(a, c.now())
+	if err == nil {
+		err = checkTag(tag)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -233,11 +255,19 @@ func (c *Connector) checkOnePrivateReply(ctx context.Context, a inbox.Action) er
 // postMessage calls the Send API and returns the message_id and the
 // recipient_id (the recipient's PSID; "" when the answer lacks it, which
 // only costs the link of a Private Reply's conversations).
+//
+// While Facebook has the Page restricted from sending (error 10,
+// subcode 1893063) it returns a *connectors.RateLimitError without
+// calling: the message is not sent and waits (see SendRestrictedWait).
 func (c *Connector) postMessage(ctx context.Context, what string, params fb.Params) (messageID, recipientID string, err error) {
+	if err := c.checkSendPause(); err != nil {
+		return "", "", err
+	}
 	res, err := c.call(ctx, what, fb.POST, c.cfg.PageID+"/messages", params)
 	if err != nil {
 		return "", "", sendErr(err)
 	}
+	c.sendWorked()
 	id, _ := res["message_id"].(string)
 	if id == "" {
 		// Facebook answered without an error, so it may well have sent

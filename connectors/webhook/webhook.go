@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/inboxbot/inboxbot/connectors"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
@@ -67,12 +69,17 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Log receives one line per refused delivery, never its body.
 	Log *slog.Logger
+	// RatePerSecond bounds the requests served per second (with a burst of
+	// twice as many), so that the open route cannot be used to burn the
+	// CPU on signature checks; a platform retries a 429. Default 200.
+	RatePerSecond float64
 }
 
 // Handler serves one platform's webhook path.
 type Handler struct {
-	p    Platform
-	deps Deps
+	p       Platform
+	deps    Deps
+	limiter *rate.Limiter
 
 	badSignatures atomic.Int64
 	mu            sync.Mutex
@@ -87,12 +94,25 @@ func New(p Platform, deps Deps) (*Handler, error) {
 	if deps.Log == nil {
 		deps.Log = slog.Default()
 	}
-	return &Handler{p: p, deps: deps}, nil
+	if deps.RatePerSecond <= 0 {
+		deps.RatePerSecond = defaultRate
+	}
+	lim := rate.NewLimiter(rate.Limit(deps.RatePerSecond), int(2*deps.RatePerSecond)+1)
+	return &Handler{p: p, deps: deps, limiter: lim}, nil
 }
+
+// defaultRate is Deps.RatePerSecond's default: far above what a Page or
+// an account delivers, far below what bcrypt-free HMAC checks cost a core.
+const defaultRate = 200
 
 // ServeHTTP answers GET with the subscription check and POST with a
 // delivery.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.limiter.Allow() {
+		w.Header().Set("Retry-After", "1")
+		h.refuse(w, "rate_limited", http.StatusTooManyRequests, "over the webhook's request rate")
+		return
+	}
 	switch r.Method {
 	case http.MethodGet:
 		status, ctype, body := h.p.Challenge(r)

@@ -25,18 +25,19 @@ func newSession(srv *fbfake.Server, token, secret string) *fb.Session {
 
 // TestPagingWithHuandu checks that huandu/facebook can page through the
 // fake as through Facebook: absolute next links with the token, cursor
-// paging, the limit cap, and both time formats.
+// paging, the limit cap, Graph's own time format, and RFC 3339 for an app
+// old enough to ask for it with date_format.
 func TestPagingWithHuandu(t *testing.T) {
-	srv := fbfake.New(fbfake.Options{PageID: page, MaxPageSize: 50})
-	defer srv.Close()
-	base := time.Now().Add(-3 * time.Hour).UTC()
-	guest := fbfake.User{ID: "2001", Name: "Ada"}
-	for i := 0; i < 120; i++ {
-		srv.AddMessage("t_1", guest, "hello", base.Add(time.Duration(i)*time.Second))
-	}
-	for _, rfc := range []bool{false, true} {
+	for _, legacy := range []bool{false, true} {
+		srv := fbfake.New(fbfake.Options{PageID: page, MaxPageSize: 50, LegacyApp: legacy, ConversationsPerSecond: -1})
+		defer srv.Close()
+		base := time.Now().Add(-3 * time.Hour).UTC()
+		guest := fbfake.User{ID: "2001", Name: "Ada"}
+		for i := 0; i < 120; i++ {
+			srv.AddMessage("t_1", guest, "hello", base.Add(time.Duration(i)*time.Second))
+		}
 		s := newSession(srv, srv.Token(), "")
-		s.RFC3339Timestamps = rfc
+		s.RFC3339Timestamps = legacy
 		res, err := s.Get("t_1/messages", fb.Params{"fields": "id,created_time,message", "limit": 100})
 		if err != nil {
 			t.Fatal(err)
@@ -56,8 +57,8 @@ func TestPagingWithHuandu(t *testing.T) {
 				}
 				seen[id] = true
 				ts := item.Get("created_time").(string)
-				if rfc != strings.HasSuffix(ts, "+00:00") || rfc == strings.HasSuffix(ts, "+0000") {
-					t.Fatalf("rfc=%v: time %q", rfc, ts)
+				if legacy != strings.HasSuffix(ts, "+00:00") || legacy == strings.HasSuffix(ts, "+0000") {
+					t.Fatalf("legacy=%v: time %q", legacy, ts)
 				}
 			}
 			noMore, err := pr.Next()
@@ -69,7 +70,7 @@ func TestPagingWithHuandu(t *testing.T) {
 			}
 		}
 		if len(seen) != 120 || pages != 3 {
-			t.Fatalf("rfc=%v: %d items in %d pages, want 120 in 3", rfc, len(seen), pages)
+			t.Fatalf("legacy=%v: %d items in %d pages, want 120 in 3", legacy, len(seen), pages)
 		}
 	}
 }
@@ -150,7 +151,6 @@ func TestFeedNestedComments(t *testing.T) {
 	srv.AddComment(post, "", guest, "and parking?", base.Add(3*time.Minute))
 
 	s := newSession(srv, srv.Token(), "")
-	s.RFC3339Timestamps = true
 	res, err := s.Get(page+"/feed", fb.Params{"fields": "id,from,updated_time,comments.filter(stream).order(reverse_chronological).limit(2){id,from,message,created_time,parent{id}}"})
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestFeedNestedComments(t *testing.T) {
 	if !strings.Contains(cs.Paging.Next, "/"+post+"/comments?") || !strings.Contains(cs.Paging.Next, "access_token=") {
 		t.Fatalf("next = %s", cs.Paging.Next)
 	}
-	if want := base.Add(3 * time.Minute).UTC().Truncate(time.Second).Format(time.RFC3339); feed.Data[0].UpdatedTime != strings.Replace(want, "Z", "+00:00", 1) {
+	if want := base.Add(3 * time.Minute).UTC().Truncate(time.Second).Format("2006-01-02T15:04:05-0700"); feed.Data[0].UpdatedTime != want {
 		t.Fatalf("updated_time = %s, want %s", feed.Data[0].UpdatedTime, want)
 	}
 }

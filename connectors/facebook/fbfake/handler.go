@@ -25,6 +25,14 @@ const (
 
 var versionPrefix = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
 
+// retiredTags are the message tags Meta retired in April 2026.
+var retiredTags = map[string]bool{"CONFIRMED_EVENT_UPDATE": true, "POST_PURCHASE_UPDATE": true, "ACCOUNT_UPDATE": true}
+
+// SubcodeSendRestricted is the subcode of error 10 that says the Page is
+// temporarily restricted from sending messages; inject it with
+// Fault{Code: 10, Subcode: SubcodeSendRestricted, Method: "POST", Path: "/messages"}.
+const SubcodeSendRestricted = 1893063
+
 // apiError is a Graph API error answer.
 type apiError struct {
 	status  int
@@ -57,12 +65,17 @@ func defaultMessage(code, subcode int) string {
 		return "(#613) Calls to this api have exceeded the rate limit."
 	case 80001:
 		return "(#80001) There have been too many calls to this Page account. Wait a bit and try again."
+	case 80006:
+		return "(#80006) There have been too many messenger api calls to this Page account. Wait a bit and try again."
 	case 190:
 		if subcode == 463 {
 			return "Error validating access token: Session has expired."
 		}
 		return "Invalid OAuth access token - Cannot parse access token"
 	case 10:
+		if subcode == SubcodeSendRestricted {
+			return "(#10) This Page is temporarily restricted from sending messages."
+		}
 		return "(#10) This message is sent outside of allowed window."
 	case 100:
 		return "(#100) Invalid parameter"
@@ -79,7 +92,7 @@ type request struct {
 	path    string
 	version string
 	base    string // scheme://host/
-	rfc     bool   // date_format asks for RFC 3339
+	rfc     bool   // date_format asks for RFC 3339 (legacy apps only)
 }
 
 func (q *request) time(t time.Time) string {
@@ -103,16 +116,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	q.base = scheme + "://" + r.Host + "/"
-	q.rfc = q.params.Get("date_format") == rfcFormat
+	q.rfc = s.opts.LegacyApp && q.params.Get("date_format") == rfcFormat
 
 	s.mu.Lock()
-	status, body := s.serve(q)
+	status, body, code := s.serve(q)
 	s.calls = append(s.calls, Call{
 		Method: r.Method, Path: q.path, Version: q.version,
 		Query: r.URL.Query(), Form: r.PostForm, Params: r.Form,
-		Status: status, At: s.opts.Now(),
+		Status: status, Code: code, At: s.opts.Now(),
 	})
 	u := s.usage
+	if code == 32 && u.BusinessUseCase < 100 {
+		// The refusal of the per-Page limit shows the Page's budget
+		// as spent.
+		u.BusinessUseCase = 100
+	}
 	s.mu.Unlock()
 
 	h := w.Header()
@@ -128,15 +146,89 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// serve answers one request; s.mu is held.
-func (s *Server) serve(q *request) (int, []byte) {
+// legacyFeature returns the Graph API legacy feature q uses, or "": the
+// features that apps created since 4 November 2026 (v27.0) may not use,
+// on any version.
+func legacyFeature(q *request) string {
+	p := q.params
+	switch {
+	case p.Has("date_format"):
+		return "Date/time formatting (date_format)"
+	case p.Has("ids"):
+		return "Multi-ID lookup (ids)"
+	case p.Has("method"):
+		return "HTTP method override (method)"
+	case p.Has("callback"):
+		return "JSONP (callback)"
+	case p.Has("batch") || (q.r.Method == http.MethodPost && strings.Trim(q.path, "/") == ""):
+		return "Batch requests"
+	case strings.Contains(p.Get("fields"), ".as("):
+		return "Field aliases (.as)"
+	}
+	return ""
+}
+
+// LegacyCutoff is when Graph API v27.0 stopped new apps from using the
+// legacy features.
+var LegacyCutoff = time.Date(2026, 11, 4, 0, 0, 0, 0, time.UTC)
+
+// legacyError is the fake's refusal of a legacy feature. Meta documents
+// that new apps cannot use these features but not the error they get;
+// the fake answers the usual invalid-parameter error, code 100.
+func legacyError(feature string) *apiError {
+	return errorFor(100, 0, fmt.Sprintf("(#100) %s is not available for apps created after %s. See the Graph API v27.0 changelog.",
+		feature, LegacyCutoff.Format("January 2, 2006")))
+}
+
+// conversationsAPI reports whether a request reads Messenger
+// conversations or messages: the Conversations API, limited per Page.
+func (s *Server) conversationsAPI(q *request) bool {
+	if q.r.Method != http.MethodGet {
+		return false
+	}
+	parts := strings.Split(strings.Trim(q.path, "/"), "/")
+	node := parts[0]
+	switch {
+	case (node == s.opts.PageID || node == "me") && len(parts) == 2 && parts[1] == "conversations":
+		return true
+	case s.convs[node] != nil, s.messages[node] != nil:
+		return true
+	}
+	return false
+}
+
+// takeToken takes one call from the Page's Conversations API budget, a
+// token bucket of Options.ConversationsPerSecond per second with as many
+// in reserve. s.mu must be held.
+func (s *Server) takeToken() bool {
+	rate := float64(s.opts.ConversationsPerSecond)
+	if rate <= 0 {
+		return true
+	}
+	now := s.opts.Now()
+	if s.bucketAt.IsZero() {
+		s.tokens = rate
+	} else if d := now.Sub(s.bucketAt); d > 0 {
+		s.tokens = min(rate, s.tokens+d.Seconds()*rate)
+	}
+	s.bucketAt = now
+	if s.tokens < 1 {
+		return false
+	}
+	s.tokens--
+	return true
+}
+
+// serve answers one request with its status, body and Graph API error
+// code (0 for none); s.mu is held.
+func (s *Server) serve(q *request) (int, []byte, int) {
 	if f := s.fault(q); f != nil {
 		if f.Body != "" {
 			st := f.Status
 			if st == 0 {
 				st = http.StatusOK
 			}
-			return st, []byte(f.Body)
+			return st, []byte(f.Body), 0
 		}
 		e := errorFor(f.Code, f.Subcode, f.Message)
 		if f.Status != 0 {
@@ -144,8 +236,14 @@ func (s *Server) serve(q *request) (int, []byte) {
 		}
 		return s.errorBody(e)
 	}
+	if feature := legacyFeature(q); feature != "" && !s.opts.LegacyApp {
+		return s.errorBody(legacyError(feature))
+	}
 	if e := s.authorize(q); e != nil {
 		return s.errorBody(e)
+	}
+	if s.conversationsAPI(q) && !s.takeToken() {
+		return s.errorBody(errorFor(32, 0, ""))
 	}
 	v, e := s.route(q)
 	if e != nil {
@@ -157,19 +255,19 @@ func (s *Server) serve(q *request) (int, []byte) {
 	if err := enc.Encode(v); err != nil {
 		return s.errorBody(errorFor(1, 0, "encoding: "+err.Error()))
 	}
-	return http.StatusOK, bytes.TrimRight(buf.Bytes(), "\n")
+	return http.StatusOK, bytes.TrimRight(buf.Bytes(), "\n"), 0
 }
 
-func (s *Server) errorBody(e *apiError) (int, []byte) {
+func (s *Server) errorBody(e *apiError) (int, []byte, int) {
 	body := map[string]any{"message": e.msg, "type": e.typ, "code": e.code, "fbtrace_id": "AFakeTrace" + strconv.FormatInt(s.next(), 36)}
 	if e.subcode != 0 {
 		body["error_subcode"] = e.subcode
 	}
-	if e.code == 4 || e.code == 17 || e.code == 32 || e.code == 613 || e.code == 80001 || e.code == 1 || e.code == 2 {
+	if e.code == 4 || e.code == 17 || e.code == 32 || e.code == 613 || (e.code >= 80000 && e.code <= 80014) || e.code == 1 || e.code == 2 {
 		body["is_transient"] = true
 	}
 	b, _ := json.Marshal(map[string]any{"error": body})
-	return e.status, b
+	return e.status, b, e.code
 }
 
 func (s *Server) fault(q *request) *Fault {
@@ -242,7 +340,7 @@ func (s *Server) route(q *request) (any, *apiError) {
 		return nil, errorFor(2500, 0, "Unknown path components: "+q.path)
 	}
 	method := q.r.Method
-	if m := q.params.Get("method"); method == http.MethodPost && m != "" {
+	if m := q.params.Get("method"); s.opts.LegacyApp && method == http.MethodPost && m != "" {
 		method = strings.ToUpper(m)
 	}
 	fields, err := parseFields(q.params.Get("fields"))
@@ -528,9 +626,18 @@ func (s *Server) renderMessage(q *request, m *message, fields []field) any {
 		"to":           map[string]any{"data": []any{personJSON(to)}},
 		"message":      m.text,
 	}
-	if len(m.atts) > 0 {
+	var files []Attachment
+	for _, a := range m.atts {
+		if a.Type == "sticker" {
+			// A sticker is the message's sticker field, not a file.
+			obj["sticker"] = a.URL
+			continue
+		}
+		files = append(files, a)
+	}
+	if len(files) > 0 {
 		var data []any
-		for i, a := range m.atts {
+		for i, a := range files {
 			att := map[string]any{"id": strconv.FormatInt(m.seq*10+int64(i), 10), "name": a.Type + "-" + strconv.Itoa(i), "size": 1024}
 			switch a.Type {
 			case "image":
@@ -718,7 +825,15 @@ func (s *Server) post(q *request, node, edge string) (any, *apiError) {
 	case edge == "":
 		if c := s.comments[node]; c != nil {
 			if v := q.params.Get("is_hidden"); v != "" {
+				was := c.hidden
 				c.hidden = v == "true" || v == "1"
+				if c.hidden != was {
+					verb := "unhide"
+					if c.hidden {
+						verb = "hide"
+					}
+					s.queueFeed(s.commentChange(c, verb))
+				}
 			}
 			return map[string]any{"success": true}, nil
 		}
@@ -813,7 +928,7 @@ func (s *Server) send(q *request) (any, *apiError) {
 	default:
 		return nil, errorFor(100, 0, "(#100) Param recipient must specify id, comment_id or post_id")
 	}
-	m := &message{from: s.Page(), text: text, at: s.when(now)}
+	m := &message{from: s.Page(), text: text, at: s.when(now), exact: s.exactly(now)}
 	s.addMessage(c.id, m)
 	sm.ID, sm.ConversationID = m.id, c.id
 	s.sent = append(s.sent, sm)
@@ -847,6 +962,9 @@ func (s *Server) checkWindow(c *conv, mt, tag string, now time.Time) *apiError {
 			return errorFor(10, 2018278, "(#10) This message is sent outside of allowed window.")
 		}
 	case mt == "MESSAGE_TAG":
+		if retiredTags[tag] {
+			return errorFor(100, 0, "(#100) The message tag "+tag+" has been deprecated and is no longer supported.")
+		}
 		if tag != "HUMAN_AGENT" {
 			return errorFor(100, 0, "(#100) Unsupported tag "+tag)
 		}

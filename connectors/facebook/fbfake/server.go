@@ -40,7 +40,8 @@ type Options struct {
 	Token string
 	// AppSecret, when set, makes every request carry a valid
 	// appsecret_proof (hex HMAC-SHA256 of the token keyed by the secret),
-	// as an app with "Require App Secret" does.
+	// as an app with "Require App Secret" does. It also signs webhook
+	// deliveries (DefaultAppSecret when empty; see AppSecret).
 	AppSecret string
 	// PageSize is the page size of lists when the request has no limit.
 	// Default 25, as on Facebook.
@@ -53,6 +54,37 @@ type Options struct {
 	// NoWindows turns off the 24-hour / 7-day / private-reply checks on
 	// POST /{page}/messages, so a demo can send anything.
 	NoWindows bool
+	// LegacyApp makes the fake serve an app created before 4 November
+	// 2026, which may still use the Graph API legacy features: date/time
+	// formatting (date_format, answered in RFC 3339), multi-ID requests,
+	// HTTP method override, field aliases, JSONP and batch requests. By
+	// default the app is new and every request using one of them is
+	// refused with error 100, as Graph API v27.0 does (see LegacyCutoff).
+	LegacyApp bool
+	// ConversationsPerSecond is the Page's Conversations API limit (GET
+	// of /{page}/conversations, of a conversation and its messages, and
+	// of a message): a token bucket refilled at this many calls per
+	// second, with as many in reserve, on the fake's clock. Past it a call
+	// gets error 32 and X-Business-Use-Case-Usage at 100%. Default 2,
+	// Meta's limit; negative means no limit.
+	ConversationsPerSecond int
+	// WebhookBatch caps the entries of one webhook delivery; Meta
+	// batches up to 1,000. Default 1000.
+	WebhookBatch int
+	// WebhookRetryDelay is the wait before the first retry of a failed
+	// delivery; each further retry waits twice as long, up to
+	// WebhookMaxRetryDelay. Default 1s.
+	WebhookRetryDelay time.Duration
+	// WebhookMaxRetryDelay caps the wait between retries. Default 1m.
+	WebhookMaxRetryDelay time.Duration
+	// WebhookRetryFor is how long a failed delivery is retried before it
+	// is dropped; Meta retries for up to 36 hours. Default 36h.
+	WebhookRetryFor time.Duration
+	// WebhookDisableAfter disables the subscription when deliveries have
+	// failed without a break for this long, as Messenger does after
+	// about an hour: the pending events are dropped and no more are
+	// queued until SetWebhook subscribes again. Default 1h.
+	WebhookDisableAfter time.Duration
 	// DistinctPSIDs gives every user a Messenger id (PSID) that differs
 	// from the id they have on comments and posts, as on Facebook, where
 	// a comment's from.id is app-scoped and a message's is Page-scoped:
@@ -76,7 +108,9 @@ type Call struct {
 	Params  url.Values
 	// Status is the HTTP status the server answered with.
 	Status int
-	At     time.Time
+	// Code is the Graph API error code answered, 0 for a success.
+	Code int
+	At   time.Time
 }
 
 // SentMessage is a message the Page sent through POST /{page}/messages
@@ -152,7 +186,11 @@ type Server struct {
 	token    string
 	expired  bool
 	usage    Usage
+	tokens   float64   // the Conversations API bucket
+	bucketAt time.Time // when tokens was last refilled
 	seq      int64
+	custMsgs int // customer Messenger messages added
+	hook     webhook
 	convs    map[string]*conv
 	messages map[string]*message
 	posts    map[string]*post
@@ -177,9 +215,12 @@ type message struct {
 	from User
 	text string
 	at   time.Time
-	seq  int64
-	atts []Attachment
-	raw  json.RawMessage
+	// exact is when it was written, before Graph API's rounding to whole
+	// seconds: webhooks carry milliseconds.
+	exact time.Time
+	seq   int64
+	atts  []Attachment
+	raw   json.RawMessage
 }
 
 type post struct {
@@ -225,6 +266,24 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.ConversationsPerSecond == 0 {
+		opts.ConversationsPerSecond = 2
+	}
+	if opts.WebhookBatch <= 0 {
+		opts.WebhookBatch = 1000
+	}
+	if opts.WebhookRetryDelay <= 0 {
+		opts.WebhookRetryDelay = time.Second
+	}
+	if opts.WebhookMaxRetryDelay <= 0 {
+		opts.WebhookMaxRetryDelay = time.Minute
+	}
+	if opts.WebhookRetryFor <= 0 {
+		opts.WebhookRetryFor = 36 * time.Hour
+	}
+	if opts.WebhookDisableAfter <= 0 {
+		opts.WebhookDisableAfter = time.Hour
+	}
 	s := &Server{
 		opts:     opts,
 		token:    opts.Token,
@@ -235,6 +294,8 @@ func New(opts Options) *Server {
 		comments: map[string]*comment{},
 		replied:  map[string]bool{},
 	}
+	s.hook.init()
+	s.hook.wg.Go(s.deliverLoop)
 	s.ts = httptest.NewServer(s)
 	return s
 }
@@ -243,8 +304,12 @@ func New(opts Options) *Server {
 // the facebook.graph_url setting.
 func (s *Server) URL() string { return s.ts.URL + "/" }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.ts.Close() }
+// Close shuts the server down, webhook deliveries included.
+func (s *Server) Close() {
+	s.hook.cancel()
+	s.hook.wg.Wait()
+	s.ts.Close()
+}
 
 // Page returns the Page as a User, for adding Page-authored items.
 func (s *Server) Page() User { return User{ID: s.opts.PageID, Name: s.opts.PageName} }
@@ -272,12 +337,17 @@ func Proof(appSecret, token string) string {
 func (s *Server) next() int64 { s.seq++; return s.seq }
 
 func (s *Server) when(at time.Time) time.Time {
+	// Facebook times have whole seconds, so items written within one
+	// second share a timestamp, which clients must cope with.
+	return s.exactly(at).Truncate(time.Second)
+}
+
+// exactly is at, or now when at is zero, in UTC.
+func (s *Server) exactly(at time.Time) time.Time {
 	if at.IsZero() {
 		at = s.opts.Now()
 	}
-	// Facebook times have whole seconds, so items written within one
-	// second share a timestamp, which clients must cope with.
-	return at.UTC().Truncate(time.Second)
+	return at.UTC()
 }
 
 // PSIDPrefix starts every PSID the server derives with DistinctPSIDs.
@@ -307,8 +377,11 @@ func (s *Server) messenger(u User) User {
 func (s *Server) AddMessage(convID string, from User, text string, at time.Time, atts ...Attachment) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := &message{from: s.messenger(from), text: text, at: s.when(at), atts: atts}
+	m := &message{from: s.messenger(from), text: text, at: s.when(at), exact: s.exactly(at), atts: atts}
 	s.addMessage(convID, m)
+	if m.from.ID != s.opts.PageID {
+		s.custMsgs++
+	}
 	return m.id
 }
 
@@ -341,6 +414,9 @@ func (s *Server) addMessage(convID string, m *message) {
 		s.messages[m.id] = m
 	}
 	c.msgs = append(c.msgs, m)
+	if m.raw == nil {
+		s.queueMessage(m)
+	}
 }
 
 // ConversationOf returns the id of the conversation of message msgID, or "".
@@ -372,6 +448,7 @@ func (s *Server) addPost(from User, text string, at time.Time, atts []Attachment
 	p := &post{from: from, text: text, at: s.when(at), atts: atts, seq: s.next()}
 	p.id = s.opts.PageID + "_" + strconv.FormatInt(p.seq, 10)
 	s.posts[p.id] = p
+	s.queueFeed(s.postChange(p))
 	return p.id
 }
 
@@ -412,6 +489,9 @@ func (s *Server) addComment(postID, parentID string, c *comment) {
 	c.id = obj + "_" + strconv.FormatInt(c.seq, 10)
 	s.comments[c.id] = c
 	p.comments = append(p.comments, c)
+	if c.raw == nil {
+		s.queueFeed(s.commentChange(c, "add"))
+	}
 }
 
 // Inject makes requests matching f fail (see Fault).
@@ -471,6 +551,15 @@ func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Call(nil), s.calls...)
+}
+
+// CustomerMessages counts the Messenger messages customers wrote
+// (AddMessage from anyone but the Page), for the cost of polling per new
+// message.
+func (s *Server) CustomerMessages() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.custMsgs
 }
 
 // ResetCalls forgets the recorded calls.
