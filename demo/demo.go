@@ -63,6 +63,14 @@ const (
 	PageName = "Hotel Help"
 )
 
+// The simulated Meta app's secrets: the app secret signs webhook
+// deliveries and appsecret_proof, the verify token checks the webhook
+// subscription. Made up, like the fakes' tokens.
+const (
+	demoAppSecret   = "demo-app-secret"
+	demoVerifyToken = "demo-verify-token"
+)
+
 // Poll intervals of the connectors: short, so that the demo feels live.
 const (
 	facebookPoll = 2 * time.Second
@@ -195,15 +203,17 @@ func Run(ctx context.Context, o Options) error {
 			// after its CRC check, which the listener answers once Run
 			// serves; polling fills gaps, e.g. while the app restarts and
 			// deliveries fail.
-			hook := "http://" + a.Addr() + "/webhooks/twitter"
+			base := "http://" + a.Addr() + "/webhooks/"
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := f.tw.SetWebhook(hook); err != nil {
-					o.Log.Warn("demo: registering the Twitter webhook failed; polling alone brings the tweets", "err", err)
+				fbErr := f.fb.SetWebhook(base+"facebook", demoVerifyToken)
+				twErr := f.tw.SetWebhook(base + "twitter")
+				if err := errors.Join(fbErr, twErr); err != nil {
+					o.Log.Warn("demo: registering a webhook failed; polling alone brings that platform's messages", "err", err)
 					return
 				}
-				t.note("Twitter webhook registered: mentions and DMs arrive in real time")
+				t.note("webhooks registered: Facebook and Twitter deliver in real time")
 			}()
 			banner(out, a.Addr(), cred, f, rec.url, dir, o)
 			wg.Add(1)
@@ -302,7 +312,7 @@ type fakes struct {
 func startFakes() *fakes {
 	// The credentials are made up: the fakes accept them and nothing else.
 	f := &fakes{pageToken: "EAADemoPageToken0000"}
-	f.fb = fbfake.New(fbfake.Options{PageID: PageID, PageName: PageName, Token: f.pageToken})
+	f.fb = fbfake.New(fbfake.Options{PageID: PageID, PageName: PageName, Token: f.pageToken, AppSecret: demoAppSecret})
 	// X API v2 as a self-serve (pay-per-use) account has it: v1.1 refused
 	// with 453, the budgets scaled to a one-minute window so that the
 	// connector may poll every second, with the real headers, and signed
@@ -333,7 +343,7 @@ func demoConfig(base config.Config, dir, addr string, f *fakes) (config.Config, 
 	c.NATS = bus.Config{DedupeWindow: base.NATS.DedupeWindow, LeaseTTL: base.NATS.LeaseTTL}
 	c.HTTP.Addr = addr
 	c.Facebook = facebook.Config{
-		Enabled: true, PageID: PageID, PageToken: f.pageToken,
+		Enabled: true, PageID: PageID, PageToken: f.pageToken, AppSecret: demoAppSecret, VerifyToken: demoVerifyToken,
 		GraphURL: f.fb.URL(), PollInterval: facebookPoll,
 	}
 	ck, cs, at, as := f.tw.Credentials()

@@ -56,7 +56,7 @@ func TestRunRestartsAfterTheTokenIsRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Seed != 3 || rec.Delivered == 0 || rec.ScriptMessages < rec.Delivered || len(rec.Events) != 4 || !strings.Contains(rec.Events[0].Text, "webhook registered") || rec.Facebook.TokenExpired {
+	if rec.Seed != 3 || rec.Delivered == 0 || rec.ScriptMessages < rec.Delivered || len(rec.Events) != 4 || !strings.Contains(rec.Events[0].Text, "webhooks registered") || rec.Facebook.TokenExpired {
 		t.Errorf("unexpected record: seed %d, %d delivered of %d, events %v, token expired %v",
 			rec.Seed, rec.Delivered, rec.ScriptMessages, rec.Events, rec.Facebook.TokenExpired)
 	}
