@@ -93,6 +93,9 @@ type Runner struct {
 	Interval time.Duration
 	// Poll and Send turn the two loops on; a role split may run only one.
 	Poll, Send bool
+	// UnauthorizedRetry is how long polling pauses after the platform
+	// rejected the credentials, before one more try. Default 5 minutes.
+	UnauthorizedRetry time.Duration
 	// AccountWait is how long an action refused because of the account's
 	// state (unauthorized, over budget) waits before it is tried again.
 	// Default 1 minute.
@@ -170,11 +173,17 @@ func (r *Runner) pollLoop(ctx context.Context) {
 					wait = next
 				}
 			case errors.Is(err, ErrUnauthorized):
+				// Rejected credentials do not heal by hammering: one try
+				// per UnauthorizedRetry, so that a token the platform
+				// accepts again (a permission restored, a session
+				// re-validated) resumes polling with no operator action.
 				r.Metrics.ConnectorErrors.WithLabelValues(name, "unauthorized").Inc()
 				r.Health.Set(name, health.Unauthorized, err.Error())
-				r.Log.Error("polling stopped: credentials rejected; configure a new token and restart", "platform", name, "err", err)
-				r.release()
-				return
+				wait = r.UnauthorizedRetry
+				if wait <= 0 {
+					wait = defaultUnauthorizedRetry
+				}
+				r.Log.Error("credentials rejected; polling paused (a new token needs a restart)", "platform", name, "err", err, "retry_in", wait)
 			case errors.As(err, &fe):
 				// The access level lacks an endpoint: say which and why,
 				// and come back when the connector next tries it (at most
@@ -360,6 +369,11 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 		r.finish(ctx, m, stored, store.Result{State: inbox.StateUnknown, Error: err.Error()})
 	}
 }
+
+// defaultUnauthorizedRetry is Runner.UnauthorizedRetry's default: rare
+// enough to be invisible in the platform's logs, soon enough that a
+// restored token is noticed within minutes.
+const defaultUnauthorizedRetry = 5 * time.Minute
 
 // defaultAccountWait is Runner.AccountWait's default.
 const defaultAccountWait = time.Minute

@@ -10,8 +10,8 @@ import (
 // Runner treats every platform alike. Match them with errors.Is.
 var (
 	// ErrUnauthorized means the token or credentials are invalid or
-	// expired (Facebook 190, Twitter 401/32/89). Polling stops until the
-	// process is restarted with new credentials.
+	// expired (Facebook 190, Twitter 401/32/89). Polling pauses and tries
+	// again every Runner.UnauthorizedRetry; actions wait.
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrRateLimited means the platform asked us to slow down. Use
 	// *RateLimitError to say until when.

@@ -131,3 +131,33 @@ func TestSendLoopFailureIsNotHidden(t *testing.T) {
 		t.Errorf("health %+v", c)
 	}
 }
+
+// flakySource is refused (unauthorized) while down is set.
+type flakySource struct {
+	down  atomic.Bool
+	polls atomic.Int64
+}
+
+func (s *flakySource) Poll(context.Context, connectors.Publish) (time.Duration, error) {
+	s.polls.Add(1)
+	if s.down.Load() {
+		return 0, fmt.Errorf("test: %w: token rejected", connectors.ErrUnauthorized)
+	}
+	return 10 * time.Millisecond, nil
+}
+
+// TestPollingResumesWhenTheTokenIsAcceptedAgain: rejected credentials
+// pause polling (one try per UnauthorizedRetry) instead of stopping it for
+// good, so that a token accepted again needs no restart.
+func TestPollingResumesWhenTheTokenIsAcceptedAgain(t *testing.T) {
+	env := connectortest.New(t)
+	src := &flakySource{}
+	src.down.Store(true)
+	r := env.Runner(inbox.Facebook, src, nil, time.Hour)
+	r.UnauthorizedRetry = 50 * time.Millisecond
+	env.Start(t, r)
+	state := func() health.State { c, _ := env.Health.Get("facebook"); return c.State }
+	connectortest.Eventually(t, 10*time.Second, func() bool { return state() == health.Unauthorized && src.polls.Load() >= 2 })
+	src.down.Store(false)
+	connectortest.Eventually(t, 10*time.Second, func() bool { return state() == health.OK })
+}
