@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/redact"
 )
 
 // Stream and subject names: the contract between the parts (see
@@ -310,7 +311,8 @@ func (b *Bus) PublishInbound(ctx context.Context, items []inbox.Inbound) error {
 	recs := make([]Record, len(items))
 	for i := range items {
 		items[i].V = inbox.SchemaVersion
-		data, err := json.Marshal(&items[i])
+		it := RedactPublic(items[i])
+		data, err := json.Marshal(&it)
 		if err != nil {
 			return fmt.Errorf("encoding item: %w", err)
 		}
@@ -319,13 +321,41 @@ func (b *Bus) PublishInbound(ctx context.Context, items []inbox.Inbound) error {
 	return b.PublishBatch(ctx, recs)
 }
 
+// RedactPublic returns in with its text redacted when it was posted in
+// public, and the findings recorded, so that a booking number or PIN a
+// customer showed in public never rests on the bus's disk (INBOUND's
+// stream files, DEAD). Private items pass unchanged: agents need their
+// text. This is no policy decision: every public item is treated alike,
+// and the router decides what to do about the findings.
+func RedactPublic(in inbox.Inbound) inbox.Inbound {
+	if in.Redacted || in.Kind.Channel() != inbox.Public {
+		return in
+	}
+	text, found := redact.Redact(in.Text)
+	if len(found) == 0 {
+		return in
+	}
+	in.Text, in.Redacted = text, true
+	in.Findings = make([]inbox.Finding, len(found))
+	for i, f := range found {
+		in.Findings[i] = inbox.Finding{Kind: string(f.Kind), Start: f.Start, End: f.End}
+	}
+	return in
+}
+
 // PublishDead stores an undecodable record on inbox.dead.<subject> with the
 // reason in the Inboxbot-Dead-Reason header, for an operator to inspect.
 // ctx bounds the wait.
 func (b *Bus) PublishDead(ctx context.Context, subject string, data []byte, reason string) error {
 	m := nats.NewMsg("inbox.dead." + subject)
+	// A dead letter keeps the record for diagnosis for days, so no secret
+	// may rest in it: the payload and the reason (which may quote a store
+	// error) are redacted whatever their shape, JSON or not.
 	m.Data = data
-	m.Header.Set("Inboxbot-Dead-Reason", reason)
+	if r := redact.String(string(data)); r != string(data) {
+		m.Data = []byte(r)
+	}
+	m.Header.Set("Inboxbot-Dead-Reason", redact.String(reason))
 	if _, err := b.js.PublishMsg(ctx, m); err != nil {
 		return fmt.Errorf("dead-lettering %s: %w", subject, err)
 	}

@@ -94,6 +94,10 @@ const (
 // until an agent clears them.
 const (
 	FlagPIIRedacted    = "pii_redacted"
+	// FlagUnstorable marks a conversation holding a message the store
+	// refused (invalid text): it is kept as a placeholder, acted on, and
+	// shown to agents.
+	FlagUnstorable = "unstorable"
 	FlagNonEnglish     = "non_english"
 	FlagLanguageUnsure = "language_unsure"
 	FlagMovedToPrivate = "moved_to_private"
@@ -144,6 +148,12 @@ type Inbound struct {
 	// Attachments are URLs or types of attached media, for display only.
 	Attachments []string  `json:"attachments,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Redacted says that Text was redacted before the item reached the
+	// bus (public items are, so that no secret shown in public rests on
+	// the bus's disk); Findings then lists what was found, with offsets
+	// into the original text, for the router's decisions.
+	Redacted bool      `json:"redacted,omitempty"`
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Subject is the INBOUND subject the item is published on.

@@ -14,11 +14,12 @@ import (
 	"github.com/inboxbot/inboxbot/metrics"
 )
 
-// TestClaimOfAnItemTheStoreRefusesGoesToTheNext: two tweets of one
-// customer arrive in one batch and the first is refused by the store (it
-// is dead-lettered). The once-per-window part it claimed must go to the
-// second, which is stored.
-func TestClaimOfAnItemTheStoreRefusesGoesToTheNext(t *testing.T) {
+// TestItemTheStoreRefusesIsKeptAndActedOn: two tweets of one customer
+// arrive in one batch and the store refuses the first (a NUL in its
+// text). It is kept as a placeholder that agents see, flagged
+// unstorable, and the batch is decided again, so that exactly one of the
+// two holds the once-per-window part.
+func TestItemTheStoreRefusesIsKeptAndActedOn(t *testing.T) {
 	ctx := context.Background()
 	b, err := bus.Open(ctx, bus.Config{StoreDir: filepath.Join(t.TempDir(), "nats")}, nil)
 	if err != nil {
@@ -64,10 +65,11 @@ func TestClaimOfAnItemTheStoreRefusesGoesToTheNext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !conv.HasFlag("noticed") {
-		t.Errorf("the stored tweet lost the part to the refused one: flags %v", conv.Flags)
+	if !conv.HasFlag("noticed") || !conv.HasFlag(inbox.FlagUnstorable) {
+		t.Errorf("flags %v, want the part and unstorable", conv.Flags)
 	}
-	if n, _ := st.Messages(ctx, conv.ID); len(n) != 1 {
-		t.Errorf("%d messages stored, want the good one", len(n))
+	stored, err := st.Messages(ctx, conv.ID)
+	if err != nil || len(stored) != 2 || stored[0].Text != unstorableText || stored[1].Text != good.Text {
+		t.Errorf("stored %+v, %v; want the placeholder and the good one", stored, err)
 	}
 }

@@ -3,6 +3,8 @@ package router
 import (
 	"context"
 	"fmt"
+	"github.com/inboxbot/inboxbot/redact"
+	"strings"
 	"time"
 
 	"github.com/inboxbot/inboxbot/inbox"
@@ -36,7 +38,7 @@ func (l languagePolicy) Apply(ctx context.Context, d *Decision) error {
 	if d.Message.Kind == inbox.Mention {
 		hint = d.Message.Lang
 	}
-	r, err := l.detector.Detect(ctx, d.Message.Text, hint)
+	r, err := l.detector.Detect(ctx, withoutPlaceholders(d.Message.Text), hint)
 	if err != nil {
 		return fmt.Errorf("detecting language: %w", err)
 	}
@@ -46,3 +48,15 @@ func (l languagePolicy) Apply(ctx context.Context, d *Decision) error {
 	}
 	return nil
 }
+
+// placeholders are the redaction placeholders, which are English words
+// that say nothing about the customer's language.
+var placeholders = strings.NewReplacer(
+	redact.Placeholder(redact.BookingNumber), " ",
+	redact.Placeholder(redact.PIN), " ",
+	redact.Placeholder(redact.CardNumber), " ",
+)
+
+// withoutPlaceholders drops the placeholders from an item redacted on its
+// way to the bus.
+func withoutPlaceholders(s string) string { return placeholders.Replace(s) }

@@ -209,16 +209,21 @@ func TestUndecodableGoesToDeadLetterAndLoopContinues(t *testing.T) {
 		{"inbox.in.twitter.mention", `{"v":1,"platform":"twitter","kind":"comment","external_id":"x","thread":"t","author":{"id":"1"},"created_at":"2026-01-01T00:00:00Z"}`, "not valid on twitter"},
 		{"inbox.in.facebook.message", `{"v":99,"platform":"facebook","kind":"message"}`, "schema version"},
 		{"inbox.in.facebook.message", "\xff\xfe invalid utf-8", "undecodable"},
-		{"inbox.in.twitter.mention", `{"v":1,"platform":"twitter","kind":"mention","external_id":"nul","thread":"t","author":{"id":"1"},"text":"a\u0000b","created_at":"2026-01-01T00:00:00Z"}`, "refused by the store"},
 	}
 	for _, b := range bad {
 		if err := e.bus.Publish(ctx, b.subject, "", []byte(b.data)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Refused by the store (a NUL): not dead-lettered but kept as a
+	// placeholder that agents see.
+	nul := `{"v":1,"platform":"twitter","kind":"mention","external_id":"nul","thread":"t","author":{"id":"1"},"text":"a\u0000b","created_at":"2026-01-01T00:00:00Z"}`
+	if err := e.bus.Publish(ctx, "inbox.in.twitter.mention", "", []byte(nul)); err != nil {
+		t.Fatal(err)
+	}
 	good := bench.Traffic(3, 10)
 	e.publish(t, good, true)
-	e.waitRouted(t, len(good))
+	e.waitRouted(t, len(good)+1)
 
 	dead, err := e.bus.JetStream().Stream(ctx, bus.StreamDead)
 	if err != nil {

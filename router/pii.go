@@ -28,14 +28,17 @@ type piiPolicy struct {
 
 // Apply redacts d and decides the hide or the delete request.
 func (p piiPolicy) Apply(ctx context.Context, d *Decision) error {
+	// Public items come redacted from the bus (bus.RedactPublic), with
+	// their findings; a second pass finds nothing new but costs little,
+	// and covers items published by an older build.
 	redacted, found := redact.Redact(d.Message.Text)
-	if len(found) == 0 {
+	if len(found) == 0 && len(d.Message.Findings) == 0 {
 		return nil
 	}
-	d.Findings = make([]inbox.Finding, len(found))
+	d.Findings = append(make([]inbox.Finding, 0, len(d.Message.Findings)+len(found)), d.Message.Findings...)
 	d.secrets = make([]string, 0, len(found))
-	for i, f := range found {
-		d.Findings[i] = inbox.Finding{Kind: string(f.Kind), Start: f.Start, End: f.End}
+	for _, f := range found {
+		d.Findings = append(d.Findings, inbox.Finding{Kind: string(f.Kind), Start: f.Start, End: f.End})
 		d.secrets = append(d.secrets, f.Value)
 	}
 	if !d.Public() {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -215,12 +216,21 @@ func (r *Router) handle(ctx context.Context, msgs []jetstream.Msg) {
 		}
 		res, refused, err := r.ingest(ctx, items)
 		if refused >= 0 {
-			// One item refused by the store: dead-letter it and decide the
-			// rest again, so that a part it claimed (a notice, an
-			// invitation) goes to the next item that needs it.
-			r.deadLetter(ctx, keptNow[refused], "refused by the store: "+err.Error())
-			ins = append(insNow[:refused:refused], insNow[refused+1:]...)
-			kept = append(keptNow[:refused:refused], keptNow[refused+1:]...)
+			// One item refused by the store (its text, say, is not valid
+			// UTF-8). It is kept as a placeholder, so that it is still
+			// acted on (hidden, a deletion asked for) and agents see that
+			// a message could not be stored; a placeholder refused again
+			// is dead-lettered. Either way the batch is decided again, so
+			// that a part the item claimed goes to whoever needs it now.
+			ins, kept = insNow, keptNow
+			if ins[refused].Text != unstorableText {
+				r.log.Warn("store refused an item; keeping a placeholder", "platform", ins[refused].Platform, "external_id", ins[refused].ExternalID, "err", err)
+				ins[refused] = unstorable(ins[refused])
+				continue
+			}
+			r.deadLetter(ctx, kept[refused], "refused by the store: "+err.Error())
+			ins = append(ins[:refused:refused], ins[refused+1:]...)
+			kept = append(kept[:refused:refused], kept[refused+1:]...)
 			continue
 		}
 		if err != nil {
@@ -249,6 +259,9 @@ func (r *Router) decideBatch(ctx context.Context, ins []inbox.Inbound, msgs []je
 			continue
 		}
 		keep()
+		if in.Text == unstorableText {
+			d.AddFlag(inbox.FlagUnstorable)
+		}
 		items, kept, keptIns = append(items, d.item()), append(kept, msgs[i]), append(keptIns, in)
 	}
 	return items, kept, keptIns
@@ -294,6 +307,20 @@ func (r *Router) publish(ctx context.Context, res []store.Ingested, items []stor
 	}
 }
 
+// unstorableText stands in for the text of an item the store refused.
+const unstorableText = "[this message could not be stored: its text or author was not valid text]"
+
+// unstorable returns in as a placeholder the store can keep: the text
+// replaced, names made valid UTF-8 without NULs, attachments dropped. Its
+// findings stay, so that a secret it showed in public is still acted on.
+func unstorable(in inbox.Inbound) inbox.Inbound {
+	clean := func(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "") }
+	in.Text, in.Attachments = unstorableText, nil
+	in.Author.Name, in.Author.Handle = clean(in.Author.Name), clean(in.Author.Handle)
+	in.Lang = clean(in.Lang)
+	return in
+}
+
 // maxDeliver bounds how often an item is tried: with retryDelay's back-off
 // that is about two hours, long enough to ride out an outage of a
 // platform or the store, short enough that an item that can never be
@@ -301,12 +328,17 @@ func (r *Router) publish(ctx context.Context, res []store.Ingested, items []stor
 const maxDeliver = 30
 
 // retryDelay is the wait before an item's next try after n deliveries:
-// doubling from one second up to five minutes.
+// a second for the first few (most failures are a blip: a busy store, a
+// leader election), then doubling up to five minutes.
 func retryDelay(n uint64) time.Duration {
-	if n > 9 {
+	const quick = 5
+	if n < quick {
+		return time.Second
+	}
+	if n-quick > 8 {
 		return 5 * time.Minute
 	}
-	return min(time.Second<<n, 5*time.Minute)
+	return min(time.Second<<(n-quick+1), 5*time.Minute)
 }
 
 // retry hands items back to INBOUND for a later try, or dead-letters an
