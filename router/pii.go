@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"strings"
 
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/redact"
@@ -42,6 +43,9 @@ func (p piiPolicy) Apply(ctx context.Context, d *Decision) error {
 		d.secrets = append(d.secrets, f.Value)
 	}
 	if !d.Public() {
+		// Booking numbers and PINs stay in private text: agents need
+		// them. A card number is never stored: only its last four digits.
+		d.Text = maskCards(d.Message.Text, found)
 		return nil
 	}
 	d.Text = redacted
@@ -75,4 +79,29 @@ func replyLanguage(d *Decision) string {
 		return d.Language
 	}
 	return "en"
+}
+
+// maskCards replaces each card number found in text by "[card •••• 4242]"
+// (its last four digits), leaving other findings as they are. found holds
+// byte offsets into text, in order.
+func maskCards(text string, found []redact.Finding) string {
+	var b strings.Builder
+	last := 0
+	for _, f := range found {
+		if f.Kind != redact.CardNumber || f.Start < last || f.End > len(text) {
+			continue
+		}
+		digits := f.Value
+		if len(digits) > 4 {
+			digits = digits[len(digits)-4:]
+		}
+		b.WriteString(text[last:f.Start])
+		b.WriteString("[card •••• " + digits + "]")
+		last = f.End
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }

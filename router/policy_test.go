@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -265,3 +266,17 @@ func TestPolicyRules(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPrivateCardNumberKeepsLastFourOnly: a card number sent in private
+// is never stored, only its last four digits; a booking number there is
+// kept for agents.
+func TestPrivateCardNumberKeepsLastFourOnly(t *testing.T) {
+	p := newPolicy(t, testConfig(), nil)
+	d := Decision{Message: twitterDM("d1", "9", "card 4111 1111 1111 1111 for booking 4821553907"), Text: "card 4111 1111 1111 1111 for booking 4821553907"}
+	if err := p.Apply(context.Background(), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Text != "card [card •••• 1111] for booking 4821553907" {
+		t.Errorf("stored %q", d.Text)
+	}
+}
