@@ -1,16 +1,11 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/inboxbot/inboxbot/app"
-	"github.com/inboxbot/inboxbot/config"
 	"github.com/inboxbot/inboxbot/connectors/twitter/twfake"
 	"github.com/inboxbot/inboxbot/health"
 )
@@ -22,30 +17,7 @@ import (
 func TestServeShowsXWebhookAndSpend(t *testing.T) {
 	fk := twfake.New(twfake.Options{SelfServe: true})
 	defer fk.Close()
-	ck, cs, at, as := fk.Credentials()
-	cfg, err := config.Load("", []string{
-		"INBOXBOT_DATA_DIR=" + t.TempDir(),
-		"INBOXBOT_HTTP_ADDR=127.0.0.1:0",
-		"INBOXBOT_TWITTER_ENABLED=true",
-		"INBOXBOT_TWITTER_CONSUMER_KEY=" + ck, "INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
-		"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at, "INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
-		"INBOXBOT_TWITTER_API_URL=" + fk.URLv2(),
-		"INBOXBOT_TWITTER_POLL_INTERVAL=200ms",
-		"INBOXBOT_TWITTER_DAILY_BUDGET_USD=5",
-		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en,es",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := app.Open(ctx, cfg, app.RoleAll, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	a := runApp(t, append(xEnv(fk), "INBOXBOT_TWITTER_POLL_INTERVAL=200ms", "INBOXBOT_TWITTER_DAILY_BUDGET_USD=5"))
 	if err := fk.SetWebhook("http://" + a.Addr() + "/webhooks/twitter"); err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +63,6 @@ func TestServeShowsXWebhookAndSpend(t *testing.T) {
 	if tw := anon["components"].(map[string]any)["twitter"].(map[string]any); tw["details"] != nil || tw["reason"] != nil {
 		t.Errorf("anonymous /healthz shows %v", tw)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
 }
 
 // TestWebhooksOnTheirOwnAddress: with http.webhook_addr the webhooks (and
@@ -102,29 +70,7 @@ func TestServeShowsXWebhookAndSpend(t *testing.T) {
 func TestWebhooksOnTheirOwnAddress(t *testing.T) {
 	fk := twfake.New(twfake.Options{SelfServe: true})
 	defer fk.Close()
-	ck, cs, at, as := fk.Credentials()
-	cfg, err := config.Load("", []string{
-		"INBOXBOT_DATA_DIR=" + t.TempDir(),
-		"INBOXBOT_HTTP_ADDR=127.0.0.1:0",
-		"INBOXBOT_HTTP_WEBHOOK_ADDR=127.0.0.1:0",
-		"INBOXBOT_TWITTER_ENABLED=true",
-		"INBOXBOT_TWITTER_CONSUMER_KEY=" + ck, "INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
-		"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at, "INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
-		"INBOXBOT_TWITTER_API_URL=" + fk.URLv2(),
-		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en,es",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := app.Open(ctx, cfg, app.RoleAll, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	a := runApp(t, append(xEnv(fk), "INBOXBOT_HTTP_WEBHOOK_ADDR=127.0.0.1:0"))
 	if a.WebhookAddr() == "" || a.WebhookAddr() == a.Addr() {
 		t.Fatalf("webhook listener %q, desk %q", a.WebhookAddr(), a.Addr())
 	}
@@ -143,9 +89,5 @@ func TestWebhooksOnTheirOwnAddress(t *testing.T) {
 		t.Errorf("healthz on the webhook address: %v %v", resp, err)
 	} else {
 		resp.Body.Close()
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
 	}
 }

@@ -32,14 +32,8 @@ func BenchmarkWebhookToInbox(b *testing.B) {
 	b.Run("twitter", func(b *testing.B) {
 		fk := twfake.New(twfake.Options{SelfServe: true})
 		defer fk.Close()
-		ck, cs, at, as := fk.Credentials()
-		a := benchApp(b, []string{
-			"INBOXBOT_TWITTER_ENABLED=true",
-			"INBOXBOT_TWITTER_CONSUMER_KEY=" + ck, "INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
-			"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at, "INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
-			"INBOXBOT_TWITTER_API_URL=" + fk.URLv2(),
-			"INBOXBOT_POLICY_TWITTER_ACCOUNT_ID=" + fk.Self().IDStr(),
-		}, func(hook string) error { return fk.SetWebhook(hook + "twitter") })
+		a := benchApp(b, append(xEnv(fk), "INBOXBOT_POLICY_TWITTER_ACCOUNT_ID="+fk.Self().IDStr()),
+			func(hook string) error { return fk.SetWebhook(hook + "twitter") })
 		measure(b, a, events, func(i int) {
 			from := twfake.User{ID: int64(7_000_000 + i), ScreenName: fmt.Sprintf("guest%d", i), Name: "Guest"}
 			fk.AddMention(from, fmt.Sprintf("@%s my room %d has no hot water, can you help?", fk.Self().ScreenName, i), "en", 0)
@@ -71,35 +65,12 @@ func BenchmarkWebhookToInbox(b *testing.B) {
 	})
 }
 
-// benchApp runs serve's assembly with env and a light language set, waits
-// for the models, and registers the platform's webhook with register
+// benchApp runs serve's assembly with env (see runApp), waits for the
+// language models, and registers the platform's webhook with register
 // (given the base URL of /webhooks/).
 func benchApp(b *testing.B, env []string, register func(hook string) error) *app.App {
 	b.Helper()
-	cfg, err := config.Load("", append([]string{
-		"INBOXBOT_DATA_DIR=" + b.TempDir(),
-		"INBOXBOT_HTTP_ADDR=127.0.0.1:0",
-		// A small language set keeps the models' load short; the
-		// detector and the whole policy chain are the real ones.
-		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en,es,it",
-	}, env...))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, app.RoleAll, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Error(err)
-		}
-		a.Close()
-	})
+	a := runApp(b, env)
 	if err := register("http://" + a.Addr() + "/webhooks/"); err != nil {
 		b.Fatal(err)
 	}
@@ -113,6 +84,50 @@ func benchApp(b *testing.B, env []string, register func(hook string) error) *app
 		time.Sleep(50 * time.Millisecond)
 	}
 	return a
+}
+
+// runApp opens and runs serve's assembly (role all) with env on top of a
+// fresh data dir, a free port and a light language set; it stops at the
+// end of the test, and Run must end without error.
+func runApp(tb testing.TB, env []string) *app.App {
+	tb.Helper()
+	cfg, err := config.Load("", append([]string{
+		"INBOXBOT_DATA_DIR=" + tb.TempDir(),
+		"INBOXBOT_HTTP_ADDR=127.0.0.1:0",
+		// A small language set keeps the models' load short; the
+		// detector and the whole policy chain are the real ones.
+		"INBOXBOT_POLICY_LANGUAGE_LANGUAGES=en,es,it",
+	}, env...))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg, app.RoleAll, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		cancel()
+		tb.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("Run: %v", err)
+		}
+		a.Close()
+	})
+	return a
+}
+
+// xEnv configures X for the fake fk, in v2 mode.
+func xEnv(fk *twfake.Server) []string {
+	ck, cs, at, as := fk.Credentials()
+	return []string{
+		"INBOXBOT_TWITTER_ENABLED=true",
+		"INBOXBOT_TWITTER_CONSUMER_KEY=" + ck, "INBOXBOT_TWITTER_CONSUMER_SECRET=" + cs,
+		"INBOXBOT_TWITTER_ACCESS_TOKEN=" + at, "INBOXBOT_TWITTER_ACCESS_SECRET=" + as,
+		"INBOXBOT_TWITTER_API_URL=" + fk.URLv2(),
+	}
 }
 
 // measure adds n items one at a time with add, waits for each to reach
