@@ -169,7 +169,8 @@ func publishTraffic(t *testing.T, url string, items []any) {
 	var futures []jetstream.PubAckFuture
 	for _, it := range items {
 		m := it.(msg)
-		f, err := js.PublishAsync(m.subject, m.data, jetstream.WithMsgID(m.id))
+		// A loaded machine acks slowly: wait for room rather than fail.
+		f, err := js.PublishAsync(m.subject, m.data, jetstream.WithMsgID(m.id), jetstream.WithStallWait(30*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
