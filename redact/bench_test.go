@@ -61,6 +61,26 @@ var hostileInputs = []struct{ name, in string }{
 	{"my-pin-is-repeated", strings.Repeat("my pin is ", 10000) + "1 2 3 4"},
 	{"phones", strings.Repeat("+1 (212) 555-0187 ", 5000)},
 	{"urls", strings.Repeat("www.x.com/1234567890 ", 5000)},
+	// The shapes of the rules for separators, scripts, invisible characters
+	// and keywords.
+	{"three-rune-separators", strings.Repeat("1 . 2 - 3 / 4 · ", 6000)},
+	{"long-separator-runs", strings.Repeat("1 . - / ", 12500)},
+	{"invisibles-between-digits", strings.Repeat("1\u200b\u200c\u200d\u2060\u00ad", 8000)},
+	{"invisible-runs", strings.Repeat("12\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b34 ", 2500)},
+	{"combining-marks-on-digits", strings.Repeat("1\u0301\ufe0f ", 15000)},
+	{"mixed-scripts", strings.Repeat("1٢३৪๕６ 7٨९০๑２ ", 3000)},
+	{"keywords-with-invisibles", strings.Repeat("P\u200bI\u00adN\u200d ", 7000) + "1 2 3 4"},
+	{"booking-keywords-glued", strings.Repeat("booking1234 bookingnr56 #ref", 4000)},
+	{"pin-after-every-keyword", strings.Repeat("PIN 1234 ", 11000)},
+	{"bookings-and-pins", strings.Repeat("1234567890/1234 ", 6000)},
+	{"two-bookings-per-run", strings.Repeat("12 34 56 78 90 12 34 56 78 90 - ", 3000)},
+	{"longest-dynamic-program", strings.Repeat(strings.Repeat("1 2 ", maxDPDigits/2-1)+"x ", 20)},
+	{"dates-and-times", strings.Repeat("17.05.2024 14:30 ", 6000)},
+	{"prices", strings.Repeat("€ 2.340,00 Rp 1.250.000 ", 4000)},
+	{"international-zeros", strings.Repeat("0039 02 9129 4973 ", 5500)},
+	{"hashtags-and-handles", strings.Repeat("#a1234567890 @b1234567890 ", 4000)},
+	{"commas-between-digits", strings.Repeat("1,2,", 25000)},
+	{"parentheses-and-plus", strings.Repeat("+1 (2) (0) 3 ", 8000)},
 }
 
 // BenchmarkHostile measures the pathological inputs.

@@ -64,52 +64,77 @@ func digitValue(r rune) int {
 	return -1
 }
 
-// isTransparent reports whether r is an invisible format character that
-// people (or obfuscators) put between digits; such runes are skipped as if
-// they were not there, so "12\u200b34" reads as "1234".
+// isTransparent reports whether r is an invisible character that people (or
+// obfuscators) put between digits or inside words: format characters
+// (zero-width spaces and joiners, word joiner, soft hyphen, BOM, bidi marks,
+// tags), combining marks of any kind (variation selectors and the combining
+// grapheme joiner among them) and the Hangul fillers. Such runes are skipped
+// as if they were not there, so "12\u200b34" reads as "1234".
 func isTransparent(r rune) bool {
-	if r < 0xAD {
-		return false
-	}
 	switch {
-	case r == 0xAD, r == 0x34F, r == 0x61C, r == 0x180E,
-		r >= 0x200B && r <= 0x200F,
-		r >= 0x202A && r <= 0x202E,
-		r >= 0x2060 && r <= 0x2064,
-		r >= 0x2066 && r <= 0x206F,
-		r == 0xFEFF:
+	case r < 0xAD:
+		return false
+	case r == 0xAD:
+		return true
+	case r < 0x300:
+		return false
+	case r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0:
 		return true
 	}
-	return false
+	return unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me, unicode.Mc)
 }
 
-// Separator classes between digit groups. Space and dash classes are the
-// common ways of grouping secrets; the dot class matters for dates and prices.
+// Separator classes between digit groups. A separator is one to three
+// separator runes (invisible runes do not count); its class is that of its
+// first rune that is not a space, or sepSpace.
 const (
 	sepNone  = 0
 	sepSpace = 1
 	sepDot   = 2
 	sepDash  = 3
+	sepSlash = 4
 )
 
-// sepClass tells whether r may stand between two digit groups of one number.
+// maxSepRunes is how many separator runes may stand between two groups of
+// one number: " . " and " - " count, four spaces end the number.
+const maxSepRunes = 3
+
+// sepClass tells whether r may stand between two digit groups of one number:
+// spaces of any width (and tabs, not line breaks), dots and middle dots,
+// dashes of any kind, slashes.
 func sepClass(r rune) int {
-	switch r {
-	case ' ':
-		return sepSpace
-	case '.', 0xFF0E:
-		return sepDot
-	case '-', 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE58, 0xFE63, 0xFF0D:
-		return sepDash
+	if r < utf8.RuneSelf {
+		switch r {
+		case ' ', '\t':
+			return sepSpace
+		case '.':
+			return sepDot
+		case '-':
+			return sepDash
+		case '/', '\\':
+			return sepSlash
+		}
+		return sepNone
 	}
-	if r >= 0xA0 && isSpaceSep(r) {
+	switch r {
+	case 0xB7, 0x387, 0x2022, 0x2024, 0x2027, 0x2219, 0x22C5, 0x30FB, 0xFF65, 0xFF0E, 0x3002, 0xFF61, 0xFE52:
+		return sepDot
+	case 0x2212, 0x2043, 0xFE63, 0xFF0D, 0x2796:
+		return sepDash
+	case 0xFF0F, 0xFF3C, 0x2044, 0x2215, 0x2216, 0x29F8, 0x29F9:
+		return sepSlash
+	}
+	if isSpaceSep(r) {
 		return sepSpace
+	}
+	if unicode.Is(unicode.Pd, r) {
+		return sepDash
 	}
 	return sepNone
 }
 
 // isSpaceSep reports the Unicode space separators (category Zs): the plain
-// space, no-break spaces and the typographic thin spaces.
+// space, no-break spaces, the typographic spaces and the ideographic space.
 func isSpaceSep(r rune) bool {
 	switch {
 	case r == ' ', r == 0xA0, r == 0x1680, r >= 0x2000 && r <= 0x200A,
@@ -150,18 +175,6 @@ func isUnspacedScript(r rune) bool {
 		unicode.Hangul, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
 }
 
-// attaches reports whether a rune next to a digit makes the digit part of a
-// word, as in "@user1234567890", "#travel2025" or "LH1234".
-func attaches(r rune) bool {
-	if r == '_' {
-		return true
-	}
-	if r == 0xAA || r == 0xBA { // ª º as in "nº1234567890"
-		return false
-	}
-	return isWordRune(r) && !isUnspacedScript(r)
-}
-
 // isCurrencySymbol reports Unicode currency symbols (€, $, £, ₹, ₺...).
 func isCurrencySymbol(r rune) bool {
 	if r < utf8.RuneSelf {
@@ -192,14 +205,15 @@ func decodeBefore(s string, i int) (rune, int) {
 
 // maxTransparentSkip bounds how many invisible runes the context checks step
 // over, so that a long run of them costs a constant amount per finding.
-const maxTransparentSkip = 8
+const maxTransparentSkip = 32
 
 // skipTransparentBack returns the position before any invisible runes that
-// end at i.
+// end at i. Combining marks that belong to a letter ("कमरा") are not
+// skipped: they are part of the word.
 func skipTransparentBack(s string, i int) int {
 	for k := 0; k < maxTransparentSkip; k++ {
 		r, n := decodeBefore(s, i)
-		if n == 0 || !isTransparent(r) {
+		if n == 0 || !isTransparent(r) || isMark(r) && markOnLetter(s, i-n) {
 			return i
 		}
 		i -= n
@@ -218,4 +232,21 @@ func skipTransparent(s string, i int) int {
 		i += n
 	}
 	return i
+}
+
+func isMark(r rune) bool {
+	return r >= 0x300 && unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me)
+}
+
+// markOnLetter reports whether the combining marks that end at i follow a
+// letter.
+func markOnLetter(s string, i int) bool {
+	for k := 0; k < maxTransparentSkip; k++ {
+		r, n := decodeBefore(s, i)
+		if !isMark(r) {
+			return isWordRune(r)
+		}
+		i -= n
+	}
+	return false
 }

@@ -12,7 +12,10 @@ import (
 // input still in view, so a keyword at the end of one line ("PIN:") still
 // marks digits at the start of the next, and the output equals String of the
 // whole input. Lines may be of any length.
-func Copy(w io.Writer, r io.Reader) error {
+func Copy(w io.Writer, r io.Reader) error { return std.Copy(w, r) }
+
+// Copy is the package-level Copy with rd's options.
+func (rd *Redactor) Copy(w io.Writer, r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var tail []byte // the last contextBytes of the original input
@@ -20,7 +23,7 @@ func Copy(w io.Writer, r io.Reader) error {
 		line, rerr := br.ReadString('\n')
 		if len(line) > 0 {
 			buf := string(tail) + line
-			out := apply(buf, len(tail), findFrom(buf, len(tail)))
+			out := apply(buf, len(tail), rd.findFrom(buf, len(tail)))
 			if _, err := bw.WriteString(out); err != nil {
 				return err
 			}
@@ -77,7 +80,10 @@ type jsonlErr struct {
 // to w, in order. A line that cannot be processed gets {"error": "..."} in
 // its place, with a fixed message that never repeats the input, and the
 // stream goes on. Offsets are byte offsets into the decoded input text.
-func CopyJSONL(w io.Writer, r io.Reader) error {
+func CopyJSONL(w io.Writer, r io.Reader) error { return std.CopyJSONL(w, r) }
+
+// CopyJSONL is the package-level CopyJSONL with rd's options.
+func (rd *Redactor) CopyJSONL(w io.Writer, r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
@@ -90,7 +96,7 @@ func CopyJSONL(w io.Writer, r io.Reader) error {
 			if err != nil {
 				v = jsonlErr{Error: err.Error()}
 			} else {
-				red, fs := Redact(text)
+				red, fs := rd.Redact(text)
 				if fs == nil {
 					fs = []Finding{}
 				}

@@ -28,6 +28,29 @@ func FuzzRedact(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	// A seed for every shape family of the specification and every decoy
+	// family.
+	for _, g := range specGroupings {
+		f.Add("booking " + grouped("4725918306", g, " . ") + " / 12-34")
+	}
+	for _, sep := range specSeparators {
+		f.Add("ref " + grouped("4725918306", []int{2, 2, 2, 2, 2}, sep) + sep + "1234")
+	}
+	for _, z := range specScripts {
+		f.Add(inScript("PIN 1 2 3 4, booking 1234 567 890", z))
+	}
+	for _, inv := range specInvisibles {
+		f.Add(withInvisible("P"+"IN 1234 booking1234567890", inv))
+	}
+	for _, list := range decoyCases {
+		for _, d := range list {
+			f.Add(d + " 12 34 56 78 90")
+			f.Add("1234 567 890 " + d)
+		}
+	}
+	for _, p := range gluePrefixes {
+		f.Add(p + "1234567890/1234")
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out, fs := Redact(s)
 		if len(fs) == 0 && out != s {
@@ -82,6 +105,11 @@ func TestTokenSoup(t *testing.T) {
 		"#", "+", "@", "_", "€", "$", "Rp ", "00", "\u200b", "\u00ad", "\ufeff", "\n",
 		"PIN", "pin", " PIN ", "kode PIN ", "code", "is", "room ", "x", "é", "密码", "https://",
 		"www.", ".com/", "[PIN]", "[booking number]", "[card number]", "[", "]", "\xff", "?",
+		// The new families: wider separators, marks, glued keywords,
+		// phone and price neighbours, dates and times.
+		" . ", " - ", "·", "\u3000", "\u0301", "\ufe0f", "\u200e", "booking", "nr.", "n°", "ref:",
+		"+39 ", "(0) ", "0039 ", "17.05.2024", "14:30", "2.340,00", "LH", "U2 ", "order ", "0",
+		"12 34", "4321", " / ",
 	}
 	rng := uint64(42)
 	next := func(n int) int {

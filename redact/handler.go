@@ -17,12 +17,16 @@ import (
 // after their key ("pin"=1234) become placeholder strings. Other Any values
 // are formatted with %+v and replaced by the redacted text only when it
 // holds a secret, so that clean structured values keep their form.
-func NewHandler(h slog.Handler) slog.Handler {
-	return &handler{h: h}
+func NewHandler(h slog.Handler) slog.Handler { return std.NewHandler(h) }
+
+// NewHandler is the package-level NewHandler with rd's options.
+func (rd *Redactor) NewHandler(h slog.Handler) slog.Handler {
+	return &handler{h: h, rd: rd}
 }
 
 type handler struct {
-	h slog.Handler
+	h  slog.Handler
+	rd *Redactor
 }
 
 func (x *handler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -30,9 +34,9 @@ func (x *handler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (x *handler) Handle(ctx context.Context, r slog.Record) error {
-	nr := slog.NewRecord(r.Time, r.Level, String(r.Message), r.PC)
+	nr := slog.NewRecord(r.Time, r.Level, x.rd.String(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		nr.AddAttrs(redactAttr(a))
+		nr.AddAttrs(x.rd.redactAttr(a))
 		return true
 	})
 	return x.h.Handle(ctx, nr)
@@ -41,43 +45,43 @@ func (x *handler) Handle(ctx context.Context, r slog.Record) error {
 func (x *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	out := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		out[i] = redactAttr(a)
+		out[i] = x.rd.redactAttr(a)
 	}
-	return &handler{h: x.h.WithAttrs(out)}
+	return &handler{h: x.h.WithAttrs(out), rd: x.rd}
 }
 
 func (x *handler) WithGroup(name string) slog.Handler {
-	return &handler{h: x.h.WithGroup(name)}
+	return &handler{h: x.h.WithGroup(name), rd: x.rd}
 }
 
-func redactAttr(a slog.Attr) slog.Attr {
+func (rd *Redactor) redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, redactValue(a.Key, v.String()))
+		return slog.String(a.Key, rd.redactValue(a.Key, v.String()))
 	case slog.KindGroup:
 		g := v.Group()
 		out := make([]slog.Attr, len(g))
 		for i, ga := range g {
-			out[i] = redactAttr(ga)
+			out[i] = rd.redactAttr(ga)
 		}
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}
 	case slog.KindInt64, slog.KindUint64:
 		d := v.String()
-		if r := redactValue(a.Key, d); r != d {
+		if r := rd.redactValue(a.Key, d); r != d {
 			return slog.String(a.Key, r)
 		}
 	case slog.KindAny:
 		switch val := v.Any().(type) {
 		case error:
-			return slog.String(a.Key, redactValue(a.Key, safeString(func() string { return val.Error() })))
+			return slog.String(a.Key, rd.redactValue(a.Key, safeString(func() string { return val.Error() })))
 		case fmt.Stringer:
-			return slog.String(a.Key, redactValue(a.Key, safeString(val.String)))
+			return slog.String(a.Key, rd.redactValue(a.Key, safeString(val.String)))
 		case []byte:
-			return slog.String(a.Key, redactValue(a.Key, string(val)))
+			return slog.String(a.Key, rd.redactValue(a.Key, string(val)))
 		default:
 			s := safeString(func() string { return fmt.Sprintf("%+v", val) })
-			if r := redactValue(a.Key, s); r != s {
+			if r := rd.redactValue(a.Key, s); r != s {
 				return slog.String(a.Key, r)
 			}
 		}
@@ -86,10 +90,10 @@ func redactAttr(a slog.Attr) slog.Attr {
 }
 
 // redactValue redacts val with "key: " in front of it as context.
-func redactValue(key, val string) string {
+func (rd *Redactor) redactValue(key, val string) string {
 	ctx := key + ": "
 	buf := ctx + val
-	fs := findFrom(buf, len(ctx))
+	fs := rd.findFrom(buf, len(ctx))
 	if len(fs) == 0 {
 		return val
 	}

@@ -1,18 +1,28 @@
 package redact
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Keyword lists are written as people write the words; they are compared in
+// their normalized form (see normWord), so case, accents, fullwidth letters
+// and invisible characters inside a word make no difference.
 
 // pinKeywords are single words that announce a PIN. Multi-word forms such as
 // "pin code", "kode PIN", "codice PIN", "PIN-Code", "PIN kodu" or "ПИН-код"
 // need no entry of their own: the look-back treats the other word as filler
-// and still reaches the "PIN" word. Matching is case-insensitive and on whole
-// words, so "spinning" or "pinned" never match.
+// and still reaches the "PIN" word. Matching is on whole words, so
+// "spinning" or "pinned" never match.
 var pinKeywords = []string{
 	"pin", "pincode", "pinkode", "pinkod", "pinkodu", "pinkodun", "pinkodunuz",
 	"pinkoden", "pinkoodi", "pinnummer", "pinnumber", "pinnr", "pinno",
 	"pinnya", "pinku", "pinmu", // Indonesian "PIN-nya", "PIN-ku"
 	"passcode", "senha", "şifre", "şifrem", "şifreniz", "şifresi",
+	"geheimzahl", "geheimnummer", "clave",
 	"пин", "пинкод", "пін", "пінкод", "पिन",
+	"السري", // "الرمز السري", "الرقم السري": the secret code / number
 }
 
 // unspacedKeywords are PIN words in scripts written without spaces; a word run
@@ -22,16 +32,117 @@ var unspacedKeywords = []string{
 	"密码", "密碼", "暗証番号", "暗証", "暗码", "비밀번호", "핀번호", "핀코드", "พิน",
 }
 
-// notPINNouns name other 4-digit things. When one is the word right before
-// the digits ("my PIN is fine, room 1234", "PIN changed in year 2024"), the
-// digits belong to it and not to an earlier PIN keyword.
-var notPINNouns = []string{
-	"room", "rooms", "zimmer", "camera", "stanza", "kamar", "habitación", "habitacion",
-	"chambre", "quarto", "kamer", "oda", "odası", "pokój", "pokoj", "rum", "комната",
-	"flight", "flug", "volo", "vuelo", "vol", "voo", "vlucht", "uçuş", "lot", "рейс",
-	"year", "jahr", "anno", "tahun", "año", "année", "ano", "jaar", "yıl", "rok", "år", "год",
+// bookingKeywords are the words a booking number is glued to ("booking1234567890",
+// "#reserva1234567890"). Glued letters do not stop a number from being a
+// secret anyway; these words matter where the glued word would otherwise
+// make a hashtag ("#booking1234567890") or an identifier ("booking_1234567890").
+// A glued word counts when it ends with one of them.
+var bookingKeywords = []string{
+	"booking", "bookingnr", "bookingno", "bookingnumber", "bookingcode", "bookingid", "bookingref",
+	"reservation", "reservationnumber", "reservationno", "reservierung", "reservierungsnummer",
+	"buchung", "buchungsnummer", "buchungsnr", "prenotazione", "prenotazioni",
+	"reserva", "reservasi", "pemesanan", "boeking", "boekingsnummer", "rezervasyon", "rezerwacja", "rezerwacji",
+	"бронь", "брони", "бронирование", "бронирования", "conf", "confirmation", "ref", "reference",
+	"nr", "no", "num", "number", "numero", "nummer", "numer", "nomor", "номер", "id", "code", "kode", "codice", "código",
+	"حجز", "الحجز", "बुकिंग", "予約", "预订", "預訂", "订单", "예약",
+}
+
+// nounWords name other numbered things. When one is the word right before
+// the digits ("room 1234", "flight 610", "year 2024"), the digits belong to
+// it: they are not a PIN after an earlier PIN keyword, and they are a decoy
+// of their own when a secret stands next to them.
+var nounWords = []string{
+	"room", "rooms", "zimmer", "camera", "stanza", "kamar", "habitación", "chambre", "quarto", "kamer",
+	"oda", "odası", "odasi", "pokój", "rum", "комната", "номере", "kamera", "कमरा", "房间", "房間", "部屋", "غرفة", "الغرفة",
+	"flight", "flug", "volo", "vuelo", "vol", "voo", "vlucht", "uçuş", "lot", "рейс", "penerbangan", "उड़ान", "航班", "便", "رحلة",
+	"year", "jahr", "anno", "tahun", "año", "année", "ano", "jaar", "yıl", "rok", "год",
 	"since", "seit", "dal", "sejak", "desde", "depuis", "sinds", "från",
-	"gate", "seat", "platform",
+	"gate", "seat", "platform", "terminal", "floor", "etage", "piano", "lantai", "piso", "étage", "verdieping", "kat", "piętro",
+	"order", "bestellung", "ordine", "pesanan", "pedido", "commande", "bestelling", "sipariş", "zamówienie", "заказ",
+	"طلب", "ऑर्डर", "订单", "注文", "ticket",
+}
+
+// currencyCodes are price markers written with letters ("Rp 1.250.000",
+// "EUR 50", "50 zł"). They are matched case-sensitively so that names such
+// as "Ron" or words such as "try" do not count.
+var currencyCodes = []string{
+	"Rp", "RP", "IDR", "USD", "US$", "EUR", "GBP", "CHF", "TRY", "TL", "RUB", "PLN", "SEK", "NOK", "DKK",
+	"BRL", "MXN", "JPY", "CNY", "RMB", "INR", "Rs", "AUD", "CAD", "HUF", "CZK", "RON", "AED", "THB", "MYR", "SGD",
+	"SAR", "QAR", "KRW", "HKD", "TWD", "PHP", "VND", "NZD", "ZAR", "EGP", "ARS", "CLP", "COP", "PEN", "UAH",
+	"zł", "kr", "Kč", "Ft", "lei", "руб", "грн", "euro", "euros", "dollar", "dollars", "rupiah", "lira", "lire",
+}
+
+// kwFirst and nounFirst mark the ASCII letters that keywords and nouns
+// start with (normalized), a cheap first test for the words of a
+// look-back.
+var kwFirst, nounFirst = firstBytes(pinKeywordSet), firstBytes(nounSet)
+
+// currencyByFirst lists the currency codes by their first byte (they are
+// matched case-sensitively); currencyFirst marks those bytes.
+var currencyByFirst, currencyFirst = func() (l [256][]string, t [256]bool) {
+	for _, c := range currencyCodes {
+		l[c[0]] = append(l[c[0]], c)
+		t[c[0]] = true
+	}
+	return l, t
+}()
+
+// isCurrencyCode reports whether the whole word w is a currency code.
+func isCurrencyCode(w string) bool {
+	if w == "" || len(w) > 8 {
+		return false
+	}
+	for _, c := range currencyByFirst[w[0]] {
+		if c == w {
+			return true
+		}
+	}
+	return false
+}
+
+// nounLens marks, by first letter, the lengths of the ASCII nouns: an ASCII
+// word of another length is no noun, whatever its case.
+var nounLens = func() (t [128][32]bool) {
+	for w := range nounSet {
+		if isASCIIWord([]byte(w)) && len(w) < 32 {
+			t[w[0]][len(w)] = true
+			t[w[0]-0x20][len(w)] = true
+		}
+	}
+	return t
+}()
+
+func firstBytes(set map[string]struct{}) (t [256]bool) {
+	for w := range set {
+		t[w[0]] = true
+		if w[0] >= 'a' && w[0] <= 'z' {
+			t[w[0]-0x20] = true
+		}
+	}
+	return t
+}
+
+var (
+	pinKeywordSet     = normSet(pinKeywords)
+	nounSet           = normSet(nounWords)
+	bookingKeywordsN  = normList(bookingKeywords)
+	unspacedKeywordsN = normList(unspacedKeywords)
+)
+
+func normSet(words []string) map[string]struct{} {
+	m := make(map[string]struct{}, len(words))
+	for _, w := range words {
+		m[string(normWord(nil, w))] = struct{}{}
+	}
+	return m
+}
+
+func normList(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = string(normWord(nil, w))
+	}
+	return out
 }
 
 // Look-back limits: how many bytes before a digit run are searched for a PIN
@@ -42,63 +153,168 @@ const (
 	maxFillers    = 4
 )
 
-// contextBytes is how much text before a position any rule may read; Copy
+// contextBytes is how much text before a digit run any rule may read; Copy
 // keeps this much of the previous input so that line-by-line redaction
-// gives the same result as redacting the whole text at once.
-const contextBytes = lookBackBytes + 8
+// gives the same result as redacting the whole text at once. The widest
+// look is the keyword look-back: up to maxTransparentSkip invisible runes
+// and a '#' before the run, lookBackBytes of words, and a placeholder's
+// length before that.
+const contextBytes = 2*lookBackBytes + 4*maxTransparentSkip + 64
 
-func equalFoldAny(w string, list []string) bool {
-	for _, k := range list {
-		// Case folding in these scripts keeps the UTF-8 length, so a
-		// length check rules out most candidates cheaply.
-		if len(k) == len(w) && strings.EqualFold(k, w) {
-			return true
-		}
+// latinBase maps the lower-case letters of Latin-1 and Latin Extended-A
+// (U+00E0..U+017F) to their base letter; '.' means none.
+const latinBase = "aaaaaaaceeeeiiii" + "dnooooo.ouuuuyty" + // U+00E0..U+00FF
+	"aaaaaaccccccccdd" + "ddeeeeeeeeeegggg" + "gggghhhhiiiiiiii" + "iijjjjkkklllllll" + // U+0100..U+013F
+	"lllnnnnnnnnnoooo" + "oooorrrrrrssssss" + "ssttttttuuuuuuuu" + "uuuuwwyyyzzzzzzs" // U+0140..U+017F
+
+// inWordIgnorable reports characters that change nothing in how a word
+// reads: invisible format characters, variation selectors, the combining
+// grapheme joiner and the combining accents of Latin, Greek and Cyrillic
+// letters. "P\u200bIN" and "P\u0301IN" read as "PIN".
+func inWordIgnorable(r rune) bool {
+	switch {
+	case r < 0xAD:
+		return false
+	case r == 0xAD, r == 0x34F,
+		r >= 0x300 && r <= 0x36F, r >= 0x1AB0 && r <= 0x1AFF, r >= 0x1DC0 && r <= 0x1DFF,
+		r >= 0x20D0 && r <= 0x20FF, r >= 0xFE00 && r <= 0xFE0F, r >= 0xFE20 && r <= 0xFE2F,
+		r >= 0xE0100 && r <= 0xE01EF, r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0:
+		return true
 	}
-	return false
+	return unicode.Is(unicode.Cf, r)
 }
 
-// foldWidth maps fullwidth Latin letters ("ＰＩＮ") to ASCII, which case
-// folding alone does not do.
-func foldWidth(w string) string {
-	if !strings.Contains(w, "\xef\xbc") && !strings.Contains(w, "\xef\xbd") {
-		return w
-	}
-	return strings.Map(func(r rune) rune {
+// normWord appends the comparison form of w to buf: without invisible
+// characters and Latin combining accents, fullwidth letters folded to ASCII,
+// lower case, and Latin letters without their accents.
+func normWord(buf []byte, w string) []byte {
+	for _, r := range w {
+		if r < utf8.RuneSelf {
+			if r >= 'A' && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			buf = append(buf, byte(r))
+			continue
+		}
+		if inWordIgnorable(r) {
+			continue
+		}
 		if r >= 0xFF01 && r <= 0xFF5E {
-			return r - 0xFEE0
+			r -= 0xFEE0
 		}
-		return r
-	}, w)
+		r = unicode.ToLower(r)
+		switch {
+		case r >= 0xE0 && r <= 0x17F:
+			if b := latinBase[r-0xE0]; b != '.' {
+				buf = append(buf, b)
+				continue
+			}
+		case r == 0x219: // ș
+			buf = append(buf, 's')
+			continue
+		case r == 0x21B: // ț
+			buf = append(buf, 't')
+			continue
+		}
+		buf = utf8.AppendRune(buf, r)
+	}
+	return buf
 }
 
-// isPINKeyword reports whether the whole word w announces a PIN.
+// wordBuf is scratch space for normalized words; keyword checks happen only
+// around candidate numbers, so a small array on the stack is enough.
+type wordBuf [96]byte
+
+// isPINKeyword reports whether the whole word w (raw text) announces a PIN.
+// A word that holds zero-width spaces is also tried piece by piece, since
+// some scripts use them between words.
 func isPINKeyword(w string) bool {
 	if len(w) < 3 {
 		return false
 	}
-	w = foldWidth(w)
-	if equalFoldAny(w, pinKeywords) {
+	var wb wordBuf
+	n := normWord(wb[:0], w)
+	if isPINKeywordNorm(n) {
 		return true
 	}
-	if hasUnspaced(w) {
-		for _, k := range unspacedKeywords {
-			if strings.Contains(w, k) {
+	if strings.Contains(w, "\u200b") {
+		for _, piece := range strings.Split(w, "\u200b") {
+			if piece != "" && isPINKeywordNorm(normWord(wb[:0], piece)) {
 				return true
-			}
-		}
-		// "PIN码", "PIN番号": Latin PIN glued to an unspaced script.
-		for i := 0; i+3 <= len(w); i++ {
-			if strings.EqualFold(w[i:i+3], "pin") {
-				before, _ := decodeBefore(w, i)
-				after, _ := decodeAt(w, i+3)
-				if (before < 0 || isUnspacedScript(before)) && (after < 0 || isUnspacedScript(after)) {
-					return true
-				}
 			}
 		}
 	}
 	return false
+}
+
+func isPINKeywordNorm(n []byte) bool {
+	if _, ok := pinKeywordSet[string(n)]; ok {
+		return true
+	}
+	if len(n) < 3 || isASCIIWord(n) {
+		return false
+	}
+	w := string(n)
+	if !hasUnspaced(w) {
+		return false
+	}
+	for _, k := range unspacedKeywordsN {
+		if strings.Contains(w, k) {
+			return true
+		}
+	}
+	// "PIN码", "PIN番号": Latin PIN glued to an unspaced script.
+	for i := 0; i+3 <= len(w); i++ {
+		if w[i:i+3] == "pin" {
+			before, _ := decodeBefore(w, i)
+			after, _ := decodeAt(w, i+3)
+			if (before < 0 || isUnspacedScript(before)) && (after < 0 || isUnspacedScript(after)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isASCIIString(w string) bool {
+	for k := 0; k < len(w); k++ {
+		if w[k] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIIWord(n []byte) bool {
+	for _, c := range n {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// isNoun reports whether the whole word w names another numbered thing.
+func isNoun(w string) bool {
+	if w == "" || w[0] < utf8.RuneSelf && (!nounFirst[w[0]] || isASCIIString(w) && (len(w) >= 32 || !nounLens[w[0]][len(w)])) {
+		return false
+	}
+	var wb wordBuf
+	_, ok := nounSet[string(normWord(wb[:0], w))]
+	return ok
+}
+
+// endsWithBookingKeyword reports whether the glued word w ends with a booking
+// or PIN keyword ("mybooking", "bookingnr", "pin").
+func endsWithBookingKeyword(w string) bool {
+	var wb wordBuf
+	n := string(normWord(wb[:0], w))
+	for _, k := range bookingKeywordsN {
+		if strings.HasSuffix(n, k) {
+			return true
+		}
+	}
+	return isPINKeyword(w)
 }
 
 func hasUnspaced(w string) bool {
@@ -120,36 +336,65 @@ func placeholderEndsAt(s string, i int) bool {
 		strings.HasSuffix(p, placeholderCard)
 }
 
+// isWordPart reports the runes a word is made of for keyword matching:
+// letters, marks and invisible characters.
+func isWordPart(r rune) bool {
+	return isWordRune(r) || isTransparent(r)
+}
+
+// wordBefore returns the start of the word that ends at p (letters, marks
+// and invisible characters), not looking before lo; cut is true when the
+// word may go on before lo.
+func wordBefore(s string, p, lo int) (start int, cut bool) {
+	pos := p
+	for pos > lo {
+		if c := s[pos-1]; c < utf8.RuneSelf {
+			if (c|0x20) < 'a' || (c|0x20) > 'z' {
+				return pos, false
+			}
+			pos--
+			continue
+		}
+		r, n := decodeBefore(s, pos)
+		if !isWordPart(r) {
+			return pos, false
+		}
+		pos -= n
+	}
+	return pos, lo > 0
+}
+
 // pinKeywordBefore reports whether a PIN keyword stands before position p,
 // separated from it only by symbols and at most maxFillers other words, with
 // no digit or placeholder in between.
 func pinKeywordBefore(s string, p int) bool {
-	lo := p - lookBackBytes
-	if lo < 0 {
-		lo = 0
-	}
+	lo := max(p-lookBackBytes, 0)
 	pos := p
 	words := 0
 	for pos > lo {
 		r, n := decodeBefore(s, pos)
-		if isWordRune(r) {
-			end := pos
-			for pos > lo {
-				r, n = decodeBefore(s, pos)
-				if !isWordRune(r) {
-					break
-				}
-				pos -= n
-			}
-			if pos <= lo && lo > 0 {
+		if isWordPart(r) {
+			start, cut := wordBefore(s, pos, lo)
+			if cut {
 				return false // the word may go on beyond the window
 			}
-			w := s[pos:end]
-			if isPINKeyword(w) {
-				return true
+			w := s[start:pos]
+			pos = start
+			if !hasLetter(w) {
+				continue // only invisible characters
 			}
-			if words == 0 && equalFoldAny(w, notPINNouns) {
-				return false
+			// Most words are ASCII and start with a letter no keyword
+			// (or, for the word next to the digits, no noun) starts with.
+			c := w[0] | 0x20
+			if w[0] >= utf8.RuneSelf || kwFirst[c] || words == 0 && nounFirst[c] {
+				var wb wordBuf
+				n := normWord(wb[:0], w)
+				if isPINKeywordNorm(n) || strings.Contains(w, "\u200b") && isPINKeyword(w) {
+					return true
+				}
+				if _, ok := nounSet[string(n)]; ok && words == 0 {
+					return false
+				}
 			}
 			words++
 			if words > maxFillers {
@@ -168,23 +413,11 @@ func pinKeywordBefore(s string, p int) bool {
 	return false
 }
 
-// keywordWordBefore returns the letters that end exactly at p (bounded), so
-// that "PIN1234" can count the glued "PIN" as a keyword.
-func keywordWordBefore(s string, p int) string {
-	lo := p - 32
-	if lo < 0 {
-		lo = 0
-	}
-	pos := p
-	for pos > lo {
-		r, n := decodeBefore(s, pos)
-		if !isWordRune(r) {
-			return s[pos:p]
+func hasLetter(w string) bool {
+	for _, r := range w {
+		if isWordRune(r) {
+			return true
 		}
-		pos -= n
 	}
-	if lo > 0 {
-		return ""
-	}
-	return s[:p]
+	return false
 }

@@ -7,83 +7,166 @@ import (
 )
 
 // group is one run of digits inside a number; groups of one number are
-// joined by single separators ("1234 567 890" has three groups).
+// joined by separators of one to three runes ("1234 567 890" has three
+// groups, "12 . 34" two).
 type group struct {
-	start, end int // byte offsets of the first digit and just past the last one
-	d0, d1     int // the group's normalized digits are scanner.digits[d0:d1]
-	sep        int // class of the separator after the group; sepNone for the last
+	start, end int   // byte offsets of the first digit and just past the last one
+	d0, d1     int   // the group's normalized digits are scanner.digits[d0:d1]
+	sep        uint8 // class of the separator after the group; sepNone for the last
+	sepSpace   bool  // the separator after the group holds a space
 }
 
 func (g *group) len() int { return g.d1 - g.d0 }
 
+// segKind is what a reading of the groups makes of a segment of them.
+type segKind uint8
+
+const (
+	segOther   segKind = iota // one group that nothing explains
+	segDecoy                  // a phone, price, date, time, flight, room or order number, or a group the context rules out
+	segWeak                   // a trunk-0 phone, minutes, digits that go on across a comma: weaker than a PIN
+	segBooking                // a booking number
+	segCard                   // a card number
+	segPIN                    // a PIN; only right after a booking number or a PIN keyword
+)
+
+// seg is a candidate segment: groups [i,j) read as kind, adding v to the
+// score of a reading.
+type seg struct {
+	i, j int32
+	kind segKind
+	v    score
+}
+
+// score ranks readings of a run: most digits in booking and card numbers
+// first, then fewest digits left unexplained, then most digits explained by
+// decoys (a flight or room number right before a booking number is not
+// the booking number's first digits, and the rest its PIN), then most
+// digits in PINs, then most digits in weak decoys. The five counts are
+// packed into one integer, one base-scoreBase digit each, so that adding
+// and comparing scores are single instructions; this keeps the order
+// lexicographic for runs of up to maxDPDigits digits.
+type score int64
+
+const (
+	scoreBase   = 1 << 12
+	maxDPDigits = scoreBase/2 - 64 // a run's counts, and the penalties, stay below scoreBase/2
+	noScore     = score(-1 << 60)  // a state no reading reaches; sums with it stay far below any reading
+)
+
+func mkScore(sec, oth, dec, pin, weak int) score {
+	const b = scoreBase
+	return score((((int64(sec)*b-int64(oth))*b+int64(dec))*b+int64(pin))*b + int64(weak))
+}
+
+// runCtx holds what the text around the current run says about it.
+type runCtx struct {
+	findStart   int    // where a finding that starts at group 0 starts ('#' included)
+	phone       bool   // the run continues a phone number: "+39 ...", "+1 (212) ...", "(0) ..."
+	phonePrefix int    // digits of that phone number before the run
+	phoneMin    int    // the shortest and longest the phone number can be (digits
+	phoneMax    int    // from the country code on)
+	paren       string // digits of a "(212)" right before the run
+	airline2    bool   // group 0 is the digit of an airline code such as "U2" and group 1 its flight number
+	cleanLeft   bool   // the run starts the text or follows a space or an opening parenthesis
+	pinKeyword  bool   // a PIN keyword comes before the run and a PIN fits at its start
+	priceLeft   bool   // a currency stands before the run
+	priceRight  bool   // a currency stands after the run
+	commaLeft   bool   // the run continues a number across a comma: "2.340,00"
+	commaRight  bool   // a comma and more digits follow the run
+	decoyFirst  bool   // group 0 may be a flight, room or order number of its own
+	minutes     bool   // group 0 may be the minutes of a time ("14:30")
+	hours       bool   // the last group may be the hours of a time
+	hoursMasked bool   // the last group is followed by ':' and a placeholder
+	port        bool   // ':' and a port number follow the run
+	blockFirst  bool   // group 0 cannot be a secret (handle, hashtag, identifier)
+	blockLast   bool   // the last group cannot be a secret (e-mail)
+}
+
 // scanner holds the state of one pass over a text. The pass is a single
-// left-to-right walk that stops only at digits; everything else about a
-// number (keywords, phone prefixes, URLs, words glued to it) is looked up
-// around it within fixed bounds, which keeps the whole pass linear.
+// left-to-right walk that stops only at digits. There it reads a run of
+// digit groups, looks at a bounded amount of text around the run, and picks
+// the best reading of the groups with a dynamic program over them (each
+// candidate segment spans a bounded number of groups), so the whole pass is
+// linear in the input.
 type scanner struct {
 	s         string
 	stopFirst bool // Contains only needs to know whether there is a finding
 	stop      bool
-	found     []Finding
+	allowed   []string // normalized digits of numbers that are never secrets
 
-	groups []group
-	digits []byte
+	groups     []group
+	digits     []byte
+	pre        []int32 // pre[k] is the number of digits in groups[:k]
+	blocked    []bool  // groups that cannot be part of a secret
+	blockedPre []int32 // blockedPre[k] is the number of blocked groups in groups[:k]
+	segs       []seg
+	date0      bool         // groups 0, 1, 2 read as a date
+	onBest     []bool       // onBest[k]: segs[k] is a secret masked in the result
+	cards      []seg        // the card numbers among them, merged
+	ends       []bool       // ends[k]: a booking number (candidate, then masked) ends before group k
+	jb         int          // buildSegs: where a booking number from the current group would end
+	raw        []rawFinding // the findings so far
+	values     []byte       // the digits of all findings, in order
+	fw, bw     []score      // best scores of prefixes and suffixes, two states per position
+
+	ctx runCtx
 
 	// lastBookingEnd is the end of a booking number that closed the
 	// previous digit run, or -1: a PIN may follow it without a keyword.
 	lastBookingEnd int
 
 	// The whitespace-delimited token last examined for URL-ness. Digit runs
-	// come in increasing order and a candidate spans at most five groups, so
-	// each token is examined a bounded number of times.
+	// come in increasing order, so each token is examined a bounded number
+	// of times.
 	tokStart, tokEnd int
 	tokURL           bool
-
-	// Facts about the current digit run, computed on first use only, so that
-	// runs with no candidate shape cost nothing beyond reading them.
-	ctxDone         bool
-	blocked         bool
-	leftOK, rightOK bool
-	keywordDone     bool
-	keyword         bool
-	hashBefore      int // bytes of a '#' right before the run, or 0
 }
 
-// scannerPool recycles the group and digit buffers between calls, so that
-// scanning a clean text allocates nothing.
+// scannerPool recycles the buffers between calls, so that scanning a clean
+// text allocates nothing.
 var scannerPool = sync.Pool{New: func() any { return new(scanner) }}
 
-// Buffers above these sizes (left by a huge digit run) are dropped rather
-// than kept alive in the pool. The pool itself lets idle buffers go at
-// garbage collection, so the limits only bound what one idle scanner holds.
-const (
-	maxPooledGroups = 1 << 16
-	maxPooledDigits = 1 << 18
-)
+// Buffers above this many elements (left by a huge digit run) are dropped
+// rather than kept alive in the pool.
+const maxPooled = 1 << 16
 
-func getScanner(s string) *scanner {
+func getScanner(s string, allowed []string) *scanner {
 	sc := scannerPool.Get().(*scanner)
-	*sc = scanner{
-		s:              s,
-		groups:         sc.groups[:0],
-		digits:         sc.digits[:0],
-		lastBookingEnd: -1,
-		tokStart:       -1,
-		tokEnd:         -1,
-	}
+	// The buffers are reset where they are filled; these are the fields a
+	// pass starts from.
+	sc.s, sc.allowed = s, allowed
+	sc.stopFirst, sc.stop = false, false
+	sc.raw, sc.values = sc.raw[:0], sc.values[:0]
+	sc.lastBookingEnd = -1
+	sc.tokStart, sc.tokEnd = -1, -1
 	return sc
+}
+
+// rawFinding is a finding while scanning: its kind, offsets and the length
+// of its value in scanner.values.
+type rawFinding struct {
+	kind       segKind
+	start, end int
+	n          int
 }
 
 // release returns sc to the pool and hands its findings to the caller.
 func (sc *scanner) release() []Finding {
-	found := sc.found
-	if cap(sc.groups) > maxPooledGroups {
-		sc.groups = nil
+	var found []Finding
+	if len(sc.raw) > 0 {
+		found = make([]Finding, len(sc.raw))
+		all, k := string(sc.values), 0
+		for i, r := range sc.raw {
+			found[i] = Finding{Kind: kindOf[r.kind], Start: r.start, End: r.end, Value: all[k : k+r.n]}
+			k += r.n
+		}
 	}
-	if cap(sc.digits) > maxPooledDigits {
-		sc.digits = nil
+	if cap(sc.groups) > maxPooled || cap(sc.digits) > 4*maxPooled || cap(sc.segs) > 4*maxPooled ||
+		cap(sc.raw) > maxPooled || cap(sc.values) > 4*maxPooled {
+		*sc = scanner{} // let a huge run's buffers go
 	}
-	sc.s, sc.found = "", nil
+	sc.s, sc.allowed = "", nil
 	scannerPool.Put(sc)
 	return found
 }
@@ -143,18 +226,33 @@ func (sc *scanner) chunk(p int) int {
 			break
 		}
 		g.end, g.d1 = end, len(sc.digits)
-		r, n := decodeAt(s, pos)
-		if cls := sepClass(r); cls != sepNone {
-			q := pos + n
-			for q < len(s) {
-				r2, n2 := decodeAt(s, q)
-				if !isTransparent(r2) {
-					break
-				}
-				q += n2
+		// A separator: one to three separator runes, invisible runes
+		// anywhere, and a digit after it.
+		q, runes, cls, space := pos, 0, sepNone, false
+		for q < len(s) {
+			r, n := decodeAt(s, q)
+			if isTransparent(r) {
+				q += n
+				continue
 			}
-			if r2, _ := decodeAt(s, q); r2 >= 0 && digitValue(r2) >= 0 {
-				g.sep = cls
+			c := sepClass(r)
+			if c == sepNone || runes == maxSepRunes {
+				break
+			}
+			runes++
+			if c == sepSpace {
+				space = true
+			} else if cls == sepNone {
+				cls = c
+			}
+			q += n
+		}
+		if runes > 0 {
+			if r, _ := decodeAt(s, q); r >= 0 && digitValue(r) >= 0 {
+				if cls == sepNone {
+					cls = sepSpace
+				}
+				g.sep, g.sepSpace = uint8(cls), space
 				sc.groups = append(sc.groups, g)
 				pos = q
 				continue
@@ -163,127 +261,554 @@ func (sc *scanner) chunk(p int) int {
 		sc.groups = append(sc.groups, g)
 		break
 	}
-	sc.ctxDone, sc.keywordDone = false, false
 	sc.analyze()
 	return sc.groups[len(sc.groups)-1].end
 }
 
-// analyze walks the groups of the current run left to right and takes the
-// first shape that fits at each group: card, then booking number, then PIN.
+// glen is the number of digits in group k.
+func (sc *scanner) glen(k int) int { return int(sc.pre[k+1] - sc.pre[k]) }
+
+// span is the number of digits in groups [i,j).
+func (sc *scanner) span(i, j int) int { return int(sc.pre[j] - sc.pre[i]) }
+
+// firstDigit is the first normalized digit of group k.
+func (sc *scanner) firstDigit(k int) byte { return sc.digits[sc.groups[k].d0] }
+
+// analyze finds the secrets in the current run.
 func (sc *scanner) analyze() {
 	g := sc.groups
 	n := len(g)
+	sc.pre = append(sc.pre[:0], 0)
+	for k := range g {
+		sc.pre = append(sc.pre, sc.pre[k]+int32(g[k].len()))
+	}
 	afterBooking := sc.lastBookingEnd >= 0 && sc.followsBooking()
 	sc.lastBookingEnd = -1
-	for i := 0; i < n; {
-		if m := sc.matchCard(i); m > 0 {
-			sc.emit(CardNumber, i, m)
-			if sc.stop {
-				return
-			}
-			i += m
-			afterBooking = false
-			continue
+	if sc.pre[n] < 4 {
+		return
+	}
+	hasSecret := sc.hasBookingWindow() || sc.hasCardShape()
+	pin0 := sc.pinShape(0)
+	if !hasSecret && !pin0 {
+		return
+	}
+	if sc.inURL(g[0].start) && sc.inURL(g[n-1].start) && sc.tokStart <= g[0].start {
+		return // the whole run is in one link
+	}
+	keyword := false
+	if pin0 && !afterBooking {
+		keyword = pinKeywordBefore(sc.s, sc.hashStart())
+		if !hasSecret && !keyword {
+			return // only a PIN after a keyword could be here
 		}
-		if m := sc.matchBooking(i); m > 0 {
-			sc.emit(BookingNumber, i, m)
-			if sc.stop {
-				return
+	}
+	sc.context()
+	sc.ctx.pinKeyword = keyword
+	st0 := 0
+	if afterBooking || keyword {
+		st0 = 1
+	}
+	sc.markBlocked()
+	switch {
+	case !sc.room(st0):
+		// Nothing here can be a secret: a handle, a date and time...
+	case sc.simple(st0):
+	case sc.pre[n] > maxDPDigits:
+		sc.maskAll(st0)
+	default:
+		sc.buildSegs(st0)
+		sc.solve(st0)
+	}
+}
+
+// maskAll handles runs too long for the dynamic program's packed scores
+// (only ever garbage or an attack): every secret the groups may hold is
+// masked, in one sweep.
+func (sc *scanner) maskAll(st0 int) {
+	n := len(sc.groups)
+	sc.ends = sc.ends[:0]
+	for range n + 1 {
+		sc.ends = append(sc.ends, false)
+	}
+	sc.jb = 0
+	a, b := -1, -1
+	var kind segKind
+	for i := 0; i < n; i++ {
+		sc.segs = sc.segs[:0]
+		sc.addSecrets(i, n, st0)
+		for _, sg := range sc.segs {
+			if int(sg.i) < b {
+				b = max(b, int(sg.j))
+				kind = min(kind, sg.kind)
+				continue
 			}
-			i += m
-			afterBooking = true
-			if i == n {
-				sc.lastBookingEnd = g[n-1].end
-			}
-			continue
-		}
-		if afterBooking || i == 0 {
-			// The shape is checked before the keyword look-back, which is
-			// the costlier test.
-			if m := sc.matchPIN(i); m > 0 && (afterBooking || sc.keywordBefore()) && sc.eligible(i, m) {
-				sc.emit(PIN, i, m)
+			if a >= 0 {
+				sc.emit(kind, a, b)
 				if sc.stop {
 					return
 				}
-				i += m
-				afterBooking = false
-				continue
 			}
+			a, b, kind = int(sg.i), int(sg.j), sg.kind
 		}
-		afterBooking = false
-		i++
+	}
+	if a >= 0 {
+		sc.emit(kind, a, b)
 	}
 }
 
-func (sc *scanner) emit(k Kind, i, m int) {
-	g := sc.groups
-	start := g[i].start
-	if i == 0 {
-		sc.context()
-		start -= sc.hashBefore
+// room reports whether the groups the context leaves free have room for a
+// secret: ten digits in a row, or four where a PIN may start.
+func (sc *scanner) room(st0 int) bool {
+	n := len(sc.groups)
+	for a := 0; a < n; {
+		if sc.blocked[a] {
+			a++
+			continue
+		}
+		b := a
+		for b < n && !sc.blocked[b] {
+			b++
+		}
+		if t := sc.span(a, b); t >= 10 || a == 0 && st0 == 1 && t >= 4 {
+			return true
+		}
+		a = b
 	}
-	last := g[i+m-1]
-	sc.found = append(sc.found, Finding{
-		Kind:  k,
-		Start: start,
-		End:   last.end,
-		Value: string(sc.digits[g[i].d0:last.d1]),
-	})
-	if sc.stopFirst {
-		sc.stop = true
-	}
+	return false
 }
 
-// matchCard returns how many groups from i make a payment card number, or 0.
-// Accepted shapes are a single run of 13-19 digits, 4-4-4-4 with an optional
-// short tail (13-19 digits in all) and the 4-6-4 / 4-6-5 of Diners and Amex;
-// the digits must pass the Luhn check and not start with 0, which no issuer
-// uses but phone numbers ("0049 ...") do.
-func (sc *scanner) matchCard(i int) int {
+// simple handles the commonest runs without the dynamic program: a run
+// that is exactly a booking number, or exactly a PIN where one may stand,
+// with nothing around it that hints at a decoy, has no other reading.
+func (sc *scanner) simple(st0 int) bool {
+	n := len(sc.groups)
+	c := &sc.ctx
+	if c.phone || c.priceLeft || c.priceRight || c.commaLeft || c.commaRight || c.decoyFirst ||
+		c.airline2 || c.minutes || c.hours || sc.blockedPre[n] > 0 || n >= 3 && sc.dateShape(0) {
+		return false
+	}
+	switch t := sc.pre[n]; {
+	case t == 10 && sc.firstDigit(0) != '0':
+		sc.emit(segBooking, 0, n)
+		return true
+	case t == 4 && st0 == 1 && n <= 4 && sc.pinEndOK(n):
+		sc.emit(segPIN, 0, n)
+		return true
+	}
+	return false
+}
+
+// hasBookingWindow reports whether some groups of the run hold exactly ten
+// digits, the first of them not 0.
+func (sc *scanner) hasBookingWindow() bool {
+	n := len(sc.groups)
+	j := 0
+	for i := 0; i < n; i++ {
+		if j < i {
+			j = i
+		}
+		for j < n && sc.span(i, j) < 10 {
+			j++
+		}
+		if sc.span(i, j) == 10 && sc.firstDigit(i) != '0' {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCardShape is a cheap test that the run might hold a card number.
+func (sc *scanner) hasCardShape() bool {
+	if sc.pre[len(sc.groups)] < 13 {
+		return false
+	}
+	for k := range sc.groups {
+		if l := sc.glen(k); l == 4 || l >= 13 && l <= 19 {
+			return true
+		}
+	}
+	return false
+}
+
+// pinShape reports whether groups from i hold exactly four digits in at most
+// four groups, where a PIN may end.
+func (sc *scanner) pinShape(i int) bool {
+	n := len(sc.groups)
+	for j := i + 1; j <= n && j-i <= 4; j++ {
+		if t := sc.span(i, j); t >= 4 {
+			return t == 4 && sc.pinEndOK(j)
+		}
+	}
+	return false
+}
+
+// hashStart is where a finding that starts at group 0 starts: at a '#'
+// right before the run, if there is one (context computes it too).
+func (sc *scanner) hashStart() int {
+	s := sc.s
+	first := sc.groups[0].start
+	q := skipTransparentBack(s, first)
+	if r, sz := decodeBefore(s, q); isHash(r) {
+		return q - sz
+	}
+	return first
+}
+
+// markBlocked decides which groups the context rules out as parts of a
+// secret: the start of a phone number, a price's digits next to the
+// currency, handles, hashtags, identifiers, times, e-mail addresses, URLs and
+// the allowed numbers.
+func (sc *scanner) markBlocked() {
 	g := sc.groups
 	n := len(g)
-	gi := g[i].len()
-	if gi >= 13 && gi <= 19 {
-		if sc.cardOK(i, 1) {
-			return 1
-		}
-		return 0
+	c := &sc.ctx
+	sc.blocked = sc.blocked[:0]
+	for range n {
+		sc.blocked = append(sc.blocked, false)
 	}
-	if gi != 4 {
-		return 0
+	b := sc.blocked
+	if c.blockFirst || c.priceLeft {
+		b[0] = true
 	}
-	if i+2 < n && g[i+1].len() == 6 {
-		if l := g[i+2].len(); (l == 4 || l == 5) && sc.cardOK(i, 3) {
-			return 3
+	if c.blockLast || c.priceRight {
+		b[n-1] = true
+	}
+	// A phone number has at least eight digits: those after '+' (or an
+	// international "00") up to the eighth cannot start a secret. The rest
+	// may be a secret right after the phone number.
+	if c.phone || sc.zeroZero() {
+		cum, need := 0, 8
+		if c.phone {
+			cum, need = c.phonePrefix, max(8, c.phoneMin)
+		} else {
+			lo, _ := sc.intlLength()
+			need = max(8, lo)
 		}
+		for k := 0; k < n && cum < need; k++ {
+			b[k] = true
+			cum += sc.glen(k)
+		}
+	}
+	// An IPv4 address and port after a word that announces one
+	// ("remote=198.51.100.20:4000", "IP 203.0.113.7:443") is no secret. A
+	// bare one reads as well as a booking number and a PIN
+	// ("198.51.100.20:4000"), which it stays.
+	if c.port && n == 4 && sc.ipShape(0) && ipWordBefore(sc.s, g[0].start) {
+		b[0], b[1], b[2], b[3] = true, true, true, true
+	}
+	// A date and a time ("17.05.2024 14:30") are never part of a secret.
+	if (c.hours || c.hoursMasked) && n >= 4 && g[n-2].sepSpace && sc.dateShape(n-4) {
+		b[n-4], b[n-3], b[n-2], b[n-1] = true, true, true, true
+	}
+	// Digits in a link are never secrets. A token that lies inside the run
+	// holds only digits, separators and invisible runes, and is no link,
+	// so only the tokens of the first and last groups need a look.
+	url0, end0 := sc.inURL(g[0].start), sc.tokEnd
+	url1, start1 := sc.inURL(g[n-1].start), sc.tokStart
+	if url0 || url1 {
+		for k := range g {
+			if url0 && g[k].start < end0 || url1 && g[k].start >= start1 {
+				b[k] = true
+			}
+		}
+	}
+	for _, a := range sc.allowed {
+		sc.blockAllowed(a)
+	}
+	sc.blockedPre = append(sc.blockedPre[:0], 0)
+	for k := range n {
+		v := sc.blockedPre[k]
+		if b[k] {
+			v++
+		}
+		sc.blockedPre = append(sc.blockedPre, v)
+	}
+}
+
+// zeroZero reports an international "00" prefix at the start of a run long
+// enough to be a phone number ("0039 02 9129 4973", "00 44 ...") that
+// stands on its own: not a price's cents, minutes, the end of a URL, or a
+// PIN after its keyword ("PIN 00 42").
+func (sc *scanner) zeroZero() bool {
+	l := sc.glen(0)
+	return len(sc.groups) >= 2 && sc.pre[len(sc.groups)] >= 10 && sc.ctx.cleanLeft && !sc.ctx.pinKeyword && l >= 2 && l <= 4 &&
+		sc.digits[sc.groups[0].d0] == '0' && sc.digits[sc.groups[0].d0+1] == '0'
+}
+
+// intlLength is the length of an international number written with "00"
+// at the start of the run: the country code's, plus the two zeros.
+func (sc *scanner) intlLength() (lo, hi int) {
+	g := sc.groups[0]
+	p := g.start
+	for k := 0; k < 2; { // step over the two zeros
+		r, n := decodeAt(sc.s, p)
+		if digitValue(r) >= 0 {
+			k++
+		}
+		p += n
+	}
+	lo, hi = phoneLength(sc.s, p)
+	return lo + 2, hi + 2
+}
+
+// blockAllowed blocks the groups that spell the allowed number a (normalized
+// digits), written in full, without its country code or with a trunk 0.
+func (sc *scanner) blockAllowed(a string) {
+	n := len(sc.groups)
+	for i := 0; i < n; i++ {
+		for j := i + 1; j <= n; j++ {
+			t := sc.span(i, j)
+			if t > len(a)+2 {
+				break
+			}
+			w := sc.digits[sc.groups[i].d0:sc.groups[j-1].d1]
+			if allowedMatch(a, w) || i == 0 && sc.ctx.paren != "" && allowedMatch(a, []byte(sc.ctx.paren+string(w))) {
+				for k := i; k < j; k++ {
+					sc.blocked[k] = true
+				}
+			}
+		}
+	}
+}
+
+func allowedMatch(a string, w []byte) bool {
+	ws := string(w)
+	switch {
+	case ws == a, ws == "00"+a:
+		return true
+	case len(ws) >= 7 && len(a)-len(ws) >= 1 && len(a)-len(ws) <= 3 && strings.HasSuffix(a, ws):
+		return true // without the country code
+	case len(ws) >= 8 && ws[0] == '0' && len(a)-len(ws)+1 >= 1 && len(a)-len(ws)+1 <= 3 && strings.HasSuffix(a, ws[1:]):
+		return true // national form with a trunk 0
+	}
+	return false
+}
+
+func (sc *scanner) noBlocked(i, j int) bool { return sc.blockedPre[j] == sc.blockedPre[i] }
+
+func (sc *scanner) add(i, j int, k segKind) {
+	sg := seg{i: int32(i), j: int32(j), kind: k}
+	sg.v = sc.segScore(sg)
+	sc.segs = append(sc.segs, sg)
+	if k == segBooking {
+		sc.ends[j] = true
+	}
+}
+
+// buildSegs lists every candidate segment of the run, ordered by start.
+func (sc *scanner) buildSegs(st0 int) {
+	n := len(sc.groups)
+	sc.segs = sc.segs[:0]
+	sc.ends = sc.ends[:0]
+	sc.jb = 0
+	sc.date0 = n >= 3 && sc.dateShape(0)
+	for range n + 1 {
+		sc.ends = append(sc.ends, false)
+	}
+	for i := 0; i < n; i++ {
+		li := sc.glen(i)
+		if sc.blocked[i] {
+			sc.add(i, i+1, segDecoy)
+		} else {
+			sc.add(i, i+1, segOther)
+		}
+		sc.addDecoys(i, n, li)
+		sc.addSecrets(i, n, st0)
+	}
+}
+
+// addDecoys adds the decoys that start at group i (li digits long).
+func (sc *scanner) addDecoys(i, n, li int) {
+	g := sc.groups
+	c := &sc.ctx
+	if i == 0 {
+		if c.phone {
+			for j := 2; j <= n && c.phonePrefix+sc.span(0, j) <= c.phoneMax; j++ {
+				if t := c.phonePrefix + sc.span(0, j); t >= c.phoneMin || j == n {
+					sc.add(0, j, segDecoy)
+				}
+			}
+		} else if sc.zeroZero() {
+			lo, hi := sc.intlLength()
+			for j := 2; j <= n && sc.span(0, j) <= hi; j++ {
+				if t := sc.span(0, j); t >= lo || j == n {
+					sc.add(0, j, segDecoy)
+				}
+			}
+		}
+		if c.priceLeft || c.commaLeft {
+			k := segDecoy
+			if !c.priceLeft {
+				k = segWeak
+			}
+			for j := 2; j <= n && j <= 7; j++ {
+				if sc.priceShape(0, j) {
+					sc.add(0, j, k)
+				}
+			}
+		}
+		if c.airline2 && n >= 2 && g[0].sepSpace && sc.glen(1) <= 4 {
+			sc.add(0, 2, segDecoy) // "U2 81"
+		}
+		if c.decoyFirst && li <= 14 {
+			sc.add(0, 1, segDecoy)
+		} else if c.commaLeft && li <= 3 || c.minutes {
+			sc.add(0, 1, segWeak)
+		}
+	}
+	if (c.priceRight || c.commaRight) && n-i <= 7 && i < n-1 && sc.priceShape(i, n) {
+		k := segDecoy
+		if !c.priceRight {
+			k = segWeak
+		}
+		sc.add(i, n, k)
+	}
+	if c.commaRight && !c.priceRight && i == n-1 {
+		sc.add(i, n, segWeak)
+	}
+	if c.hours && i == n-1 {
+		sc.add(i, n, segDecoy)
+	}
+	if sc.firstDigit(i) == '0' {
+		// A national number with its trunk 0, or an international one:
+		// "00" is an international prefix, a strong sign; a trunk 0 is a
+		// weaker one.
+		maxT, k := 12, segWeak
+		if li >= 2 && li <= 4 && sc.digits[g[i].d0+1] == '0' {
+			maxT, k = 17, segDecoy
+		}
+		for j := i + 2; j <= n; j++ {
+			t := sc.span(i, j)
+			if t > maxT {
+				break
+			}
+			if t >= 9 {
+				sc.add(i, j, k)
+			}
+		}
+	}
+	if i+3 <= n && (i == 0 && sc.date0 || i > 0 && sc.dateShape(i)) {
+		sc.add(i, i+3, segDecoy)
+	}
+}
+
+// addSecrets adds the secrets that start at group i: booking and card
+// numbers, and a PIN where one may stand (state st0 at the start of the
+// run, after a booking number elsewhere).
+func (sc *scanner) addSecrets(i, n, st0 int) {
+	// The first group boundary where the run from i holds at least ten
+	// digits only moves right as i does, so finding it costs O(1) per
+	// group over the run.
+	if sc.jb <= i {
+		sc.jb = i + 1
+	}
+	for sc.jb < n && sc.span(i, sc.jb) < 10 {
+		sc.jb++
+	}
+	if sc.firstDigit(i) != '0' {
+		if j := sc.jb; sc.span(i, j) == 10 && sc.noBlocked(i, j) {
+			sc.add(i, j, segBooking)
+		}
+		if i > 0 || !sc.ctx.decoyFirst {
+			sc.addCards(i) // "order 60121148135115" is an order
+		}
+	}
+	if i > 0 && sc.ends[i] || i == 0 && st0 == 1 {
+		for j := i + 1; j <= n && j-i <= 4; j++ {
+			t := sc.span(i, j)
+			if t > 4 {
+				break
+			}
+			if t == 4 {
+				if sc.noBlocked(i, j) && sc.pinEndOK(j) {
+					sc.add(i, j, segPIN)
+				}
+				break
+			}
+		}
+	}
+}
+
+// pinEndOK reports whether a PIN may end after group j-1: the run ends
+// there, or a separator with a space follows. "2024-05-17" or
+// "12.03.2025" after a PIN keyword are dates.
+func (sc *scanner) pinEndOK(j int) bool {
+	g := sc.groups
+	if j < len(g) {
+		return g[j-1].sepSpace
+	}
+	return !sc.pinTailBlocked(g[j-1].end)
+}
+
+// pinTailBlocked reports a separator without a space right after the run
+// that leads to a placeholder. In the original text that separator led to
+// more digits (so the four digits were part of a date-like number and not a
+// PIN); this makes a second pass over redacted text reach the same verdict.
+func (sc *scanner) pinTailBlocked(end int) bool {
+	s := sc.s
+	q, runes := end, 0
+	for q < len(s) {
+		r, n := decodeAt(s, q)
+		if isTransparent(r) {
+			q += n
+			continue
+		}
+		c := sepClass(r)
+		if c == sepNone || runes == maxSepRunes {
+			break
+		}
+		if c == sepSpace {
+			return false
+		}
+		runes++
+		q += n
+	}
+	return runes > 0 && q < len(s) && s[q] == '['
+}
+
+// addCards adds the card numbers that start at group i: 13-19 digits in one
+// group, 4-4-4-4 (with an optional short tail), 4-4-4 with a short tail,
+// and the 4-6-4 / 4-6-5 of Diners and Amex; the digits must pass the Luhn
+// check.
+func (sc *scanner) addCards(i int) {
+	n := len(sc.groups)
+	li := sc.glen(i)
+	if li >= 13 && li <= 19 {
+		sc.addCard(i, i+1)
+		return
+	}
+	if li != 4 || i+1 >= n {
+		return
+	}
+	if i+2 < n && sc.glen(i+1) == 6 {
+		if l := sc.glen(i + 2); l == 4 || l == 5 {
+			sc.addCard(i, i+3)
+		}
+		return
 	}
 	k := 1
-	for k < 4 && i+k < n && g[i+k].len() == 4 {
+	for k < 4 && i+k < n && sc.glen(i+k) == 4 {
 		k++
 	}
 	switch k {
 	case 4:
-		if i+4 < n && g[i+4].len() <= 3 && sc.cardOK(i, 5) {
-			return 5
-		}
-		if sc.cardOK(i, 4) {
-			return 4
+		sc.addCard(i, i+4)
+		if i+4 < n && sc.glen(i+4) <= 3 {
+			sc.addCard(i, i+5)
 		}
 	case 3:
-		if i+3 < n && g[i+3].len() <= 3 && sc.cardOK(i, 4) {
-			return 4
+		if i+3 < n && sc.glen(i+3) <= 3 {
+			sc.addCard(i, i+4)
 		}
 	}
-	return 0
 }
 
-func (sc *scanner) cardOK(i, m int) bool {
-	g := sc.groups
-	d := sc.digits[g[i].d0:g[i+m-1].d1]
-	if d[0] == '0' || !luhn(d) {
-		return false
+// addCard adds groups [i,j) as a card number if they pass the checks.
+func (sc *scanner) addCard(i, j int) {
+	d := sc.digits[sc.groups[i].d0:sc.groups[j-1].d1]
+	if d[0] != '0' && sc.noBlocked(i, j) && luhn(d) {
+		sc.add(i, j, segCard)
 	}
-	return sc.eligible(i, m)
 }
 
 // luhn reports whether the ASCII digits d pass the Luhn checksum.
@@ -304,107 +829,248 @@ func luhn(d []byte) bool {
 	return sum%10 == 0
 }
 
-// matchBooking returns how many groups from i make a booking number, or 0:
-// ten digits in one run, or grouped exactly 4-3-3. Other groupings of ten
-// digits ("02 233 31 342") are how phone numbers are written.
-func (sc *scanner) matchBooking(i int) int {
+// priceShape reports whether groups [i,j) read as an amount: a first group,
+// thousands groups of three digits with one kind of separator, and
+// optionally cents after a dot ("1.250.000", "2 340", "1234.567.890",
+// "129.99").
+func (sc *scanner) priceShape(i, j int) bool {
 	g := sc.groups
-	n := len(g)
-	m := 0
-	switch {
-	case g[i].len() == 10:
-		m = 1
-	case g[i].len() == 4 && i+2 < n && g[i+1].len() == 3 && g[i+2].len() == 3:
-		m = 3
-	default:
-		return 0
+	if j-i == 1 {
+		return true
 	}
-	if sc.eligible(i, m) {
-		return m
+	if sc.glen(i) > 12 {
+		return false
 	}
-	return 0
-}
-
-// matchPIN returns how many groups from i hold exactly four digits ("1234",
-// "12 34", "1 2 3 4"), or 0. The digits must end the run or be followed by a
-// space: "2024-05-17" or "12.03.2025" after a PIN keyword are dates.
-func (sc *scanner) matchPIN(i int) int {
-	g := sc.groups
-	n := len(g)
-	sum := 0
-	for k := i; k < n && k < i+4; k++ {
-		sum += g[k].len()
-		if sum > 4 {
-			return 0
+	cls := g[i].sep
+	for k := i + 1; k < j; k++ {
+		l := sc.glen(k)
+		if k == j-1 && l <= 2 && g[k-1].sep == sepDot && !g[k-1].sepSpace {
+			return true // cents
 		}
-		if sum < 4 {
-			continue
-		}
-		m := k - i + 1
-		if k+1 < n {
-			if g[k].sep != sepSpace {
-				return 0
-			}
-		} else if sc.pinTailBlocked(g[k].end) {
-			return 0
-		}
-		return m
-	}
-	return 0
-}
-
-// pinTailBlocked reports a dot or dash right after the run that leads to a
-// placeholder. In the original text that dash led to more digits (so the four
-// digits were part of a date-like number and not a PIN); this makes a second
-// pass over redacted text reach the same verdict.
-func (sc *scanner) pinTailBlocked(end int) bool {
-	s := sc.s
-	q := skipTransparent(s, end)
-	r, n := decodeAt(s, q)
-	if c := sepClass(r); c != sepDot && c != sepDash {
-		return false
-	}
-	q = skipTransparent(s, q+n)
-	return q < len(s) && s[q] == '['
-}
-
-// eligible reports whether groups i..i+m-1 may form a secret given what
-// surrounds the run: a phone or price context blocks the whole run, a word
-// glued to either end blocks the group it touches, and digits inside a URL
-// are never secrets.
-func (sc *scanner) eligible(i, m int) bool {
-	sc.context()
-	if sc.blocked {
-		return false
-	}
-	g := sc.groups
-	if i == 0 && !sc.leftOK {
-		return false
-	}
-	if i+m == len(g) && !sc.rightOK {
-		return false
-	}
-	for k := i; k < i+m; k++ {
-		if sc.inURL(g[k].start) {
+		if l != 3 || g[k-1].sep != cls {
 			return false
 		}
 	}
 	return true
 }
 
-// keywordBefore reports whether a PIN keyword precedes the current run.
-func (sc *scanner) keywordBefore() bool {
-	if !sc.keywordDone {
-		sc.context()
-		sc.keyword = pinKeywordBefore(sc.s, sc.groups[0].start-sc.hashBefore)
-		sc.keywordDone = true
+// dateShape reports whether groups i, i+1, i+2 read as a date: day, month
+// and year (or month, day, year; or year, month, day) joined by the same
+// dots, dashes or slashes without spaces ("2025-03-02 - 48" has no date
+// "03-02 - 48").
+func (sc *scanner) dateShape(i int) bool {
+	g := sc.groups
+	c := g[i].sep
+	if c == sepSpace || c != g[i+1].sep || g[i].sepSpace || g[i+1].sepSpace {
+		return false
 	}
-	return sc.keyword
+	a, b, y := sc.glen(i), sc.glen(i+1), sc.glen(i+2)
+	va, vb, vy := sc.value(i), sc.value(i+1), sc.value(i+2)
+	switch {
+	case a <= 2 && b <= 2 && (y == 2 || y == 4 && vy >= 1900 && vy <= 2099):
+		return va >= 1 && vb >= 1 && (va <= 31 && vb <= 12 || va <= 12 && vb <= 31)
+	case a == 4 && b <= 2 && y <= 2:
+		return va >= 1900 && va <= 2099 && vb >= 1 && vb <= 12 && vy >= 1 && vy <= 31
+	}
+	return false
+}
+
+// value is the number in group k (at most four digits are asked for).
+func (sc *scanner) value(k int) int {
+	v := 0
+	for _, d := range sc.digits[sc.groups[k].d0:sc.groups[k].d1] {
+		v = v*10 + int(d-'0')
+		if v > 1<<20 {
+			break
+		}
+	}
+	return v
+}
+
+// segScore is what segment sg adds to a reading.
+func (sc *scanner) segScore(sg seg) score {
+	i, j := int(sg.i), int(sg.j)
+	l := sc.span(i, j)
+	switch sg.kind {
+	case segOther:
+		return mkScore(0, l, 0, 0, 0)
+	case segDecoy:
+		return mkScore(0, 0, l, 0, 0)
+	case segWeak:
+		return mkScore(0, 0, 0, 0, l)
+	case segPIN:
+		return mkScore(0, 0, 0, l, 0)
+	}
+	// A secret that takes part of a date and leaves the rest
+	// ("5/[12/2022 5288]") is a worse reading than any without it.
+	if sc.cutsDate(i) || sc.cutsDate(j) {
+		l -= 20
+	}
+	return mkScore(l, 0, 0, 0, 0)
+}
+
+// cutsDate reports whether a segment boundary at group k falls inside a
+// date that starts the run ("5/12/2022 5288 100 277"). Dates further in are
+// not looked at: there, date-like groups are as likely made of a booking
+// number's and a PIN's digits ("…/8/5/98-20").
+func (sc *scanner) cutsDate(k int) bool {
+	return (k == 1 || k == 2) && sc.date0
+}
+
+// solve picks the best readings of the run and reports the secrets in them.
+// fw[2k+st] is the best score of groups [0,k) that ends in state st, bw the
+// best score of groups [k,n) from state st; state 1 means a PIN may come
+// next. A secret segment is reported when it lies on some best reading, so
+// where two readings tie, both are masked.
+func (sc *scanner) solve(st0 int) {
+	n := len(sc.groups)
+	sc.onBest = sc.onBest[:0]
+	sc.cards = sc.cards[:0]
+	sc.fw = sc.fw[:0]
+	sc.bw = sc.bw[:0]
+	for range 2 * (n + 1) {
+		sc.fw = append(sc.fw, noScore)
+		sc.bw = append(sc.bw, noScore)
+	}
+	fw, bw := sc.fw, sc.bw
+	fw[st0] = 0
+	bw[2*n], bw[2*n+1] = 0, 0
+	// Only a PIN depends on the state (it needs state 1), so every other
+	// segment continues the better of the two states. noScore is so low
+	// that sums with it never win, which spares the validity checks.
+	for _, sg := range sc.segs {
+		i, j := 2*int(sg.i), 2*int(sg.j)
+		f := fw[i+1]
+		if sg.kind != segPIN {
+			f = max(f, fw[i])
+		}
+		if sg.kind == segBooking {
+			j++
+		}
+		fw[j] = max(fw[j], f+sg.v)
+	}
+	for k := len(sc.segs) - 1; k >= 0; k-- {
+		sg := sc.segs[k]
+		i, j := 2*int(sg.i), 2*int(sg.j)
+		if sg.kind == segBooking {
+			j++
+		}
+		t := bw[j] + sg.v
+		bw[i+1] = max(bw[i+1], t)
+		if sg.kind != segPIN {
+			bw[i] = max(bw[i], t)
+		}
+	}
+	best := bw[st0]
+	for _, sg := range sc.segs {
+		onBest := false
+		if sg.kind >= segBooking {
+			i, j := 2*int(sg.i), 2*int(sg.j)
+			f := fw[i+1]
+			if sg.kind != segPIN {
+				f = max(f, fw[i])
+			}
+			if sg.kind == segBooking {
+				j++
+			}
+			onBest = f+sg.v+bw[j] == best
+		}
+		sc.onBest = append(sc.onBest, onBest)
+		if onBest && sg.kind == segCard {
+			if c := len(sc.cards); c > 0 && sc.cards[c-1].j > sg.i {
+				sc.cards[c-1].j = max(sc.cards[c-1].j, sg.j)
+			} else {
+				sc.cards = append(sc.cards, sg)
+			}
+		}
+	}
+	// A card number is the reading with the most digits; a booking number
+	// that overlaps it and goes on to its end or beyond is masked too, so
+	// that the card never leaves part of one in clear
+	// ("06 [9168 5824 5124 36] 4449").
+	if len(sc.cards) > 0 {
+		p := 0
+		for k, sg := range sc.segs {
+			if sg.kind != segBooking || sc.onBest[k] {
+				continue
+			}
+			for p < len(sc.cards) && sc.cards[p].j <= sg.i {
+				p++
+			}
+			if p < len(sc.cards) && sc.cards[p].i < sg.j && sg.j >= sc.cards[p].j {
+				sc.onBest[k] = true
+			}
+		}
+		// And so is a PIN right after such a booking number.
+		for k := range sc.ends {
+			sc.ends[k] = false
+		}
+		for k, sg := range sc.segs {
+			switch {
+			case sg.kind == segBooking && sc.onBest[k]:
+				sc.ends[sg.j] = true
+			case sg.kind == segPIN && !sc.onBest[k] && sc.ends[sg.i]:
+				sc.onBest[k] = true
+			}
+		}
+	}
+	sc.emitBest()
+}
+
+// emitBest reports the segments marked in onBest, merging those that
+// overlap.
+func (sc *scanner) emitBest() {
+	a, b := -1, -1
+	var kind segKind
+	for k, sg := range sc.segs {
+		if !sc.onBest[k] {
+			continue
+		}
+		i, j := int(sg.i), int(sg.j)
+		if i < b {
+			b = max(b, j)
+			kind = min(kind, sg.kind) // booking before card before PIN
+			continue
+		}
+		if a >= 0 {
+			sc.emit(kind, a, b)
+			if sc.stop {
+				return
+			}
+		}
+		a, b, kind = i, j, sg.kind
+	}
+	if a >= 0 {
+		sc.emit(kind, a, b)
+	}
+}
+
+var kindOf = [...]Kind{segBooking: BookingNumber, segCard: CardNumber, segPIN: PIN}
+
+// emit reports groups [a,b) as a secret.
+func (sc *scanner) emit(k segKind, a, b int) {
+	g := sc.groups
+	start := g[a].start
+	if a == 0 {
+		start = sc.ctx.findStart
+	}
+	// The values of all findings are cut from one string at the end
+	// (release), which saves an allocation per finding.
+	// Findings are kept without pointers while scanning; release builds
+	// the result, cutting all values from one string.
+	sc.values = append(sc.values, sc.digits[g[a].d0:g[b-1].d1]...)
+	sc.raw = append(sc.raw, rawFinding{k, start, g[b-1].end, g[b-1].d1 - g[a].d0})
+	if k == segBooking && b == len(g) {
+		sc.lastBookingEnd = g[b-1].end
+	}
+	if sc.stopFirst {
+		sc.stop = true
+	}
 }
 
 // followsBooking reports whether the current run comes right after a booking
 // number, separated only by a few spaces and joining marks, as in
-// "1234567890/1234" or "1234567890 - 1234".
+// "1234567890:1234" or "1234567890 (1234)".
 func (sc *scanner) followsBooking() bool {
 	s := sc.s
 	gap := s[sc.lastBookingEnd:sc.groups[0].start]
@@ -417,11 +1083,11 @@ func (sc *scanner) followsBooking() bool {
 		if runes > 8 {
 			return false
 		}
-		if isSpaceSep(r) || isTransparent(r) || sepClass(r) == sepDash || isHash(r) {
+		if sepClass(r) != sepNone || isTransparent(r) || isHash(r) {
 			continue
 		}
 		switch r {
-		case '/', ':', '(', '|', '\\':
+		case ':', '(', '|', 0xFF1A, 0xFF08:
 			continue
 		}
 		// Not ',' or ';': "booking 1234567890, 2024" is more likely a year.
@@ -430,148 +1096,513 @@ func (sc *scanner) followsBooking() bool {
 	return true
 }
 
-func isHash(r rune) bool { return r == '#' || r == 0xFF03 }
-
-// currencyCodes are price prefixes written with letters ("Rp 1.250.000").
-// They are matched case-sensitively so that names such as "Ron" or words
-// such as "try" do not count.
-var currencyCodes = []string{
-	"Rp", "RP", "IDR", "USD", "EUR", "GBP", "CHF", "TRY", "TL", "RUB", "PLN", "SEK", "NOK", "DKK",
-	"BRL", "MXN", "JPY", "CNY", "INR", "AUD", "CAD", "HUF", "CZK", "RON", "AED", "THB", "MYR", "SGD",
+// portAt reports a port number at p: one to five ASCII digits that end a
+// number.
+func portAt(s string, p int) bool {
+	d := 0
+	for p < len(s) && isASCIIDigit(s[p]) {
+		d++
+		p++
+	}
+	if d == 0 || d > 5 {
+		return false
+	}
+	r, _ := decodeAt(s, p)
+	return r < 0 || digitValue(r) < 0 && !isTransparent(r)
 }
 
-// context computes the facts about the current run that depend on the text
-// around it.
-func (sc *scanner) context() {
-	if sc.ctxDone {
-		return
+// ipWords announce an address: "IP 203.0.113.7:443", "remote=…",
+// "from …".
+var ipWords = []string{"ip", "ipv4", "addr", "address", "remote", "remoteaddr", "host", "from", "client", "peer", "server", "src", "dst", "source"}
+
+// ipWordBefore reports one of ipWords right before p: after a space, '=',
+// ':' or ": ".
+func ipWordBefore(s string, p int) bool {
+	k := p
+	for n := 0; n < 2 && k > 0 && (s[k-1] == ' ' || s[k-1] == '=' || s[k-1] == ':'); n++ {
+		k--
 	}
-	sc.ctxDone = true
+	if k == p {
+		return false
+	}
+	e := k
+	for k > 0 && p-k < 16 && ((s[k-1]|0x20) >= 'a' && (s[k-1]|0x20) <= 'z' || s[k-1] == '_') {
+		k--
+	}
+	if k > 0 && s[k-1] >= utf8.RuneSelf {
+		return false
+	}
+	w := strings.ToLower(strings.ReplaceAll(s[k:e], "_", ""))
+	for _, x := range ipWords {
+		if w == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ipBefore reports an IPv4 address after one of ipWords that ends at p
+// ("remote=198.51.100.20" before its ":4000").
+func ipBefore(s string, p int) bool {
+	k := p
+	for k > 0 && p-k < 16 && (isASCIIDigit(s[k-1]) || s[k-1] == '.') {
+		k--
+	}
+	if !ipWordBefore(s, k) {
+		return false
+	}
+	parts := strings.Split(s[k:p], ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, o := range parts {
+		if o == "" || len(o) > 3 || len(o) > 1 && o[0] == '0' {
+			return false
+		}
+		v := 0
+		for _, c := range []byte(o) {
+			v = v*10 + int(c-'0')
+		}
+		if v > 255 {
+			return false
+		}
+	}
+	return true
+}
+
+// ipShape reports whether groups k..k+3 read as an IPv4 address: four
+// numbers of 0 to 255, without leading zeros, joined by dots.
+func (sc *scanner) ipShape(k int) bool {
+	g := sc.groups
+	for i := k; i < k+4; i++ {
+		l := sc.glen(i)
+		if l > 3 || l > 1 && sc.firstDigit(i) == '0' || sc.value(i) > 255 || g[i].end-g[i].start != l {
+			return false // ASCII digits only, as addresses are written
+		}
+		if i < k+3 && (g[i+1].start != g[i].end+1 || sc.s[g[i].end] != '.') {
+			return false // joined by one '.'
+		}
+	}
+	return true
+}
+
+// minutesAt reports two digits (00 to 59) at p that end a number or are
+// followed by a space: the minutes of a time, not the start of "41.6.7".
+func minutesAt(s string, p int) bool {
+	d, v := 0, 0
+	for {
+		r, n := decodeAt(s, p)
+		if isTransparent(r) {
+			p += n
+			continue
+		}
+		if r >= 0 && digitValue(r) >= 0 {
+			if d++; d > 2 {
+				return false
+			}
+			v = v*10 + digitValue(r)
+			p += n
+			continue
+		}
+		if d != 2 || v > 59 {
+			return false
+		}
+		if c := sepClass(r); c != sepNone && c != sepSpace {
+			r2, _ := decodeAt(s, skipTransparent(s, p+n))
+			return r2 < 0 || digitValue(r2) < 0
+		}
+		return true
+	}
+}
+
+// countDigitsBefore counts the digits that end at p, up to three.
+func countDigitsBefore(s string, p int) int {
+	d := 0
+	for d < 3 {
+		r, n := decodeBefore(s, p)
+		if isTransparent(r) {
+			p -= n
+			continue
+		}
+		if r < 0 || digitValue(r) < 0 {
+			break
+		}
+		d++
+		p -= n
+	}
+	return d
+}
+
+func isHash(r rune) bool { return r == '#' || r == 0xFF03 }
+
+func isAt(r rune) bool { return r == '@' || r == 0xFF20 }
+
+// context computes the facts about the current run that depend on the text
+// around it. Every look is bounded: at most lookBackBytes before the run
+// and a few runes after it.
+func (sc *scanner) context() {
 	s := sc.s
 	g := sc.groups
 	n := len(g)
+	c := &sc.ctx
+	*c = runCtx{}
 	first := g[0].start
-	sc.hashBefore = 0
-	if r, sz := decodeBefore(s, first); isHash(r) {
-		sc.hashBefore = sz
-	}
+	c.findStart = first
 
 	// Left side.
 	q := skipTransparentBack(s, first)
 	r, sz := decodeBefore(s, q)
-	sc.leftOK = true
-	switch {
-	case r == '@':
-		sc.leftOK = false // a handle such as "@1234567890"
-	case attaches(r):
-		// "user1234567890" is one word; "PIN1234" is a keyword and a PIN.
-		sc.leftOK = isPINKeyword(keywordWordBefore(s, q))
+	c.cleanLeft = r < 0 || isSpace(r) || r == '(' || r == 0xFF08
+	if r == ':' || r == 0xFF1A { // "tel:0039...", not "18:00"
+		r2, _ := decodeBefore(s, q-sz)
+		c.cleanLeft = digitValue(r2) < 0
 	}
-	sc.blocked = sc.phoneOrPriceBefore(r, q-sz)
-	if !sc.blocked && n >= 2 {
-		// International prefix "00": "0049 30 12345678".
-		if l := g[0].len(); l >= 2 && l <= 4 && sc.digits[g[0].d0] == '0' && sc.digits[g[0].d0+1] == '0' {
-			sc.blocked = true
+	if isHash(r) {
+		// "#1234567890": the '#' belongs to the finding.
+		c.findStart = q - sz
+		q = skipTransparentBack(s, q-sz)
+		r, sz = decodeBefore(s, q)
+		if isSpaceSep(r) || r == '\t' || r == ')' {
+			sc.spacedLeft(q, first)
+		}
+	} else {
+		switch {
+		case isAt(r):
+			c.blockFirst = true // a handle such as "@1234567890"
+		case isWordRune(r) || r == '_':
+			sc.gluedLeft(q, first)
+		case r == ',' || r == 0xFF0C:
+			if r2, _ := decodeBefore(s, q-sz); digitValue(r2) >= 0 {
+				c.commaLeft = true
+			}
+		case r == ':' || r == 0xFF1A:
+			if d := countDigitsBefore(s, q-sz); d >= 1 && d <= 2 && sc.glen(0) == 2 && sc.value(0) <= 59 && (n == 1 || g[0].sepSpace) {
+				c.minutes = true // "14:30"
+			}
+			if r == ':' && sc.glen(0) <= 5 && ipBefore(s, q-sz) {
+				c.blockFirst = true // the port of "remote=198.51.100.20:4000"
+			}
+		case r == '+' || r == 0xFF0B:
+			c.phone = true
+			c.phoneMin, c.phoneMax = phoneLength(s, first)
+		case isCurrencySymbol(r):
+			c.priceLeft = !amountBefore(s, q-sz, first)
+		case r == ')' || r == 0xFF09 || r == '(' || r == 0xFF08 || isSpaceSep(r) || r == '\t' || sepClass(r) != sepNone:
+			sc.spacedLeft(q, first)
 		}
 	}
 
 	// Right side.
-	last := g[n-1].end
-	q = skipTransparent(s, last)
+	last := g[n-1]
+	q = skipTransparent(s, last.end)
 	r, sz = decodeAt(s, q)
-	sc.rightOK = !(r == '@' || attaches(r))
-	if !sc.blocked {
-		sc.blocked = sc.priceAfter(r, q+sz)
+	switch {
+	case isAt(r):
+		c.blockLast = true // an e-mail address such as "1234567890@example.com"
+	case r == ':' || r == 0xFF1A:
+		if r == ':' {
+			p := skipTransparent(s, q+sz)
+			// "[" is a port masked with what follows it on a first pass.
+			c.port = portAt(s, p) || p < len(s) && s[p] == '['
+		}
+		if last.len() <= 2 && sc.value(n-1) <= 24 {
+			if minutesAt(s, q+sz) {
+				c.hours = true // "14:30"
+			} else if p := skipTransparent(s, q+sz); p < len(s) && s[p] == '[' {
+				// The minutes went into a secret on a first pass
+				// ("17.05.2024 14:[booking number]"): the date and hours
+				// stay what they were.
+				c.hoursMasked = true
+			}
+		}
+	case r == ',' || r == 0xFF0C:
+		p := q + sz
+		digits := 0
+		for digits < 3 {
+			r2, n2 := decodeAt(s, p)
+			if digitValue(r2) < 0 {
+				break
+			}
+			digits++
+			p += n2
+		}
+		if digits > 0 {
+			c.commaRight = true
+			c.priceRight = digits <= 2 && currencyAfter(s, p)
+		}
+	case isCurrencySymbol(r):
+		c.priceRight = !digitAfterCurrency(s, q+sz) // "50€"
+	case isSpaceSep(r):
+		c.priceRight = currencyAfter(s, q)
+	case isWordRune(r):
+		c.priceRight = currencyWordAt(s, q) // "50EUR", "50zł"
 	}
 }
 
-// phoneOrPriceBefore reports a phone or price context before a run: a '+'
-// country code, a parenthesized area code "(212) 555...", or a currency
-// symbol or code. r is the rune right before the run and p its offset.
-func (sc *scanner) phoneOrPriceBefore(r rune, p int) bool {
-	s := sc.s
-	if r == '+' || r == 0xFF0B || isCurrencySymbol(r) {
-		return true
+// currencyAfter reports a currency right at p (after at most one space)
+// that is not itself followed by an amount: "1.234,56 €", "50 EUR", but
+// not "1234567890 € 50".
+func currencyAfter(s string, p int) bool {
+	if r, n := decodeAt(s, p); isSpaceSep(r) {
+		p += n
 	}
-	if r >= 0 && isSpaceSep(r) {
-		r2, n2 := decodeBefore(s, p)
-		if isCurrencySymbol(r2) {
-			return true
-		}
-		if r2 == ')' {
-			return parenDigitsBefore(s, p-n2)
-		}
-		if isWordRune(r2) {
-			w := keywordWordBefore(s, p)
-			if len(w) > 3 {
-				return false
-			}
-			for _, c := range currencyCodes {
-				if w == c {
-					return true
-				}
-			}
-		}
-		return false
+	r, n := decodeAt(s, p)
+	if isCurrencySymbol(r) {
+		return !digitAfterCurrency(s, p+n)
 	}
-	if r == ')' {
-		return parenDigitsBefore(s, p)
+	if isWordRune(r) {
+		return currencyWordAt(s, p)
 	}
 	return false
 }
 
-// parenDigitsBefore reports whether s[:p] ends with "(digits)" of at most
-// five digits, allowing a few spaces, '+' or '-' inside, like an area code
-// "(0)", "(212)" or "(+39) ".
-func parenDigitsBefore(s string, p int) bool {
-	// p is the offset of ')'.
-	digits := 0
-	for k := 0; k < 12; k++ {
+// digitAfterCurrency reports digits right after a currency at p, after at
+// most one space: then the currency belongs to those digits.
+func digitAfterCurrency(s string, p int) bool {
+	r, n := decodeAt(s, p)
+	if isSpaceSep(r) {
+		r, _ = decodeAt(s, p+n)
+	}
+	return r >= 0 && digitValue(r) >= 0
+}
+
+// currencyWordAt reports a currency code as a whole word starting at p.
+func currencyWordAt(s string, p int) bool {
+	if p >= len(s) || !currencyFirst[s[p]] {
+		return false
+	}
+	e := p
+	for e < len(s) && e-p <= 8 {
+		r, n := decodeAt(s, e)
+		if !isWordRune(r) && r != '$' {
+			break
+		}
+		e += n
+	}
+	if e == p || e-p > 8 {
+		return false
+	}
+	return isCurrencyCode(s[p:e]) && !digitAfterCurrency(s, e)
+}
+
+// spacedLeft looks at the text before a run that starts after spaces or a
+// parenthesis: a phone number it continues, a currency, an airline code or
+// a noun such as "room". q is where the text before the run ends (before
+// any invisible runes), first the offset of the run.
+func (sc *scanner) spacedLeft(q, first int) {
+	s := sc.s
+	c := &sc.ctx
+	if ok, digits, cc := sc.phoneBefore(q, first); ok {
+		c.phone, c.phonePrefix = true, digits
+		c.phoneMin, c.phoneMax = 8, 15
+		if cc >= 0 {
+			c.phoneMin, c.phoneMax = phoneLength(s, cc)
+		}
+		return
+	}
+	if len(sc.allowed) > 0 {
+		c.paren = parenBefore(s, q, first)
+	}
+	lo := max(first-lookBackBytes, 0)
+	p, spaces := q, 0
+	for p > lo {
+		r, n := decodeBefore(s, p)
+		if isTransparent(r) && !(isMark(r) && markOnLetter(s, p-n)) {
+			p -= n
+			continue
+		}
+		if (isSpaceSep(r) || r == '\t') && spaces < maxSepRunes {
+			spaces++
+			p -= n
+			continue
+		}
+		break
+	}
+	r, n := decodeBefore(s, p)
+	switch {
+	case spaces == 0:
+		return
+	case isCurrencySymbol(r):
+		c.priceLeft = !amountBefore(s, p-n, first)
+	case isWordRune(r):
+		start, cut := wordBefore(s, p, lo)
+		if cut {
+			return
+		}
+		w := s[start:p]
+		if isCurrencyCode(w) {
+			c.priceLeft = !amountBefore(s, start, first)
+			return
+		}
+		if isAirlineCode(s, start, p) {
+			c.decoyFirst = true
+		} else if isNoun(w) {
+			c.decoyFirst = true
+		}
+	case r == ':' || r == '.' || r == 0xFF1A || isHash(r):
+		// "room: 1204", "room no. 12", "order # 1234"
+		p -= n
+		for p > lo {
+			r2, n2 := decodeBefore(s, p)
+			if !isSpaceSep(r2) {
+				break
+			}
+			p -= n2
+		}
+		start, cut := wordBefore(s, p, lo)
+		if !cut && start < p && isNoun(s[start:p]) {
+			c.decoyFirst = true
+		}
+	}
+}
+
+// amountBefore reports digits right before a currency that starts at p
+// (after at most one space): "6.009,46 € 1234567890" is a price and then
+// a number, and the currency belongs to the price.
+func amountBefore(s string, p, first int) bool {
+	if p < first-lookBackBytes {
+		return false
+	}
+	r, n := decodeBefore(s, p)
+	if isSpaceSep(r) {
+		r, _ = decodeBefore(s, p-n)
+	}
+	return r >= 0 && digitValue(r) >= 0
+}
+
+// isAirlineCode reports whether s[start:end] is a two-letter airline code
+// ("LH", "AZ") standing as a word of its own.
+func isAirlineCode(s string, start, end int) bool {
+	if end-start != 2 {
+		return false
+	}
+	for k := start; k < end; k++ {
+		if s[k] < 'A' || s[k] > 'Z' {
+			return false
+		}
+	}
+	r, _ := decodeBefore(s, start)
+	return !isWordRune(r) && digitValue(r) < 0
+}
+
+// gluedLeft looks at letters (or '_') glued to the start of a run. A word
+// glued to a number does not stop it from being a secret
+// ("booking1234567890", "xyz1234567890"), except in a handle
+// ("@user1234567890"), a hashtag ("#travel2025"), an identifier
+// ("user_1234567890") or a flight number ("LH1234"), unless the glued word
+// ends with a booking or PIN keyword ("#booking1234567890").
+func (sc *scanner) gluedLeft(q, first int) {
+	s := sc.s
+	c := &sc.ctx
+	lo := max(first-lookBackBytes/2, 0)
+	ws, _ := wordBefore(s, q, lo)
+	if ws == q { // "booking_1234567890": the word before the underscore
+		if r, n := decodeBefore(s, q); r == '_' {
+			if kw, _ := wordBefore(s, q-n, lo); kw < q-n && endsWithBookingKeyword(s[kw:q-n]) {
+				return
+			}
+		}
+	} else if endsWithBookingKeyword(s[ws:q]) {
+		return
+	}
+	// The token the digits are glued into. The walk crosses at most three
+	// digits: more could be a secret, masked on a first pass, and a second
+	// pass must see the same token.
+	t, underscore, digits := q, false, 0
+	for t > lo {
+		r, n := decodeBefore(s, t)
+		if r == '_' {
+			underscore = true
+		} else if digitValue(r) >= 0 {
+			if digits++; digits > 3 {
+				break
+			}
+		} else if !isWordPart(r) && r != '.' && r != '-' {
+			break
+		}
+		t -= n
+	}
+	r, _ := decodeBefore(s, t)
+	switch {
+	case isAt(r), isHash(r), underscore:
+		c.blockFirst = true
+	case ws < q:
+		w := s[ws:q]
+		if isCurrencyCode(w) {
+			c.priceLeft = true // "Rp1.250.000"
+		} else if isAirlineCode(s, ws, q) && sc.glen(0) <= 4 {
+			c.decoyFirst = true // "KL1234"
+		} else if q-ws == 1 && s[ws] >= 'A' && s[ws] <= 'Z' && sc.glen(0) == 1 {
+			if r, _ := decodeBefore(s, ws); !isWordRune(r) && digitValue(r) < 0 {
+				c.airline2 = true // "U2 81"
+			}
+		}
+	}
+}
+
+// phoneBefore reports whether the run continues a phone number written
+// before it: a '+' country code with parenthesized parts ("+1 (212) ",
+// "+44 (0)"), a '+' followed by spaces, or a parenthesized trunk 0 ("(0) ").
+// digits counts the digits of the number before the run, cc is where its
+// country code starts (or -1).
+func (sc *scanner) phoneBefore(q, first int) (ok bool, digits, cc int) {
+	s := sc.s
+	lo := max(first-32, 0)
+	p := q
+	paren, closed, trunk, seenOpen := false, false, false, false
+	for p > lo {
 		r, n := decodeBefore(s, p)
 		switch {
-		case n == 0:
-			return false
-		case r == '(':
-			// An area code is short; "(1234567890)" is a secret itself,
-			// and must not shield the digits after it.
-			return digits > 0 && digits <= 5
+		case r == '+' || r == 0xFF0B:
+			return paren || digits == 0, digits, p
+		case r == ')' || r == 0xFF09:
+			paren, closed = true, true
+		case r == '(' || r == 0xFF08:
+			paren = true
+			if closed && !seenOpen {
+				// The parenthesis nearest to the run: just a trunk 0,
+				// as in "(0) 20 7946 0958"?
+				trunk = digits == 1 && strings.ContainsRune(s[p:q], '0')
+			}
+			seenOpen = true
 		case digitValue(r) >= 0:
 			digits++
-		case r == ' ' || r == '+' || r == '-':
+		case isSpaceSep(r), isTransparent(r), r == '-', r == '.':
 		default:
-			return false
+			return trunk, digits, -1
 		}
 		p -= n
 	}
-	return false
+	return trunk, digits, -1
 }
 
-// priceAfter reports a price written after a run: a decimal part ",56" after
-// dot-grouped digits ("1.234.567,89") or a currency symbol ("1.250.000 €").
-// r is the rune right after the run and p the offset after it.
-func (sc *scanner) priceAfter(r rune, p int) bool {
-	s := sc.s
-	if isCurrencySymbol(r) {
-		return true
-	}
-	if r >= 0 && isSpaceSep(r) {
-		r2, _ := decodeAt(s, p)
-		return isCurrencySymbol(r2)
-	}
-	if r == ',' && len(sc.groups) >= 2 {
-		for _, g := range sc.groups[:len(sc.groups)-1] {
-			if g.sep != sepDot {
-				return false
-			}
-		}
-		if p+2 <= len(s) && isASCIIDigit(s[p]) && isASCIIDigit(s[p+1]) && (p+2 == len(s) || !isASCIIDigit(s[p+2])) {
-			return true
+// parenBefore returns the digits of a parenthesized group such as "(800)"
+// right before the run (after at most two spaces), or "".
+func parenBefore(s string, q, first int) string {
+	lo := max(first-16, 0)
+	p := q
+	for k := 0; k < 2; k++ {
+		if r, n := decodeBefore(s, p); isSpaceSep(r) {
+			p -= n
 		}
 	}
-	return false
+	if r, _ := decodeBefore(s, p); r != ')' {
+		return ""
+	}
+	p--
+	end := p
+	for p > lo {
+		r, n := decodeBefore(s, p)
+		if r == '(' {
+			return normalizedNumber(s[p:end])
+		}
+		if digitValue(r) < 0 {
+			return ""
+		}
+		p -= n
+	}
+	return ""
 }
-
-func isASCIIDigit(c byte) bool { return c-'0' < 10 }
 
 // inURL reports whether offset p lies in a whitespace-delimited token that is
 // a URL. Digits in links (status IDs, paths) are never secrets.
@@ -597,8 +1628,27 @@ func (sc *scanner) inURL(p int) bool {
 		end += n
 	}
 	sc.tokStart, sc.tokEnd = start, end
-	sc.tokURL = isURLToken(s[start:end])
+	t := s[start:end]
+	// A link has a '/', ':', '?' or '#' after its host, or starts with
+	// "www.".
+	sc.tokURL = mayBeURL(t) && isURLToken(t)
 	return sc.tokURL
+}
+
+// mayBeURL is a cheap first test for isURLToken: a link has a '/', ':',
+// '?' or '#', or a "www." host.
+func mayBeURL(t string) bool {
+	for k := 0; k < len(t); k++ {
+		switch t[k] {
+		case '/', ':', '?', '#':
+			return true
+		case 'w', 'W':
+			if k+4 <= len(t) && strings.EqualFold(t[k:k+4], "www.") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isURLToken recognizes links: anything with a scheme ("https://"),
@@ -607,7 +1657,9 @@ func isURLToken(t string) bool {
 	if strings.Contains(t, "://") {
 		return true
 	}
-	t = strings.TrimLeft(t, "([{<\"'")
+	for len(t) > 0 && (t[0] == '(' || t[0] == '[' || t[0] == '{' || t[0] == '<' || t[0] == '"' || t[0] == '\'') {
+		t = t[1:]
+	}
 	if len(t) >= 4 && strings.EqualFold(t[:4], "www.") {
 		return true
 	}
@@ -636,3 +1688,5 @@ func isURLToken(t string) bool {
 	}
 	return false
 }
+
+func isASCIIDigit(c byte) bool { return c-'0' < 10 }
