@@ -93,11 +93,11 @@ const (
 // Flags set on conversations by the router. A conversation's flags only grow
 // until an agent clears them.
 const (
-	FlagPIIRedacted    = "pii_redacted"
+	FlagPIIRedacted = "pii_redacted"
 	// FlagUnstorable marks a conversation holding a message the store
 	// refused (invalid text): it is kept as a placeholder, acted on, and
 	// shown to agents.
-	FlagUnstorable = "unstorable"
+	FlagUnstorable     = "unstorable"
 	FlagNonEnglish     = "non_english"
 	FlagLanguageUnsure = "language_unsure"
 	FlagMovedToPrivate = "moved_to_private"
