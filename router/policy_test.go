@@ -7,14 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/inboxbot/inboxbot/connectors/twitter"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"github.com/inboxbot/inboxbot/inbox"
 )
 
 // TestPolicyRules runs the whole chain on one item of each kind and case,
 // on both platforms, and checks what was decided.
 func TestPolicyRules(t *testing.T) {
-	link := twitter.DMLink(ourTwitterID)
+	link := twittertext.DMLink(ourTwitterID)
 	tests := []struct {
 		name    string
 		cfg     func(*Config)

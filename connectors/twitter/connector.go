@@ -15,7 +15,6 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/inboxbot/inboxbot/connectors"
-	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/spend"
@@ -185,10 +184,6 @@ func NewMeter(cfg Config, m *metrics.Metrics, p spend.Persister) (*spend.Meter, 
 	}
 	return spend.New(mc)
 }
-
-// DMLink returns the link that opens a direct message to the account with
-// user id ourID (see twittertext.DMLink).
-func DMLink(ourID string) string { return twittertext.DMLink(ourID) }
 
 // SelfID returns our account's user id once a Poll, Send or Self has
 // learnt it, else "". It does no I/O.

@@ -15,6 +15,7 @@ import (
 	"github.com/inboxbot/inboxbot/connectors/connectortest"
 	"github.com/inboxbot/inboxbot/connectors/twitter"
 	"github.com/inboxbot/inboxbot/connectors/twitter/twfake"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
 )
@@ -377,7 +378,7 @@ func TestActionsSentOnceWhenPublishedTwice(t *testing.T) {
 		}
 
 		r := action(conv, inbox.Reply, "reply-1")
-		r.Target, r.Text = strconv.FormatInt(tweet, 10), "Sorry! Please DM us: "+twitter.DMLink(self)
+		r.Target, r.Text = strconv.FormatInt(tweet, 10), "Sorry! Please DM us: "+twittertext.DMLink(self)
 		r = env.Action(t, r, 2)
 		d := action(conv, inbox.SendDM, "dm-1")
 		d.Recipient, d.Text = customer(1).IDStr(), "Hello from the support team"

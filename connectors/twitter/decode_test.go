@@ -395,9 +395,3 @@ func TestClassify(t *testing.T) {
 		})
 	}
 }
-
-func TestDMLink(t *testing.T) {
-	if got := DMLink("1072250532645998596"); got != "https://twitter.com/messages/compose?recipient_id=1072250532645998596" {
-		t.Fatal(got)
-	}
-}

@@ -28,3 +28,9 @@ func TestLength(t *testing.T) {
 		}
 	}
 }
+
+func TestDMLink(t *testing.T) {
+	if got := twittertext.DMLink("1072250532645998596"); got != "https://twitter.com/messages/compose?recipient_id=1072250532645998596" {
+		t.Fatal(got)
+	}
+}
