@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,13 +30,17 @@ func TestCLIDesk(t *testing.T) {
 	environ := serveEnv(t, dataDir, target)
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan int, 1)
+	serveLog := &syncBuffer{}
 	go func() {
-		served <- run(ctx, env{strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, environ}, []string{"serve"})
+		served <- run(ctx, env{strings.NewReader(""), &bytes.Buffer{}, serveLog, environ}, []string{"serve"})
 	}()
 	defer func() {
 		cancel()
 		if code := <-served; code != 0 {
 			t.Errorf("serve exited %d", code)
+		}
+		if t.Failed() {
+			t.Logf("serve's log:\n%s", serveLog.String())
 		}
 	}()
 
@@ -66,7 +71,9 @@ func TestCLIDesk(t *testing.T) {
 		LinkedConversation *int64 `json:"linked_conversation"`
 		UpdatedAt          string `json:"updated_at"`
 	}
-	waitFor(t, 30*time.Second, func() bool {
+	// The first item waits for the language models to load, which takes
+	// tens of seconds on a loaded machine.
+	waitFor(t, 120*time.Second, func() bool {
 		code, out, _ := runCmd(t, environ, "", "conversations", "list", "--json")
 		return code == 0 && json.Unmarshal([]byte(out), &list) == nil && len(list) == 1
 	})
@@ -138,4 +145,23 @@ func TestRedactCommand(t *testing.T) {
 	if code != 0 || len(lines) != 3 || !strings.Contains(lines[0], `"text":"PIN: [PIN]"`) || !strings.Contains(lines[1], `"error"`) || !strings.Contains(lines[2], `"findings":[]`) {
 		t.Fatalf("redact --jsonl: %d\n%s", code, out)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for serve's goroutines to write while
+// the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
