@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/inboxbot/inboxbot/connectors/internal/fakehook"
 )
 
 // User is a Facebook account: a customer (Page-scoped id) or the Page.
@@ -190,7 +192,7 @@ type Server struct {
 	bucketAt time.Time // when tokens was last refilled
 	seq      int64
 	custMsgs int // customer Messenger messages added
-	hook     webhook
+	hook     *fakehook.Sender
 	convs    map[string]*conv
 	messages map[string]*message
 	posts    map[string]*post
@@ -294,8 +296,7 @@ func New(opts Options) *Server {
 		comments: map[string]*comment{},
 		replied:  map[string]bool{},
 	}
-	s.hook.init()
-	s.hook.wg.Go(s.deliverLoop)
+	s.hook = s.newHook()
 	s.ts = httptest.NewServer(s)
 	return s
 }
@@ -306,8 +307,7 @@ func (s *Server) URL() string { return s.ts.URL + "/" }
 
 // Close shuts the server down, webhook deliveries included.
 func (s *Server) Close() {
-	s.hook.cancel()
-	s.hook.wg.Wait()
+	s.hook.Close()
 	s.ts.Close()
 }
 

@@ -135,6 +135,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
+
+	"github.com/inboxbot/inboxbot/connectors/internal/fakehook"
 )
 
 // The v1.1 endpoints the fake serves, named as in Twitter's
@@ -311,7 +313,7 @@ type Server struct {
 	now            func() time.Time
 	prices         map[string]int64
 	bill           map[string]int64 // µ$ by endpoint
-	hook           webhook
+	hook           *fakehook.Sender
 }
 
 // windowCount counts one endpoint's requests in its current window.
@@ -369,9 +371,8 @@ func New(opts Options) *Server {
 	maps.Copy(s.limits, DefaultLimits())
 	maps.Copy(s.limits, opts.Limits)
 	maps.Copy(s.prices, opts.Prices)
-	s.hook.init(opts.WebhookRetries, opts.WebhookRetryDelay)
+	s.hook = s.newHook(opts.WebhookRetries, opts.WebhookRetryDelay)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.hook.wg.Go(s.deliverLoop)
 	return s
 }
 
@@ -386,8 +387,7 @@ func (s *Server) URLv2() string { return s.srv.URL + "/2/" }
 // Close stops webhook deliveries, abandoning any still queued, and shuts
 // the server down.
 func (s *Server) Close() {
-	s.hook.cancel()
-	s.hook.wg.Wait()
+	s.hook.Close()
 	s.srv.Close()
 }
 
