@@ -134,9 +134,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
-
 	"github.com/inboxbot/inboxbot/connectors/internal/fakehook"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twittertext"
 )
 
 // The v1.1 endpoints the fake serves, named as in Twitter's
