@@ -2,7 +2,9 @@
 // two guards: the redact handler masks booking numbers, PINs and card
 // numbers, and the secret scrubber masks every configured secret (a
 // token in a failed request's URL, say), so neither can reach the logs
-// even when a caller slips.
+// even when a caller slips. Id-typed attributes (external_id=...,
+// target=...) keep platform ids as they are (see isPlatformID); messages
+// and every other attribute are redacted.
 package logging
 
 import (
@@ -50,7 +52,7 @@ func New(w io.Writer, format string, level slog.Level, secrets []string) *slog.L
 	} else {
 		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(redact.NewHandler(h))
+	return slog.New(redact.NewHandler(h, redact.KeepAttrs(isPlatformID)))
 }
 
 func containsAny(s string, subs []string) bool {

@@ -17,16 +17,37 @@ import (
 // after their key ("pin"=1234) become placeholder strings. Other Any values
 // are formatted with %+v and replaced by the redacted text only when it
 // holds a secret, so that clean structured values keep their form.
-func NewHandler(h slog.Handler) slog.Handler { return std.NewHandler(h) }
+func NewHandler(h slog.Handler, opts ...HandlerOption) slog.Handler {
+	return std.NewHandler(h, opts...)
+}
 
 // NewHandler is the package-level NewHandler with rd's options.
-func (rd *Redactor) NewHandler(h slog.Handler) slog.Handler {
-	return &handler{h: h, rd: rd}
+func (rd *Redactor) NewHandler(h slog.Handler, opts ...HandlerOption) slog.Handler {
+	x := &handler{h: h, rd: rd}
+	for _, o := range opts {
+		o(x)
+	}
+	return x
+}
+
+// HandlerOption tunes a handler made by NewHandler.
+type HandlerOption func(*handler)
+
+// KeepAttrs leaves the attributes for which keep reports true as they are.
+// It is meant for values that never hold customer text, such as platform
+// ids: a 19-digit tweet id passes the Luhn check one time in ten and a
+// 10-digit Page id reads as a booking number, and masking them leaves an
+// operator unable to find the item the log line is about. keep sees
+// each attribute with its value resolved, including the members of groups
+// (a group itself is never kept whole); the message is always redacted.
+func KeepAttrs(keep func(slog.Attr) bool) HandlerOption {
+	return func(x *handler) { x.keep = keep }
 }
 
 type handler struct {
-	h  slog.Handler
-	rd *Redactor
+	h    slog.Handler
+	rd   *Redactor
+	keep func(slog.Attr) bool // nil: redact every attribute
 }
 
 func (x *handler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -36,7 +57,7 @@ func (x *handler) Enabled(ctx context.Context, l slog.Level) bool {
 func (x *handler) Handle(ctx context.Context, r slog.Record) error {
 	nr := slog.NewRecord(r.Time, r.Level, x.rd.String(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		nr.AddAttrs(x.rd.redactAttr(a))
+		nr.AddAttrs(x.redactAttr(a))
 		return true
 	})
 	return x.h.Handle(ctx, nr)
@@ -45,17 +66,21 @@ func (x *handler) Handle(ctx context.Context, r slog.Record) error {
 func (x *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	out := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		out[i] = x.rd.redactAttr(a)
+		out[i] = x.redactAttr(a)
 	}
-	return &handler{h: x.h.WithAttrs(out), rd: x.rd}
+	return &handler{h: x.h.WithAttrs(out), rd: x.rd, keep: x.keep}
 }
 
 func (x *handler) WithGroup(name string) slog.Handler {
-	return &handler{h: x.h.WithGroup(name), rd: x.rd}
+	return &handler{h: x.h.WithGroup(name), rd: x.rd, keep: x.keep}
 }
 
-func (rd *Redactor) redactAttr(a slog.Attr) slog.Attr {
+func (x *handler) redactAttr(a slog.Attr) slog.Attr {
+	rd := x.rd
 	v := a.Value.Resolve()
+	if x.keep != nil && v.Kind() != slog.KindGroup && x.keep(slog.Attr{Key: a.Key, Value: v}) {
+		return slog.Attr{Key: a.Key, Value: v}
+	}
 	switch v.Kind() {
 	case slog.KindString:
 		return slog.String(a.Key, rd.redactValue(a.Key, v.String()))
@@ -63,7 +88,7 @@ func (rd *Redactor) redactAttr(a slog.Attr) slog.Attr {
 		g := v.Group()
 		out := make([]slog.Attr, len(g))
 		for i, ga := range g {
-			out[i] = rd.redactAttr(ga)
+			out[i] = x.redactAttr(ga)
 		}
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}
 	case slog.KindInt64, slog.KindUint64:

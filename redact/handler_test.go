@@ -119,3 +119,29 @@ func TestFindingJSONHidesValue(t *testing.T) {
 		t.Errorf("json = %s", got)
 	}
 }
+
+// TestHandlerKeepAttrs: attributes the option keeps pass unchanged, in
+// groups and in With too; the message and the others are still redacted.
+func TestHandlerKeepAttrs(t *testing.T) {
+	var buf bytes.Buffer
+	base := slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 {
+			return slog.Attr{}
+		}
+		return a
+	}})
+	keepIDs := func(a slog.Attr) bool { return a.Key == "tweet_id" }
+	log := slog.New(NewHandler(base, KeepAttrs(keepIDs))).With("tweet_id", "1234567890")
+	log.Info("booking 2345678901", slog.Group("g", slog.String("tweet_id", "3456789012"), slog.String("note", "4567890123")))
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatal(err)
+	}
+	g := rec["g"].(map[string]any)
+	if rec["tweet_id"] != "1234567890" || g["tweet_id"] != "3456789012" {
+		t.Errorf("kept attributes changed: %v", rec)
+	}
+	if rec["msg"] != "booking [booking number]" || g["note"] != "[booking number]" {
+		t.Errorf("other values not redacted: %v", rec)
+	}
+}
