@@ -27,10 +27,23 @@ const (
 	// OverBudget: the platform's daily spending budget is reached;
 	// automatic actions stop and polling slows down.
 	OverBudget State = "over_budget"
-	Error      State = "error"
-	Down       State = "down"
-	Disabled   State = "disabled"
+	// Expiring: a credential still works but expires soon (within
+	// ExpiryWarning); the reason says when and how to renew it.
+	Expiring State = "expiring"
+	// Unconfigured: there is nothing for the component to do until an
+	// operator sets it up (no platform enabled); the reason says how.
+	Unconfigured State = "unconfigured"
+	Error        State = "error"
+	Down         State = "down"
+	Disabled     State = "disabled"
 )
+
+// ExpiryWarning is how long before a credential expires that it is shown
+// as Expiring: a week leaves time to renew it on a working day.
+const ExpiryWarning = 7 * 24 * time.Hour
+
+// States lists every State, for the metric that exports them.
+var States = []State{Starting, OK, Unauthorized, RateLimited, Forbidden, OverBudget, Expiring, Unconfigured, Error, Down, Disabled}
 
 // Overall conditions of the service.
 const (

@@ -45,6 +45,14 @@ type Metrics struct {
 	Webhooks *prometheus.CounterVec // platform, outcome
 	// GraphCalls counts Graph API calls of the Facebook connector.
 	GraphCalls *prometheus.CounterVec // endpoint
+	// ComponentState is 1 for each component's current /healthz state
+	// and 0 for its other states, so that alerts can say "unauthorized
+	// for 15 minutes" without parsing /healthz.
+	ComponentState *prometheus.GaugeVec // component, state
+	// TokenExpiry is when a platform credential stops working, in Unix
+	// seconds: token "access" (the token itself) or "data_access"
+	// (Meta's 90-day data access). Absent while it does not expire.
+	TokenExpiry *prometheus.GaugeVec // platform, token
 }
 
 // New creates the collectors and registers them, with the Go and process
@@ -95,13 +103,19 @@ func New() *Metrics {
 		GraphCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "inboxbot_graph_calls_total", Help: "Graph API calls made by the Facebook connector, by endpoint.",
 		}, []string{"endpoint"}),
+		ComponentState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "inboxbot_component_state", Help: "1 for each component's current state on /healthz, 0 for its other states.",
+		}, []string{"component", "state"}),
+		TokenExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "inboxbot_token_expiry_timestamp_seconds", Help: "When a platform credential expires, in Unix seconds (absent while it does not expire).",
+		}, []string{"platform", "token"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Ingested, m.Routed, m.Duplicates, m.DeadLettered, m.Actions, m.ConsumerLag,
 		m.StoreLatency, m.RateLimitWaits, m.RateLimitWaitSeconds, m.ConnectorErrors, m.Skipped,
-		m.PlatformSpend, m.Webhooks, m.GraphCalls,
+		m.PlatformSpend, m.Webhooks, m.GraphCalls, m.ComponentState, m.TokenExpiry,
 	)
 	return m
 }

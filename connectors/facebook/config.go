@@ -27,6 +27,10 @@ type Config struct {
 	// environment or PageTokenFile, never in the YAML file.
 	PageToken     string `yaml:"page_token" secret:"true"`
 	PageTokenFile string `yaml:"page_token_file"`
+	// AppID is the Meta app's id. With AppSecret it lets the token watch
+	// and `inboxbot connect facebook` call debug_token and the token
+	// exchange with the app token. Not a secret.
+	AppID string `yaml:"app_id"`
 	// AppSecret signs requests with appsecret_proof when set, and is the
 	// key of webhook signatures (X-Hub-Signature-256). Secret.
 	AppSecret     string `yaml:"app_secret" secret:"true"`

@@ -239,13 +239,18 @@ func (s *Server) serve(q *request) (int, []byte, int) {
 	if feature := legacyFeature(q); feature != "" && !s.opts.LegacyApp {
 		return s.errorBody(legacyError(feature))
 	}
-	if e := s.authorize(q); e != nil {
-		return s.errorBody(e)
+	// The set-up endpoints (token exchange, debug_token, a user's
+	// Pages, webhook subscriptions) check their own tokens.
+	v, e, handled := s.serveSetup(q)
+	if !handled {
+		if e := s.authorize(q); e != nil {
+			return s.errorBody(e)
+		}
+		if s.conversationsAPI(q) && !s.takeToken() {
+			return s.errorBody(errorFor(32, 0, ""))
+		}
+		v, e = s.route(q)
 	}
-	if s.conversationsAPI(q) && !s.takeToken() {
-		return s.errorBody(errorFor(32, 0, ""))
-	}
-	v, e := s.route(q)
 	if e != nil {
 		return s.errorBody(e)
 	}
@@ -292,11 +297,18 @@ func (s *Server) fault(q *request) *Fault {
 	return nil
 }
 
-func (s *Server) authorize(q *request) *apiError {
+// accessToken is the request's access token: the access_token
+// parameter, or an "Authorization: Bearer" header.
+func accessToken(q *request) string {
 	tok := q.params.Get("access_token")
 	if h := q.r.Header.Get("Authorization"); tok == "" && strings.HasPrefix(h, "Bearer ") {
 		tok = strings.TrimPrefix(h, "Bearer ")
 	}
+	return tok
+}
+
+func (s *Server) authorize(q *request) *apiError {
+	tok := accessToken(q)
 	switch {
 	case tok == "":
 		return errorFor(104, 0, "An access token is required to request this resource.")
@@ -305,6 +317,12 @@ func (s *Server) authorize(q *request) *apiError {
 	case s.expired:
 		return errorFor(190, 463, "")
 	}
+	return s.checkProof(q, tok)
+}
+
+// checkProof requires a valid appsecret_proof for tok when the app
+// requires one (Options.AppSecret).
+func (s *Server) checkProof(q *request, tok string) *apiError {
 	if s.opts.AppSecret != "" {
 		proof := q.params.Get("appsecret_proof")
 		if proof == "" {

@@ -95,6 +95,10 @@ type Options struct {
 	// answers recipient_id with the commenter's PSID. By default a user
 	// has one id everywhere.
 	DistinctPSIDs bool
+	// AppID is the id of the Meta app whose tokens the fake issues and
+	// accepts in the token exchange and debug_token (see setup.go).
+	// Default DefaultAppID.
+	AppID string
 }
 
 // Call is one request the server received. Params merge the query and
@@ -202,6 +206,7 @@ type Server struct {
 	sent     []SentMessage
 	replies  []Reply
 	replied  map[string]bool // targets of accepted private replies
+	setup    setupState      // tokens and webhook subscriptions, see setup.go
 }
 
 type conv struct {
