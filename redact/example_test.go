@@ -18,3 +18,20 @@ func ExampleRedact() {
 	// booking_number at 12-25
 	// pin at 37-41
 }
+
+func ExampleRedactor_Mask() {
+	rd := redact.New(redact.WithAllowed("+1 800 555 0199"))
+	for _, seg := range rd.Mask("Booking 1234567890, PIN 4321. Call 800 555 0199.") {
+		if seg.Kind != "" {
+			fmt.Printf("hidden %s as %q\n", seg.Kind, seg.Text)
+		} else {
+			fmt.Printf("text %q\n", seg.Text)
+		}
+	}
+	// Output:
+	// text "Booking "
+	// hidden booking_number as "[booking number]"
+	// text ", PIN "
+	// hidden pin as "[PIN]"
+	// text ". Call 800 555 0199."
+}
