@@ -313,6 +313,7 @@ type Server struct {
 	prices         map[string]int64
 	bill           map[string]int64 // µ$ by endpoint
 	hook           *fakehook.Sender
+	setup          setupState // the OAuth flow and webhook registration, see oauth.go
 }
 
 // windowCount counts one endpoint's requests in its current window.
@@ -371,7 +372,7 @@ func New(opts Options) *Server {
 	maps.Copy(s.limits, opts.Limits)
 	maps.Copy(s.prices, opts.Prices)
 	s.hook = s.newHook(opts.WebhookRetries, opts.WebhookRetryDelay)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
 }
 

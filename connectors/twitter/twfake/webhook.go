@@ -59,6 +59,16 @@ func (s *Server) SetWebhook(rawURL string) error {
 		s.hook.Subscribe("")
 		return nil
 	}
+	if err := s.checkCRC(rawURL); err != nil {
+		return err
+	}
+	s.hook.Subscribe(rawURL)
+	return nil
+}
+
+// checkCRC makes X's CRC check of rawURL: a GET with a random crc_token,
+// which must answer 200 with {"response_token": Sign(crc_token)}.
+func (s *Server) checkCRC(rawURL string) error {
 	token := rand.Text()
 	status, body, err := s.hook.Check(rawURL, url.Values{"crc_token": {token}})
 	if err != nil {
@@ -75,7 +85,6 @@ func (s *Server) SetWebhook(rawURL string) error {
 	case !hmac.Equal([]byte(answer.ResponseToken), []byte(s.Sign([]byte(token)))):
 		return fmt.Errorf("twfake: CRC check of %s: wrong response_token %q", rawURL, answer.ResponseToken)
 	}
-	s.hook.Subscribe(rawURL)
 	return nil
 }
 
