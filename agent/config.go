@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -19,6 +20,13 @@ type Config struct {
 	// /healthz, so that only they face the internet while the desk stays
 	// private. Empty (default): the webhooks are served on Addr.
 	WebhookAddr string `yaml:"webhook_addr"`
+	// PublicURL is the address people and platforms reach this instance
+	// at, with a trailing slash, e.g. https://inbox.example.com/. It is
+	// the base of the one-time admin set-up link `serve` prints, and of
+	// the webhook URLs `inboxbot connect` registers
+	// (<public_url>webhooks/facebook, …/twitter). Empty: the set-up link
+	// uses Addr, and connect registers no webhook.
+	PublicURL string `yaml:"public_url"`
 	// CannedReplies are ready-made answers offered in the reply box, so
 	// that agents answer common questions consistently and quickly. They
 	// are written by the team, never by customers.
@@ -105,6 +113,11 @@ func (c Config) Validate() error {
 			bad("webhook_addr: %q is not host:port", c.WebhookAddr)
 		} else if _, port, _ := net.SplitHostPort(c.WebhookAddr); c.WebhookAddr == c.Addr && port != "0" {
 			bad("webhook_addr: must differ from addr (%s); leave it empty to serve the webhooks there", c.Addr)
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.HasSuffix(u.Path, "/") {
+			bad("public_url: %q is not an http(s) URL ending in /", c.PublicURL)
 		}
 	}
 	seen := make(map[string]bool)
