@@ -300,6 +300,9 @@ type Store interface {
 	// AuditTrail returns a conversation's audit entries, oldest first.
 	AuditTrail(ctx context.Context, conversationID int64) ([]Audit, error)
 
+	// Reporter computes the reports page's figures.
+	Reporter
+
 	// Migrate brings the schema to the newest version. Open already does;
 	// it is exposed for `inboxbot migrate`. It returns the version reached.
 	Migrate(ctx context.Context) (int, error)

@@ -1,0 +1,600 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/inboxbot/inboxbot/inbox"
+)
+
+// Reports read facts that triggers keep as conversations are opened,
+// answered and closed (migration 0006): report_conversations (one row per
+// conversation, from its first customer message), report_responses (one
+// per agent reply that ended a customer's wait, with the wait) and
+// report_closes (one per close, with who held the conversation). A report
+// of 90 days reads those rows by time, plus the sent actions and the
+// redacted public messages of the period, and never a message's text.
+
+// Reporter computes reports. Store includes it.
+type Reporter interface {
+	// Report computes the figures of q's period; ErrInvalid when q is
+	// not a valid query (see ReportQuery.Validate).
+	Report(ctx context.Context, q ReportQuery) (Report, error)
+}
+
+// ReportGroup is the dimension the daily opened and closed counts are
+// split by.
+type ReportGroup string
+
+// The report groupings.
+const (
+	GroupPlatform ReportGroup = "platform"
+	GroupChannel  ReportGroup = "channel"
+	GroupLanguage ReportGroup = "language"
+	// GroupFlag counts the conversations that carry each flag; one with
+	// two flags counts under both, one with none under neither.
+	GroupFlag ReportGroup = "flag"
+)
+
+// ReportGroups lists the groupings in the order the desk offers them.
+var ReportGroups = []ReportGroup{GroupPlatform, GroupChannel, GroupLanguage, GroupFlag}
+
+// Valid reports whether g is a grouping the store knows.
+func (g ReportGroup) Valid() bool {
+	for _, x := range ReportGroups {
+		if g == x {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxReportDays is the longest period a report covers.
+const MaxReportDays = 366
+
+// ReportQuery selects a report.
+type ReportQuery struct {
+	// From and To bound the period: From inclusive, To exclusive. Days
+	// are counted from From in steps of 24 hours, so a caller that wants
+	// calendar days passes midnights.
+	From, To time.Time
+	// Group splits the daily counts; empty means GroupPlatform.
+	Group ReportGroup
+	// Targets are the SLA's response targets per platform and channel;
+	// replies and waits without a target are counted, never breaches.
+	Targets []SLATarget
+	// Now is when "still waiting" is measured; zero means time.Now().
+	Now time.Time
+}
+
+// SLATarget is how long a customer of one platform's channel may wait for
+// an agent: the first answer of a conversation, and each answer after a
+// customer wrote again. Zero means no target.
+type SLATarget struct {
+	Platform      inbox.Platform
+	Channel       inbox.Channel
+	FirstResponse time.Duration
+	NextResponse  time.Duration
+}
+
+// Report is what the desk shows on its reports page. It holds counts,
+// durations, platform and channel names, languages, flags and agents'
+// names: never a customer's text or id.
+type Report struct {
+	From  time.Time   `json:"from"`
+	To    time.Time   `json:"to"`
+	Group ReportGroup `json:"group"`
+	// Opened counts conversations by the day of their first customer
+	// message, split by Group; Closed counts closes by day (a conversation
+	// closed, reopened and closed again counts twice).
+	Opened []DayCount `json:"opened"`
+	Closed []DayCount `json:"closed"`
+	// OpenedTotal and ClosedTotal are the period's totals, whatever the
+	// grouping (by flag, a conversation may count under several keys or
+	// none).
+	OpenedTotal int `json:"opened_total"`
+	ClosedTotal int `json:"closed_total"`
+	// FirstResponse is the time from a conversation's first customer
+	// message to the first agent reply, for first replies sent in the
+	// period; Resolution the time from the first customer message to a
+	// close, for closes in the period (by agent: who held the
+	// conversation then, "" for nobody).
+	FirstResponse Durations `json:"first_response"`
+	Resolution    Durations `json:"resolution"`
+	// SLA counts replies in the period against the targets, and the
+	// conversations still waiting past theirs.
+	SLA []SLACount `json:"sla"`
+	// Answers splits the replies, Messenger messages, DMs and Private
+	// Replies sent in the period between agents and inboxbot's policy.
+	Answers Answers `json:"answers"`
+	// Redacted counts the public messages of the period whose secrets
+	// were redacted before they were stored, and the secrets by kind.
+	Redacted Redactions `json:"redacted"`
+}
+
+// DayCount is one day's count under one key of the grouping.
+type DayCount struct {
+	// Day is the start of the day (From plus whole days).
+	Day time.Time `json:"day"`
+	Key string    `json:"key"`
+	N   int       `json:"n"`
+}
+
+// Durations are percentiles of a time, by agent and by platform channel.
+type Durations struct {
+	ByAgent   []Percentiles `json:"by_agent"`
+	ByChannel []Percentiles `json:"by_channel"`
+}
+
+// Percentiles are the median and 90th percentile (nearest rank) of N
+// measured times. Agent is set in ByAgent rows, Platform and Channel in
+// ByChannel rows.
+type Percentiles struct {
+	Agent    string         `json:"agent,omitempty"`
+	Platform inbox.Platform `json:"platform,omitempty"`
+	Channel  inbox.Channel  `json:"channel,omitempty"`
+	N        int            `json:"n"`
+	P50      time.Duration  `json:"p50_ns"`
+	P90      time.Duration  `json:"p90_ns"`
+}
+
+// SLACount is one platform channel's replies against its targets.
+type SLACount struct {
+	Platform inbox.Platform `json:"platform"`
+	Channel  inbox.Channel  `json:"channel"`
+	// FirstTarget and NextTarget are the targets applied (0: none).
+	FirstTarget time.Duration `json:"first_target_ns"`
+	NextTarget  time.Duration `json:"next_target_ns"`
+	// First and Next count the first and next responses sent in the
+	// period; FirstBreached and NextBreached those that came after the
+	// target.
+	First         int `json:"first"`
+	FirstBreached int `json:"first_breached"`
+	Next          int `json:"next"`
+	NextBreached  int `json:"next_breached"`
+	// Waiting counts conversations not closed whose customer started
+	// waiting in the period and has waited past the target by Now.
+	Waiting int `json:"waiting"`
+}
+
+// Breached is every breach the row counts.
+func (c SLACount) Breached() int { return c.FirstBreached + c.NextBreached + c.Waiting }
+
+// Automatic answer kinds (Answers.ByKind keys): what the router's actions
+// said, from their purposes. A combined public reply counts under each of
+// its parts.
+const (
+	AnswerEnglishOnly  = "english_only_notice"
+	AnswerDMInvite     = "dm_invite"
+	AnswerPrivateReply = "private_reply"
+	AnswerPIINotice    = "pii_notice"
+	AnswerPublicAck    = "public_ack"
+)
+
+// The router's purposes behind each automatic answer kind (router's
+// Purpose* constants; the store does not import the router).
+var answerPurposes = map[string]string{
+	"non_english_notice": AnswerEnglishOnly,
+	"dm_invite":          AnswerDMInvite,
+	"private_reply":      AnswerPrivateReply,
+	"pii_notice":         AnswerPIINotice,
+	"public_ack":         AnswerPublicAck,
+}
+
+// Answers are the sent answers of a period.
+type Answers struct {
+	// Total counts every sent reply, DM, Messenger message and Private
+	// Reply; Automatic those the policy sent, ByAgent the agents'.
+	Total     int `json:"total"`
+	Automatic int `json:"automatic"`
+	ByAgent   int `json:"by_agent"`
+	// ByKind counts automatic answers by what they said (Answer*).
+	ByKind map[string]int `json:"by_kind"`
+}
+
+// Share is the automatic answers' part of all answers, 0 when none.
+func (a Answers) Share() float64 {
+	if a.Total == 0 {
+		return 0
+	}
+	return float64(a.Automatic) / float64(a.Total)
+}
+
+// Redactions are the period's public messages stored redacted.
+type Redactions struct {
+	Messages int `json:"messages"`
+	// ByKind counts the secrets by kind (booking_number, pin, card…).
+	ByKind map[string]int `json:"by_kind"`
+}
+
+// Validate reports why q cannot be answered: no period, a period that
+// ends before it starts or spans more than MaxReportDays, an unknown
+// grouping, a target for an unknown platform or channel, or a negative one.
+func (q ReportQuery) Validate() error {
+	switch {
+	case q.From.IsZero() || q.To.IsZero():
+		return fmt.Errorf("%w: a report needs from and to", ErrInvalid)
+	case !q.From.Before(q.To):
+		return fmt.Errorf("%w: the report period ends before it starts", ErrInvalid)
+	case q.To.Sub(q.From) > MaxReportDays*24*time.Hour:
+		return fmt.Errorf("%w: a report covers at most %d days", ErrInvalid, MaxReportDays)
+	case q.Group != "" && !q.Group.Valid():
+		return fmt.Errorf("%w: unknown report group %q", ErrInvalid, q.Group)
+	}
+	for _, t := range q.Targets {
+		if !t.Platform.Valid() || (t.Channel != inbox.Public && t.Channel != inbox.Private) {
+			return fmt.Errorf("%w: SLA target for unknown channel %s/%s", ErrInvalid, t.Platform, t.Channel)
+		}
+		if t.FirstResponse < 0 || t.NextResponse < 0 {
+			return fmt.Errorf("%w: negative SLA target for %s/%s", ErrInvalid, t.Platform, t.Channel)
+		}
+	}
+	return nil
+}
+
+const dayNS = int64(24 * time.Hour)
+
+// Report computes the report of q.Period. Every query reads by time
+// through an index; percentiles are ranked by the database (window
+// functions, which SQLite and PostgreSQL share), so only small results
+// cross to Go.
+func (s *sqlStore) Report(ctx context.Context, q ReportQuery) (Report, error) {
+	if err := q.Validate(); err != nil {
+		return Report{}, fmt.Errorf("reporting: %w", err)
+	}
+	if q.Group == "" {
+		q.Group = GroupPlatform
+	}
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	rep := Report{From: q.From.UTC(), To: q.To.UTC(), Group: q.Group}
+	from, to := q.From.UnixNano(), q.To.UnixNano()
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"opened", func() (err error) {
+			rep.Opened, rep.OpenedTotal, err = s.dayCounts(ctx, openedSeries, q.Group, from, to)
+			return err
+		}},
+		{"closed", func() (err error) {
+			rep.Closed, rep.ClosedTotal, err = s.dayCounts(ctx, closedSeries, q.Group, from, to)
+			return err
+		}},
+		{"first responses", func() (err error) {
+			rep.FirstResponse, err = s.durations(ctx, `SELECT agent, platform, channel, waited AS d FROM report_responses
+				WHERE first = 1 AND at >= ? AND at < ?`, from, to)
+			return err
+		}},
+		{"resolutions", func() (err error) {
+			rep.Resolution, err = s.durations(ctx, `SELECT agent, platform, channel, at - opened_at AS d FROM report_closes
+				WHERE at >= ? AND at < ?`, from, to)
+			return err
+		}},
+		{"SLA", func() (err error) { rep.SLA, err = s.slaCounts(ctx, q, from, to); return err }},
+		{"answers", func() (err error) { rep.Answers, err = s.answers(ctx, from, to); return err }},
+		{"redactions", func() (err error) { rep.Redacted, err = s.redactions(ctx, from, to); return err }},
+	}
+	for _, st := range steps {
+		if err := st.run(); err != nil {
+			return Report{}, fmt.Errorf("reporting %s: %w", st.what, err)
+		}
+	}
+	return rep, nil
+}
+
+// series is a fact table counted per day: its table and time column.
+type series struct{ table, at string }
+
+var (
+	openedSeries = series{"report_conversations", "opened_at"}
+	closedSeries = series{"report_closes", "at"}
+)
+
+// groupSQL returns the key column and the join of a grouping: the fact
+// table alone for platform and channel, the conversation for its
+// language, its flags for flags.
+func groupSQL(g ReportGroup) (key, join string) {
+	switch g {
+	case GroupChannel:
+		return "x.channel", ""
+	case GroupLanguage:
+		return "c.language", " JOIN conversations c ON c.id = x.conversation_id"
+	case GroupFlag:
+		return "f.flag", " JOIN conversation_flags f ON f.conversation_id = x.conversation_id"
+	}
+	return "x.platform", ""
+}
+
+// dayCounts counts a series per day and key of g, and in all (without
+// the grouping's join, so that flags do not change the total).
+func (s *sqlStore) dayCounts(ctx context.Context, sr series, g ReportGroup, from, to int64) ([]DayCount, int, error) {
+	key, join := groupSQL(g)
+	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT (x.`+sr.at+` - ?) / ? AS day, `+key+` AS k, COUNT(*) AS n
+		FROM `+sr.table+` x`+join+` WHERE x.`+sr.at+` >= ? AND x.`+sr.at+` < ? GROUP BY day, k`), from, dayNS, from, to)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []DayCount{}
+	for rows.Next() {
+		var (
+			day int64
+			dc  DayCount
+		)
+		if err := rows.Scan(&day, &dc.Key, &dc.N); err != nil {
+			return nil, 0, err
+		}
+		dc.Day = fromNS(from + day*dayNS)
+		out = append(out, dc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Day.Equal(out[j].Day) {
+			return out[i].Day.Before(out[j].Day)
+		}
+		return out[i].Key < out[j].Key
+	})
+	var total int
+	err = s.r.QueryRowContext(ctx, s.rb(`SELECT COUNT(*) FROM `+sr.table+` WHERE `+sr.at+` >= ? AND `+sr.at+` < ?`), from, to).Scan(&total)
+	return out, total, err
+}
+
+// percentileSQL ranks the times d of src (columns agent, platform,
+// channel, d) within each partition and keeps the rows at the 50th and
+// 90th nearest ranks, ceil(n·p/100), with the partition's size.
+const percentileSQL = `SELECT %[1]s, n, rn, d FROM (
+	SELECT %[1]s, d, ROW_NUMBER() OVER (PARTITION BY %[1]s ORDER BY d) AS rn, COUNT(*) OVER (PARTITION BY %[1]s) AS n
+	FROM (%[2]s) src) ranked
+WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100`
+
+// rank is the nearest rank of percentile p among n values.
+func rank(n, p int) int { return (n*p + 99) / 100 }
+
+// durations returns the percentiles of src's times by agent and by
+// platform channel.
+func (s *sqlStore) durations(ctx context.Context, src string, from, to int64) (Durations, error) {
+	var d Durations
+	var err error
+	if d.ByAgent, err = s.percentiles(ctx, src, true, from, to); err != nil {
+		return d, err
+	}
+	if d.ByChannel, err = s.percentiles(ctx, src, false, from, to); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// percentiles ranks src's times by agent, or by platform and channel.
+func (s *sqlStore) percentiles(ctx context.Context, src string, byAgent bool, from, to int64) ([]Percentiles, error) {
+	by := "platform, channel"
+	if byAgent {
+		by = "agent"
+	}
+	rows, err := s.r.QueryContext(ctx, s.rb(fmt.Sprintf(percentileSQL, by, src)), from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byKey := map[string]*Percentiles{}
+	for rows.Next() {
+		var (
+			p        Percentiles
+			plat, ch string
+			rn       int
+			d        int64
+			key      string
+		)
+		if byAgent {
+			err = rows.Scan(&p.Agent, &p.N, &rn, &d)
+			key = p.Agent
+		} else {
+			err = rows.Scan(&plat, &ch, &p.N, &rn, &d)
+			p.Platform, p.Channel = inbox.Platform(plat), inbox.Channel(ch)
+			key = plat + "/" + ch
+		}
+		if err != nil {
+			return nil, err
+		}
+		cur := byKey[key]
+		if cur == nil {
+			cur = &p
+			byKey[key] = cur
+		}
+		if rn == rank(cur.N, 50) {
+			cur.P50 = time.Duration(d)
+		}
+		if rn == rank(cur.N, 90) {
+			cur.P90 = time.Duration(d)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Percentiles, len(keys))
+	for i, k := range keys {
+		out[i] = *byKey[k]
+	}
+	return out, nil
+}
+
+// slaCounts counts the period's first and next responses against their
+// targets, and the conversations still waiting past theirs.
+func (s *sqlStore) slaCounts(ctx context.Context, q ReportQuery, from, to int64) ([]SLACount, error) {
+	targets := map[string]SLATarget{}
+	for _, t := range q.Targets {
+		targets[string(t.Platform)+"/"+string(t.Channel)] = t
+	}
+	// CASE … END: the target in ns of a row's platform, channel and kind
+	// of response; -1 (no breach possible) when there is none.
+	var caseSQL strings.Builder
+	var caseArgs []any
+	caseSQL.WriteString("CASE")
+	for _, t := range q.Targets {
+		for _, kind := range []struct {
+			first int
+			d     time.Duration
+		}{{1, t.FirstResponse}, {0, t.NextResponse}} {
+			if kind.d > 0 {
+				caseSQL.WriteString(" WHEN platform = ? AND channel = ? AND first = ? THEN CAST(? AS BIGINT)")
+				caseArgs = append(caseArgs, string(t.Platform), string(t.Channel), kind.first, int64(kind.d))
+			}
+		}
+	}
+	caseSQL.WriteString(" ELSE -1 END")
+	target := caseSQL.String()
+	if len(caseArgs) == 0 {
+		target = "-1"
+	}
+	// The target comes before the range in the statement's arguments.
+	query := `SELECT platform, channel, first, COUNT(*),
+		SUM(CASE WHEN (` + target + `) >= 0 AND waited > (` + target + `) THEN 1 ELSE 0 END)
+		FROM report_responses WHERE at >= ? AND at < ? GROUP BY platform, channel, first`
+	args := append(append(append([]any{}, caseArgs...), caseArgs...), from, to)
+	rows, err := s.r.QueryContext(ctx, s.rb(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[string]*SLACount{}
+	row := func(p, ch string) *SLACount {
+		k := p + "/" + ch
+		if c := counts[k]; c != nil {
+			return c
+		}
+		t := targets[k]
+		c := &SLACount{Platform: inbox.Platform(p), Channel: inbox.Channel(ch), FirstTarget: t.FirstResponse, NextTarget: t.NextResponse}
+		counts[k] = c
+		return c
+	}
+	for _, t := range q.Targets {
+		row(string(t.Platform), string(t.Channel))
+	}
+	for rows.Next() {
+		var (
+			p, ch    string
+			first, n int
+			breached int
+		)
+		if err := rows.Scan(&p, &ch, &first, &n, &breached); err != nil {
+			return nil, err
+		}
+		c := row(p, ch)
+		if first == 1 {
+			c.First, c.FirstBreached = n, breached
+		} else {
+			c.Next, c.NextBreached = n, breached
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Still waiting: not closed, waiting since inside the period, for
+	// longer than the target of the response owed (first when the
+	// conversation has no response yet).
+	for _, t := range q.Targets {
+		for _, kind := range []struct {
+			first bool
+			d     time.Duration
+		}{{true, t.FirstResponse}, {false, t.NextResponse}} {
+			if kind.d <= 0 {
+				continue
+			}
+			has := "NOT EXISTS"
+			if !kind.first {
+				has = "EXISTS"
+			}
+			var n int
+			err := s.r.QueryRowContext(ctx, s.rb(`SELECT COUNT(*) FROM conversations c
+				WHERE c.awaiting_since >= ? AND c.awaiting_since < ? AND c.platform = ? AND c.channel = ?
+				AND c.status <> 'closed'
+				AND `+has+` (SELECT 1 FROM report_responses r WHERE r.conversation_id = c.id)`),
+				from, min(to, q.Now.UnixNano()-int64(kind.d)), string(t.Platform), string(t.Channel)).Scan(&n)
+			if err != nil {
+				return nil, err
+			}
+			row(string(t.Platform), string(t.Channel)).Waiting += n
+		}
+	}
+	out := make([]SLACount, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return string(out[i].Platform)+"/"+string(out[i].Channel) < string(out[j].Platform)+"/"+string(out[j].Channel)
+	})
+	return out, nil
+}
+
+// answers counts the sent answers of the period by purpose and author.
+func (s *sqlStore) answers(ctx context.Context, from, to int64) (Answers, error) {
+	a := Answers{ByKind: map[string]int{}}
+	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT purpose, CASE WHEN requested_by = 'router' THEN 1 ELSE 0 END AS auto, COUNT(*)
+		FROM actions WHERE created_at >= ? AND created_at < ? AND state = 'sent'
+			AND kind IN ('reply', 'dm', 'private_reply')
+		GROUP BY purpose, auto`), from, to)
+	if err != nil {
+		return a, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			purpose string
+			auto, n int
+		)
+		if err := rows.Scan(&purpose, &auto, &n); err != nil {
+			return a, err
+		}
+		a.Total += n
+		if auto == 0 {
+			a.ByAgent += n
+			continue
+		}
+		a.Automatic += n
+		for _, part := range strings.Split(purpose, "+") {
+			if kind, ok := answerPurposes[part]; ok {
+				a.ByKind[kind] += n
+			}
+		}
+	}
+	return a, rows.Err()
+}
+
+// redactions counts the period's public messages stored redacted, and
+// their findings by kind. Findings hold kinds and offsets, never secrets.
+func (s *sqlStore) redactions(ctx context.Context, from, to int64) (Redactions, error) {
+	r := Redactions{ByKind: map[string]int{}}
+	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT findings FROM messages
+		WHERE findings <> '' AND created_at >= ? AND created_at < ? AND visibility = 'public' AND direction = 'in'`), from, to)
+	if err != nil {
+		return r, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return r, err
+		}
+		var fs []inbox.Finding
+		if err := json.Unmarshal([]byte(raw), &fs); err != nil || len(fs) == 0 {
+			continue
+		}
+		r.Messages++
+		for _, f := range fs {
+			r.ByKind[f.Kind]++
+		}
+	}
+	return r, rows.Err()
+}
