@@ -21,7 +21,7 @@ import (
 
 // pageNames are the templates under web/templates, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "queue", "conversation", "agents", "error"}
+var pageNames = []string{"login", "queue", "conversation", "agents", "error", "setup"}
 
 func parseTemplates() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -84,6 +84,7 @@ type pageData struct {
 	Queue  *queuePage
 	Conv   *convPage
 	Agents *agentsPage
+	Setup  *setupPage
 }
 
 // bannerItem is a connector whose trouble agents must know about: replies
@@ -92,20 +93,30 @@ type bannerItem struct {
 	Component string
 	State     health.State
 	Reason    string
+	// Then says what it means for agents.
+	Then string
 }
 
 // banner lists the connectors that are unauthorized or rate-limited (and
-// critical parts that are down).
+// critical parts that are down), credentials about to expire, and an
+// instance with no platform connected.
 func (s *Server) banner() []bannerItem {
 	if s.health == nil {
 		return nil
 	}
 	var out []bannerItem
 	for name, c := range s.health.Report().Components {
+		item := bannerItem{Component: name, State: c.State, Reason: c.Reason, Then: "Replies on this platform will wait or fail until it recovers."}
 		switch {
 		case c.State == health.Unauthorized, c.State == health.RateLimited, c.State == health.Forbidden,
 			c.State == health.OverBudget, c.Critical && c.State == health.Down:
-			out = append(out, bannerItem{Component: name, State: c.State, Reason: c.Reason})
+			out = append(out, item)
+		case c.State == health.Expiring:
+			item.Then = "An admin must renew it before then, or the platform stops on that day."
+			out = append(out, item)
+		case c.State == health.Unconfigured:
+			item.Then = "No customer message arrives until an admin connects one."
+			out = append(out, item)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Component < out[j].Component })

@@ -224,6 +224,8 @@ func (s *Server) routes() []route {
 	rs := []route{
 		{"GET", "/login", open, false, s.handleLoginForm},
 		{"POST", "/login", open, false, s.handleLogin},
+		{"GET", SetupPath, open, false, s.handleSetupForm},
+		{"POST", SetupPath, open, false, s.handleSetup},
 		{"GET", "/static/", open, false, func(w http.ResponseWriter, r *http.Request, _ *Principal) { s.serveStatic(w, r) }},
 		{"GET", "/healthz", open, true, s.handleHealthz},
 

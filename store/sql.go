@@ -220,10 +220,6 @@ const convSelect = `SELECT c.id, c.platform, c.channel, c.thread, c.status, c.as
 	cu.handle AS customer_handle, cu.name AS customer_name
 FROM conversations c JOIN customers cu ON cu.id = c.customer_id`
 
-// queueOrder matches the conversations_queue indexes exactly, so that a
-// page is an index walk rather than a sort of every match.
-const queueOrder = ` ORDER BY (c.awaiting_since IS NULL), c.awaiting_since, c.updated_at DESC, c.id`
-
 type convRow struct {
 	ID                    int64         `db:"id"`
 	Platform              string        `db:"platform"`
@@ -343,36 +339,13 @@ func (s *sqlStore) ConversationByThread(ctx context.Context, p inbox.Platform, c
 	return c[0], nil
 }
 
-// Conversations returns one page of the queue: conversations awaiting an
-// answer first, the longest-waiting first; then the rest, the most recently
-// updated first. Ties are broken by id, so that paging is stable.
+// Conversations returns one page of the queue in the order f.Sort names
+// (see queueOrder).
 func (s *sqlStore) Conversations(ctx context.Context, f Filter) (Page, error) {
-	var w where
-	if f.Platform != "" {
-		w.add("c.platform = ?", string(f.Platform))
+	if !f.Sort.Valid() {
+		return Page{}, fmt.Errorf("listing conversations: %w: sort %q", ErrInvalid, f.Sort)
 	}
-	if f.Channel != "" {
-		w.add("c.channel = ?", string(f.Channel))
-	}
-	if f.Language != "" {
-		w.add("c.language = ?", f.Language)
-	}
-	if f.Status != "" {
-		w.add("c.status = ?", string(f.Status))
-	}
-	switch f.Assignee {
-	case "":
-	case "-":
-		w.add("c.assignee = ''")
-	default:
-		w.add("c.assignee = ?", f.Assignee)
-	}
-	if f.CustomerID != 0 {
-		w.add("c.customer_id = ?", f.CustomerID)
-	}
-	if f.Flag != "" {
-		w.add("EXISTS (SELECT 1 FROM conversation_flags cf WHERE cf.conversation_id = c.id AND cf.flag = ?)", f.Flag)
-	}
+	w := filterWhere(f, "")
 	limit := f.Limit
 	if limit <= 0 {
 		limit = defaultLimit
@@ -386,8 +359,9 @@ func (s *sqlStore) Conversations(ctx context.Context, f Filter) (Page, error) {
 	}
 	var rows []convRow
 	if page.Total > offset {
-		args := append(w.args, limit, offset)
-		if err := sqlx.SelectContext(ctx, s.r, &rows, s.rb(convSelect+w.String()+queueOrder+` LIMIT ? OFFSET ?`), args...); err != nil {
+		order, orderArgs := queueOrder(f)
+		args := append(append(w.args, orderArgs...), limit, offset)
+		if err := sqlx.SelectContext(ctx, s.r, &rows, s.rb(convSelect+w.String()+order+` LIMIT ? OFFSET ?`), args...); err != nil {
 			return Page{}, fmt.Errorf("listing conversations: %w", err)
 		}
 	}
@@ -399,52 +373,6 @@ func (s *sqlStore) Conversations(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, fmt.Errorf("listing conversation flags: %w", err)
 	}
 	return page, nil
-}
-
-// Counts returns the queue's facet counts over conversations that are not
-// closed, in one round trip. Unassigned conversations are counted under
-// "-", the Filter.Assignee value that selects them; conversations of
-// unknown language under "".
-func (s *sqlStore) Counts(ctx context.Context) (Counts, error) {
-	const q = `SELECT 'platform' AS facet, platform AS value, COUNT(*) AS n FROM conversations WHERE status <> 'closed' GROUP BY platform
-UNION ALL SELECT 'channel', channel, COUNT(*) FROM conversations WHERE status <> 'closed' GROUP BY channel
-UNION ALL SELECT 'language', language, COUNT(*) FROM conversations WHERE status <> 'closed' GROUP BY language
-UNION ALL SELECT 'status', status, COUNT(*) FROM conversations WHERE status <> 'closed' GROUP BY status
-UNION ALL SELECT 'assignee', assignee, COUNT(*) FROM conversations WHERE status <> 'closed' GROUP BY assignee
-UNION ALL SELECT 'flag', f.flag, COUNT(*) FROM conversation_flags f JOIN conversations c ON c.id = f.conversation_id
-	WHERE c.status <> 'closed' GROUP BY f.flag`
-	c := Counts{
-		ByPlatform: map[string]int{},
-		ByChannel:  map[string]int{},
-		ByLanguage: map[string]int{},
-		ByFlag:     map[string]int{},
-		ByStatus:   map[string]int{},
-		ByAssignee: map[string]int{},
-	}
-	facets := map[string]map[string]int{
-		"platform": c.ByPlatform, "channel": c.ByChannel, "language": c.ByLanguage,
-		"flag": c.ByFlag, "status": c.ByStatus, "assignee": c.ByAssignee,
-	}
-	rows, err := s.r.QueryContext(ctx, q)
-	if err != nil {
-		return Counts{}, fmt.Errorf("counting queue: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var facet, value string
-		var n int
-		if err := rows.Scan(&facet, &value, &n); err != nil {
-			return Counts{}, fmt.Errorf("counting queue: %w", err)
-		}
-		if facet == "assignee" && value == "" {
-			value = "-"
-		}
-		facets[facet][value] += n
-	}
-	if err := rows.Err(); err != nil {
-		return Counts{}, fmt.Errorf("counting queue: %w", err)
-	}
-	return c, nil
 }
 
 func validStatus(st inbox.Status) bool {
@@ -555,13 +483,39 @@ type messageRow struct {
 	CreatedAt      int64  `db:"created_at"`
 }
 
+// messageSelect reads messageRow columns.
+const messageSelect = `SELECT id, conversation_id, platform, kind, external_id,
+	direction, author, text, visibility, findings, parent_id, created_at FROM messages`
+
+// message converts a stored row, decoding its findings.
+func (r *messageRow) message() (Message, error) {
+	findings := []inbox.Finding{}
+	if r.Findings != "" {
+		if err := json.Unmarshal([]byte(r.Findings), &findings); err != nil {
+			return Message{}, fmt.Errorf("decoding findings of message %d: %w", r.ID, err)
+		}
+	}
+	return Message{
+		ID:             r.ID,
+		ConversationID: r.ConversationID,
+		Platform:       inbox.Platform(r.Platform),
+		Kind:           inbox.Kind(r.Kind),
+		ExternalID:     r.ExternalID,
+		Direction:      inbox.Direction(r.Direction),
+		Author:         r.Author,
+		Text:           r.Text,
+		Visibility:     inbox.Channel(r.Visibility),
+		Findings:       findings,
+		ParentID:       r.ParentID,
+		CreatedAt:      fromNS(r.CreatedAt),
+	}, nil
+}
+
 // Messages returns a conversation's messages, oldest first, or ErrNotFound
 // for an unknown conversation.
 func (s *sqlStore) Messages(ctx context.Context, conversationID int64) ([]Message, error) {
 	var rows []messageRow
-	err := sqlx.SelectContext(ctx, s.r, &rows, s.rb(`SELECT id, conversation_id, platform, kind, external_id,
-		direction, author, text, visibility, findings, parent_id, created_at
-		FROM messages WHERE conversation_id = ? ORDER BY created_at, id`), conversationID)
+	err := sqlx.SelectContext(ctx, s.r, &rows, s.rb(messageSelect+` WHERE conversation_id = ? ORDER BY created_at, id`), conversationID)
 	if err == nil && len(rows) == 0 {
 		err = s.requireConversation(ctx, conversationID)
 	}
@@ -569,26 +523,9 @@ func (s *sqlStore) Messages(ctx context.Context, conversationID int64) ([]Messag
 		return nil, fmt.Errorf("listing messages of conversation %d: %w", conversationID, err)
 	}
 	out := make([]Message, len(rows))
-	for i, r := range rows {
-		findings := []inbox.Finding{}
-		if r.Findings != "" {
-			if err := json.Unmarshal([]byte(r.Findings), &findings); err != nil {
-				return nil, fmt.Errorf("decoding findings of message %d: %w", r.ID, err)
-			}
-		}
-		out[i] = Message{
-			ID:             r.ID,
-			ConversationID: r.ConversationID,
-			Platform:       inbox.Platform(r.Platform),
-			Kind:           inbox.Kind(r.Kind),
-			ExternalID:     r.ExternalID,
-			Direction:      inbox.Direction(r.Direction),
-			Author:         r.Author,
-			Text:           r.Text,
-			Visibility:     inbox.Channel(r.Visibility),
-			Findings:       findings,
-			ParentID:       r.ParentID,
-			CreatedAt:      fromNS(r.CreatedAt),
+	for i := range rows {
+		if out[i], err = rows[i].message(); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -954,7 +891,8 @@ func (q *txq) recordOutbound(ctx context.Context, a inbox.Action, now int64) err
 		return err
 	}
 	if a.ByAgent() {
-		if _, err := q.exec(ctx, `UPDATE conversations SET awaiting_since = NULL, updated_at = ? WHERE id = ?`, now, a.ConversationID); err != nil {
+		if _, err := q.exec(ctx, `UPDATE conversations SET awaiting_since = NULL, first_response_at = COALESCE(first_response_at, ?),
+			updated_at = ? WHERE id = ?`, now, now, a.ConversationID); err != nil {
 			return err
 		}
 	}

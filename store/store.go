@@ -128,20 +128,27 @@ type Filter struct {
 	Status   inbox.Status
 	// CustomerID selects one customer's conversations.
 	CustomerID int64
+	// PersonID selects the conversations of every customer of one person
+	// (see Desk.MergeCustomers).
+	PersonID int64
+	// Sort is the order; the default is SortWaiting.
+	Sort Sort
+	// Targets are the response-time goals SortDue orders by.
+	Targets []SLATarget
 	// Limit caps the page size (default 50, at most 500); Offset skips.
 	Limit  int
 	Offset int
 }
 
-// Page is one page of the queue, ordered by waiting time: the oldest
-// unanswered customer message first, then the most recently updated.
+// Page is one page of the queue, in the order of Filter.Sort.
 type Page struct {
 	Conversations []Conversation `json:"conversations"`
 	// Total counts all conversations that match the filter.
 	Total int `json:"total"`
 }
 
-// Counts are the queue's facet counts over conversations that are not closed.
+// Counts are the queue's facet counts over the conversations a Filter
+// selects (see Store.Counts).
 type Counts struct {
 	ByPlatform map[string]int `json:"by_platform"`
 	ByChannel  map[string]int `json:"by_channel"`
@@ -226,6 +233,10 @@ type Update struct {
 // Store is the persistence of inboxbot. Every method's ctx bounds that call
 // only; implementations are safe for concurrent use.
 type Store interface {
+	// Desk is what the agents' desk keeps besides conversations: read
+	// marks, notes, persons, search.
+	Desk
+
 	// Ingest stores each item's customer, conversation, message and actions
 	// in one transaction, and returns what it did, in order. It is
 	// idempotent on (platform, external_id): a redelivered item changes
@@ -239,8 +250,10 @@ type Store interface {
 	ConversationByThread(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (Conversation, error)
 	// Conversations returns one page of the queue.
 	Conversations(ctx context.Context, f Filter) (Page, error)
-	// Counts returns the queue's facet counts.
-	Counts(ctx context.Context) (Counts, error)
+	// Counts returns the queue's facet counts over the conversations f
+	// selects, each facet leaving out its own field of f, so that each
+	// count is the length of the list that choosing its value would show.
+	Counts(ctx context.Context, f Filter) (Counts, error)
 	// UpdateConversation applies u and returns the result. It fails with
 	// ErrConflict (and the current conversation) when ExpectAssignee does
 	// not hold, and ErrNotFound for an unknown id.

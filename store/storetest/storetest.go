@@ -44,6 +44,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Filters", testFilters},
 		{"Limits", testLimits},
 		{"Counts", testCounts},
+		{"Sorts", testSorts},
+		{"Glances", testGlances},
+		{"Notes", testNotes},
+		{"Persons", testPersons},
+		{"Search", testSearch},
 		{"Claim", testClaim},
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"IngestActions", testIngestActions},
@@ -839,42 +844,6 @@ func testLimits(t *testing.T, s store.Store) {
 	if p := page(t, s, store.Filter{Limit: 100, Offset: 500}); len(p.Conversations) != 20 {
 		t.Errorf("last page of %d, want 20", len(p.Conversations))
 	}
-}
-
-func testCounts(t *testing.T, s store.Store) {
-	c, err := s.Counts(t.Context())
-	if err != nil {
-		t.Fatalf("Counts: %v", err)
-	}
-	if c.ByPlatform == nil || c.ByFlag == nil || c.ByAssignee == nil || len(c.ByStatus) != 0 {
-		t.Errorf("empty store counts = %+v", c)
-	}
-	en := mention("c1", "u1", at(0))
-	en.Language, en.LanguageConfidence = "en", 1
-	es := fbComment("c2", "t2", "u2", at(0))
-	es.Language, es.LanguageConfidence, es.Flags = "es", 1, []string{inbox.FlagNonEnglish}
-	pend := fbMessage("c3", "t3", "u3", at(0))
-	pend.Status, pend.Flags = inbox.Pending, []string{inbox.FlagNonEnglish, inbox.FlagPIIRedacted}
-	gone := fbMessage("c4", "t4", "u4", at(0))
-	gone.Flags = []string{inbox.FlagPIIRedacted}
-	res := ingest(t, s, en, es, pend, gone)
-	update(t, s, res[0].ConversationID, store.Update{Assignee: ptr("ann")})
-	update(t, s, res[3].ConversationID, store.Update{Status: ptr(inbox.Closed), Assignee: ptr("ann")})
-
-	if c, err = s.Counts(t.Context()); err != nil {
-		t.Fatalf("Counts: %v", err)
-	}
-	check := func(name string, got, want map[string]int) {
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s = %v, want %v", name, got, want)
-		}
-	}
-	check("ByPlatform", c.ByPlatform, map[string]int{"facebook": 2, "twitter": 1})
-	check("ByChannel", c.ByChannel, map[string]int{"private": 1, "public": 2})
-	check("ByLanguage", c.ByLanguage, map[string]int{"": 1, "en": 1, "es": 1})
-	check("ByFlag", c.ByFlag, map[string]int{inbox.FlagNonEnglish: 2, inbox.FlagPIIRedacted: 1})
-	check("ByStatus", c.ByStatus, map[string]int{"open": 2, "pending": 1})
-	check("ByAssignee", c.ByAssignee, map[string]int{"-": 2, "ann": 1})
 }
 
 func testClaim(t *testing.T, s store.Store) {

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Sort is an order of the queue.
+type Sort string
+
+// The orders of the queue.
+const (
+	// SortWaiting puts conversations awaiting an answer first, the
+	// longest-waiting first, then the rest, the most recently updated
+	// first. It is the default, and an index walk.
+	SortWaiting Sort = ""
+	// SortNewest puts the newest customer message first.
+	SortNewest Sort = "newest"
+	// SortDue puts conversations awaiting an answer first, the one whose
+	// response is due soonest (or most overdue) first, by Filter.Targets
+	// (the first-response target until an agent answered, then the
+	// next-response one); those without a target follow, then the rest as
+	// in SortWaiting.
+	SortDue Sort = "due"
+)
+
+// Valid reports whether s is a known order.
+func (s Sort) Valid() bool { return s == SortWaiting || s == SortNewest || s == SortDue }
+
+// noTarget sorts conversations without a target after those with one:
+// about a century, which cannot overflow when added to a time.
+const noTarget = int64(100 * 365 * 24 * time.Hour)
+
+// queueOrder is the ORDER BY clause of f.Sort and its arguments. The
+// default matches the conversations_queue indexes exactly, so that a page
+// is an index walk rather than a sort of every match. Ties are broken by
+// id, so that paging is stable.
+func queueOrder(f Filter) (string, []any) {
+	switch f.Sort {
+	case SortNewest:
+		return ` ORDER BY COALESCE(c.last_customer_message_at, c.created_at) DESC, c.id DESC`, nil
+	case SortDue:
+		var b strings.Builder
+		var args []any
+		b.WriteString(` ORDER BY (c.awaiting_since IS NULL), c.awaiting_since + CASE`)
+		for _, t := range f.Targets {
+			for _, w := range []struct {
+				cond   string
+				within time.Duration
+			}{{"IS NULL", t.FirstResponse}, {"IS NOT NULL", t.NextResponse}} {
+				if w.within > 0 {
+					b.WriteString(` WHEN c.platform = ? AND c.channel = ? AND c.first_response_at ` + w.cond + ` THEN ?`)
+					args = append(args, string(t.Platform), string(t.Channel), int64(w.within))
+				}
+			}
+		}
+		b.WriteString(` ELSE ? END, c.updated_at DESC, c.id`)
+		return b.String(), append(args, noTarget)
+	}
+	return ` ORDER BY (c.awaiting_since IS NULL), c.awaiting_since, c.updated_at DESC, c.id`, nil
+}
+
+// The facets of the queue, as filterWhere's skip names them.
+const (
+	facetPlatform = "platform"
+	facetChannel  = "channel"
+	facetLanguage = "language"
+	facetStatus   = "status"
+	facetAssignee = "assignee"
+	facetFlag     = "flag"
+)
+
+// filterWhere returns the conditions of f on conversations c, leaving out
+// the facet skip (so that a facet's counts show what choosing each of its
+// values would list).
+func filterWhere(f Filter, skip string) where {
+	var w where
+	if f.Platform != "" && skip != facetPlatform {
+		w.add("c.platform = ?", string(f.Platform))
+	}
+	if f.Channel != "" && skip != facetChannel {
+		w.add("c.channel = ?", string(f.Channel))
+	}
+	if f.Language != "" && skip != facetLanguage {
+		w.add("c.language = ?", f.Language)
+	}
+	if f.Status != "" && skip != facetStatus {
+		w.add("c.status = ?", string(f.Status))
+	}
+	switch {
+	case f.Assignee == "" || skip == facetAssignee:
+	case f.Assignee == "-":
+		w.add("c.assignee = ''")
+	default:
+		w.add("c.assignee = ?", f.Assignee)
+	}
+	if f.CustomerID != 0 {
+		w.add("c.customer_id = ?", f.CustomerID)
+	}
+	if f.PersonID != 0 {
+		personFilter(&w, f.PersonID)
+	}
+	if f.Flag != "" && skip != facetFlag {
+		w.add("EXISTS (SELECT 1 FROM conversation_flags cf WHERE cf.conversation_id = c.id AND cf.flag = ?)", f.Flag)
+	}
+	return w
+}
+
+// with returns a copy of w with one more condition; w is unchanged.
+func (w where) with(cond string, args ...any) where {
+	return where{
+		conds: append(slices.Clone(w.conds), cond),
+		args:  append(slices.Clone(w.args), args...),
+	}
+}
+
+// Counts returns the queue's facet counts over the conversations f
+// selects, in one round trip. Each facet leaves out its own field of f,
+// so that each count is the length of the list that choosing that value
+// would show. Unassigned conversations are counted under "-", the
+// Filter.Assignee value that selects them; conversations of unknown
+// language under "". Paging and order are ignored.
+func (s *sqlStore) Counts(ctx context.Context, f Filter) (Counts, error) {
+	var (
+		parts []string
+		args  []any
+	)
+	for _, col := range []string{facetPlatform, facetChannel, facetLanguage, facetStatus, facetAssignee} {
+		w := filterWhere(f, col)
+		parts = append(parts, `SELECT '`+col+`' AS facet, c.`+col+` AS value, COUNT(*) AS n FROM conversations c`+w.String()+` GROUP BY c.`+col)
+		args = append(args, w.args...)
+	}
+	w := filterWhere(f, facetFlag)
+	parts = append(parts, `SELECT 'flag', fl.flag, COUNT(*) FROM conversation_flags fl JOIN conversations c ON c.id = fl.conversation_id`+w.String()+` GROUP BY fl.flag`)
+	args = append(args, w.args...)
+
+	c := Counts{
+		ByPlatform: map[string]int{},
+		ByChannel:  map[string]int{},
+		ByLanguage: map[string]int{},
+		ByFlag:     map[string]int{},
+		ByStatus:   map[string]int{},
+		ByAssignee: map[string]int{},
+	}
+	facets := map[string]map[string]int{
+		facetPlatform: c.ByPlatform, facetChannel: c.ByChannel, facetLanguage: c.ByLanguage,
+		facetFlag: c.ByFlag, facetStatus: c.ByStatus, facetAssignee: c.ByAssignee,
+	}
+	rows, err := s.r.QueryContext(ctx, s.rb(strings.Join(parts, "\nUNION ALL ")), args...)
+	if err != nil {
+		return Counts{}, fmt.Errorf("counting queue: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var facet, value string
+		var n int
+		if err := rows.Scan(&facet, &value, &n); err != nil {
+			return Counts{}, fmt.Errorf("counting queue: %w", err)
+		}
+		if facet == facetAssignee && value == "" {
+			value = "-"
+		}
+		facets[facet][value] += n
+	}
+	if err := rows.Err(); err != nil {
+		return Counts{}, fmt.Errorf("counting queue: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,417 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Limits of a search query.
+const (
+	// MaxQueryBytes bounds the query text.
+	MaxQueryBytes = 200
+	// MaxQueryTerms bounds the words, phrases, handles and ids of a query.
+	MaxQueryTerms = 8
+)
+
+// Query is a parsed search query.
+//
+// Words and "quoted phrases" must all occur in one message of the
+// conversation, or all in its customer's name and handle; a word ending
+// in '*' is a prefix. @handle matches customers whose handle starts so.
+// A word with a digit in it is an id: a conversation id, or a platform id
+// of a message, thread or customer, matched exactly. Digits are not
+// searchable in text: private messages hold booking numbers and PINs in
+// clear, and search must not find them.
+type Query struct {
+	// Terms are the words and phrases.
+	Terms []Term
+	// Handles are the @handle prefixes.
+	Handles []Term
+	// IDs are the words with a digit, as written.
+	IDs []string
+}
+
+// Term is a word or phrase: tokens that must follow each other.
+type Term struct {
+	// Tokens are lower case letters and digits other than 0-9.
+	Tokens []string
+	// Prefix makes the last token match any word it starts.
+	Prefix bool
+}
+
+// QueryError says why a search query cannot run. It matches ErrInvalid.
+type QueryError struct {
+	// Reason is written for whoever typed the query.
+	Reason string
+}
+
+// Error returns the reason.
+func (e *QueryError) Error() string { return "search: " + e.Reason }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *QueryError) Is(target error) bool { return target == ErrInvalid }
+
+// ParseQuery parses a search query (see Query). It fails with a
+// *QueryError when the query is too long, has too many terms, or has
+// nothing searchable in it.
+func ParseQuery(s string) (Query, error) {
+	var q Query
+	if len(s) > MaxQueryBytes {
+		return q, &QueryError{Reason: fmt.Sprintf("the query is longer than %d bytes", MaxQueryBytes)}
+	}
+	if !utf8.ValidString(s) {
+		return q, &QueryError{Reason: "the query is not valid UTF-8"}
+	}
+	for rest := strings.TrimSpace(s); rest != ""; rest = strings.TrimLeftFunc(rest, unicode.IsSpace) {
+		var word string
+		if rest[0] == '"' {
+			// A phrase runs to the closing quote, or to the end.
+			phrase, after, _ := strings.Cut(rest[1:], `"`)
+			rest = after
+			if t := (Term{Tokens: tokens(phrase)}); len(t.Tokens) > 0 {
+				q.Terms = append(q.Terms, t)
+			}
+			continue
+		}
+		if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
+			word, rest = rest[:i], rest[i:]
+		} else {
+			word, rest = rest, ""
+		}
+		switch {
+		case strings.HasPrefix(word, "@"):
+			if t := (Term{Tokens: tokens(word[1:]), Prefix: true}); len(t.Tokens) > 0 {
+				q.Handles = append(q.Handles, t)
+			}
+		case strings.ContainsAny(word, "0123456789"):
+			q.IDs = append(q.IDs, strings.Trim(word, `"'.,;:!?()[]{}<>#`))
+		default:
+			t := Term{Tokens: tokens(word), Prefix: strings.HasSuffix(word, "*")}
+			if len(t.Tokens) > 0 {
+				q.Terms = append(q.Terms, t)
+			}
+		}
+	}
+	q.IDs = slices.DeleteFunc(q.IDs, func(id string) bool { return id == "" })
+	switch n := len(q.Terms) + len(q.Handles) + len(q.IDs); {
+	case n == 0:
+		return q, &QueryError{Reason: "nothing to search for: type words, a \"phrase\", an @handle or an id"}
+	case n > MaxQueryTerms:
+		return q, &QueryError{Reason: fmt.Sprintf("the query has more than %d words, phrases, handles and ids", MaxQueryTerms)}
+	}
+	return q, nil
+}
+
+// tokens splits text as the search indexes do: runs of letters, marks and
+// digits other than 0-9, in lower case.
+func tokens(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r)) || ('0' <= r && r <= '9')
+	})
+}
+
+// SearchPage is one page of search results.
+type SearchPage struct {
+	Conversations []Conversation `json:"conversations"`
+	// Matches names, by conversation id, the message that matched, when
+	// one did.
+	Matches map[int64]int64 `json:"-"`
+	// More is true when more conversations match beyond this page.
+	More bool `json:"more"`
+}
+
+// searchSyntax is how a database's full-text search is asked.
+type searchSyntax interface {
+	// messages returns the FROM clause (messages m joined with
+	// conversations c) and the condition, with one argument, that
+	// selects messages matching all terms; keyset is the column ordering
+	// them.
+	messages(terms []Term) (from, cond, keyset string, arg any)
+	// customers returns the condition, with one argument, that selects
+	// conversations c whose customer matches all terms in their name or
+	// handle and all handles in their handle.
+	customers(terms, handles []Term) (cond string, arg any)
+}
+
+var searchSyntaxes = map[string]searchSyntax{DriverSQLite: fts4{}, DriverPostgres: tsquery{}}
+
+// fts4 is SQLite's FTS4 query syntax (see migrations/sqlite/0004_desk.sql).
+type fts4 struct{}
+
+func (fts4) messages(terms []Term) (string, string, string, any) {
+	return ` FROM messages_fts f JOIN messages m ON m.id = f.docid JOIN conversations c ON c.id = m.conversation_id`,
+		`messages_fts MATCH ?`, `f.docid`, fts4Expr(terms, "")
+}
+
+func (fts4) customers(terms, handles []Term) (string, any) {
+	return `c.customer_id IN (SELECT docid FROM customers_fts WHERE customers_fts MATCH ?)`,
+		strings.TrimSpace(fts4Expr(terms, "") + " " + fts4Expr(handles, "handle"))
+}
+
+// fts4Expr ANDs terms: each a quoted phrase, or, restricted to a column
+// (where FTS4 takes no phrases), each token on its own.
+func fts4Expr(terms []Term, column string) string {
+	var parts []string
+	for _, t := range terms {
+		toks := slices.Clone(t.Tokens)
+		if t.Prefix {
+			toks[len(toks)-1] += "*"
+		}
+		if column == "" {
+			parts = append(parts, `"`+strings.Join(toks, " ")+`"`)
+			continue
+		}
+		for _, tok := range toks {
+			parts = append(parts, column+":"+tok)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// tsquery is PostgreSQL's full-text search with the 'simple'
+// configuration (see migrations/postgres/0004_desk.sql: the document
+// expressions here are those of the indexes).
+type tsquery struct{}
+
+const (
+	pgMessageDoc  = `to_tsvector('simple'::regconfig, translate(m.text, '0123456789', '          '))`
+	pgCustomerDoc = `(setweight(to_tsvector('simple'::regconfig, translate(handle, '0123456789', '          ')), 'A') ||
+		setweight(to_tsvector('simple'::regconfig, translate(name, '0123456789', '          ')), 'B'))`
+)
+
+func (tsquery) messages(terms []Term) (string, string, string, any) {
+	return ` FROM messages m JOIN conversations c ON c.id = m.conversation_id`,
+		pgMessageDoc + ` @@ to_tsquery('simple', ?)`, `m.id`, tsqueryExpr(terms, "")
+}
+
+func (tsquery) customers(terms, handles []Term) (string, any) {
+	expr := tsqueryExpr(terms, "")
+	if h := tsqueryExpr(handles, "A"); h != "" {
+		expr = strings.TrimPrefix(expr+" & "+h, " & ")
+	}
+	return `c.customer_id IN (SELECT id FROM customers WHERE ` + pgCustomerDoc + ` @@ to_tsquery('simple', ?))`, expr
+}
+
+// tsqueryExpr ANDs terms, each a phrase of quoted lexemes (tokens hold
+// letters and digits only, so quoting is safe), restricted to weight when
+// one is given.
+func tsqueryExpr(terms []Term, weight string) string {
+	var parts []string
+	for _, t := range terms {
+		lex := make([]string, len(t.Tokens))
+		for i, tok := range t.Tokens {
+			lex[i] = "'" + tok + "'"
+			suffix := weight
+			if t.Prefix && i == len(t.Tokens)-1 {
+				suffix = "*" + weight
+			}
+			if suffix != "" {
+				lex[i] += ":" + suffix
+			}
+		}
+		parts = append(parts, "("+strings.Join(lex, " <-> ")+")")
+	}
+	return strings.Join(parts, " & ")
+}
+
+// searchChunk is how many rows a search stream reads at a time; a stream
+// reads on (twice as many each time) until the page is full.
+const searchChunk = 256
+
+// Search implements Desk.
+func (s *sqlStore) Search(ctx context.Context, query string, f Filter) (SearchPage, error) {
+	q, err := ParseQuery(query)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	syn, ok := searchSyntaxes[s.d.name]
+	if !ok {
+		return SearchPage{}, fmt.Errorf("searching: no full-text search for %s", s.d.name)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	limit = min(limit, maxLimit)
+	offset := max(f.Offset, 0)
+	r := &results{want: offset + limit + 1, seen: map[int64]bool{}, matches: map[int64]int64{}}
+	w := filterWhere(f, "")
+
+	if len(q.IDs) > 0 {
+		if err := s.searchIDs(ctx, q.IDs, w, r); err != nil {
+			return SearchPage{}, fmt.Errorf("searching ids: %w", err)
+		}
+	}
+	if !r.full() && (len(q.Terms) > 0 || len(q.Handles) > 0) {
+		cond, arg := syn.customers(q.Terms, q.Handles)
+		err := s.searchStream(ctx, ` FROM conversations c`, w, cond, arg, "c.id", "0", r)
+		if err != nil {
+			return SearchPage{}, fmt.Errorf("searching customers: %w", err)
+		}
+	}
+	if !r.full() && len(q.Terms) > 0 {
+		from, cond, keyset, arg := syn.messages(q.Terms)
+		mw := w
+		if len(q.Handles) > 0 {
+			mw = w.with(syn.customers(nil, q.Handles))
+		}
+		if err := s.searchStream(ctx, from, mw, cond, arg, keyset, "m.id", r); err != nil {
+			return SearchPage{}, fmt.Errorf("searching messages: %w", err)
+		}
+	}
+
+	page := SearchPage{Conversations: []Conversation{}, Matches: map[int64]int64{}, More: len(r.ids) > offset+limit}
+	if offset >= len(r.ids) {
+		return page, nil
+	}
+	ids := r.ids[offset:min(offset+limit, len(r.ids))]
+	if page.Conversations, err = s.conversationsByID(ctx, ids); err != nil {
+		return SearchPage{}, fmt.Errorf("searching: %w", err)
+	}
+	for _, id := range ids {
+		if m := r.matches[id]; m != 0 {
+			page.Matches[id] = m
+		}
+	}
+	return page, nil
+}
+
+// results collects distinct conversations in the order found, up to want.
+type results struct {
+	want    int
+	ids     []int64
+	seen    map[int64]bool
+	matches map[int64]int64
+}
+
+func (r *results) add(conv, msg int64) {
+	if r.seen[conv] || r.full() {
+		return
+	}
+	r.seen[conv] = true
+	r.ids = append(r.ids, conv)
+	if msg != 0 {
+		r.matches[conv] = msg
+	}
+}
+
+func (r *results) full() bool { return len(r.ids) >= r.want }
+
+// searchStream reads the conversations (and the matching message, msgCol)
+// that match cond and w, newest keyset first, a chunk at a time, until r
+// is full or the matches run out.
+func (s *sqlStore) searchStream(ctx context.Context, from string, w where, cond string, arg any, keyset, msgCol string, r *results) error {
+	after := int64(-1)
+	for chunk := searchChunk; ; chunk *= 2 {
+		cw := w.with(cond, arg)
+		if after >= 0 {
+			cw = cw.with(keyset+" < ?", after)
+		}
+		query := `SELECT c.id, ` + msgCol + `, ` + keyset + from + cw.String() + ` ORDER BY ` + keyset + ` DESC LIMIT ?`
+		rows, err := s.r.QueryContext(ctx, s.rb(query), append(cw.args, chunk)...)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for rows.Next() {
+			var conv, msg int64
+			if err := rows.Scan(&conv, &msg, &after); err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+			r.add(conv, msg)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n < chunk || r.full() {
+			return nil
+		}
+	}
+}
+
+// searchIDs adds the conversations with an id among ids: the
+// conversation's own, its thread's, its customer's, or one of its
+// messages'. Each probe is an index look-up.
+func (s *sqlStore) searchIDs(ctx context.Context, ids []string, w where, r *results) error {
+	var convIDs []int64
+	for _, id := range ids {
+		if n, err := strconv.ParseInt(strings.TrimPrefix(id, "#"), 10, 64); err == nil && n > 0 {
+			convIDs = append(convIDs, n)
+		}
+	}
+	type probe struct {
+		from, cond, msgCol string
+		args               []any
+	}
+	probes := []probe{
+		{` FROM conversations c`, `c.platform IN ('facebook', 'twitter') AND c.channel IN ('public', 'private') AND c.thread IN (?)`, "0", []any{ids}},
+		{` FROM conversations c`, `c.customer_id IN (SELECT id FROM customers WHERE platform IN ('facebook', 'twitter') AND external_id IN (?))`, "0", []any{ids}},
+		{` FROM messages m JOIN conversations c ON c.id = m.conversation_id`, `m.platform IN ('facebook', 'twitter') AND m.external_id IN (?)`, "m.id", []any{ids}},
+	}
+	if len(convIDs) > 0 {
+		probes = append([]probe{{` FROM conversations c`, `c.id IN (?)`, "0", []any{convIDs}}}, probes...)
+	}
+	for _, p := range probes {
+		pw := w.with(p.cond, p.args...)
+		query, args, err := sqlx.In(`SELECT c.id, `+p.msgCol+p.from+pw.String()+` ORDER BY c.id DESC LIMIT ?`, append(pw.args, r.want)...)
+		if err != nil {
+			return err
+		}
+		rows, err := s.r.QueryContext(ctx, s.rb(query), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var conv, msg int64
+			if err := rows.Scan(&conv, &msg); err != nil {
+				rows.Close()
+				return err
+			}
+			r.add(conv, msg)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// conversationsByID loads conversations with their flags, in the order of ids.
+func (s *sqlStore) conversationsByID(ctx context.Context, ids []int64) ([]Conversation, error) {
+	query, args, err := sqlx.In(convSelect+` WHERE c.id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []convRow
+	if err := sqlx.SelectContext(ctx, s.r, &rows, s.rb(query), args...); err != nil {
+		return nil, err
+	}
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	out := make([]Conversation, 0, len(rows))
+	slices.SortFunc(rows, func(a, b convRow) int { return at[a.ID] - at[b.ID] })
+	for i := range rows {
+		out = append(out, rows[i].conversation())
+	}
+	if err := s.loadFlags(ctx, s.r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
