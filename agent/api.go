@@ -395,8 +395,9 @@ func respond[T any](s *Server, w http.ResponseWriter, r *http.Request, err error
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (s *Server) apiCounts(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	respond(s, w, r, nil, func() (store.Counts, error) { return s.svc.Counts(r.Context()) })
+func (s *Server) apiCounts(w http.ResponseWriter, r *http.Request, p *Principal) {
+	f, err := parseFilter(r.URL.Query(), p.Agent.Name)
+	respond(s, w, r, err, func() (store.Counts, error) { return s.svc.Counts(r.Context(), f) })
 }
 
 func (s *Server) apiHealth(w http.ResponseWriter, _ *http.Request, _ *Principal) {

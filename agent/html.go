@@ -390,7 +390,7 @@ func (s *Server) queueData(ctx context.Context, q url.Values, f store.Filter, me
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.svc.Counts(ctx)
+	counts, err := s.svc.Counts(ctx, f)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -61,6 +62,8 @@ type Service struct {
 	// pwSem holds one token per password check in progress (see
 	// maxPasswordChecks).
 	pwSem chan struct{}
+	// rd hides secrets in what the desk shows (see redact.Mask).
+	rd *redact.Redactor
 }
 
 // ServiceOption tunes a Service.
@@ -94,6 +97,17 @@ func WithLogger(l *slog.Logger) ServiceOption {
 	}
 }
 
+// WithRedactor sets the redactor that hides secrets in everything the desk
+// shows: the policy's (router.Config.Redactor), so that the company's own
+// phone number is shown as it is. Default: redact's package-level rules.
+func WithRedactor(rd *redact.Redactor) ServiceOption {
+	return func(s *Service) {
+		if rd != nil {
+			s.rd = rd
+		}
+	}
+}
+
 // NewService returns a Service on st. r may be nil for callers that never
 // reply (Reply then fails with ErrNoReplier).
 func NewService(st store.Store, r Replier, opts ...ServiceOption) *Service {
@@ -102,6 +116,7 @@ func NewService(st store.Store, r Replier, opts ...ServiceOption) *Service {
 		sessionTTL: DefaultSessionTTL, tokenTTL: DefaultTokenTTL,
 		log: slog.Default(), now: time.Now, cost: bcrypt.DefaultCost,
 		compare: bcrypt.CompareHashAndPassword, pwSem: make(chan struct{}, maxPasswordChecks),
+		rd: redact.New(),
 	}
 	for _, o := range opts {
 		o(s)
@@ -385,9 +400,11 @@ func (s *Service) ListConversations(ctx context.Context, f store.Filter) (Conver
 	return out, nil
 }
 
-// Counts returns the queue's facet counts.
-func (s *Service) Counts(ctx context.Context) (store.Counts, error) {
-	c, err := s.store.Counts(ctx)
+// Counts returns the queue's facet counts over the conversations f
+// selects, each facet leaving out its own field of f, so that each count
+// is the length of the list that choosing its value shows.
+func (s *Service) Counts(ctx context.Context, f store.Filter) (store.Counts, error) {
+	c, err := s.store.Counts(ctx, f)
 	if err != nil {
 		return c, fmt.Errorf("counting conversations: %w", err)
 	}
@@ -439,10 +456,10 @@ func (s *Service) ShowConversation(ctx context.Context, id int64) (ConversationD
 		PrivateReplyEndsAt: privateReplyEndsAt(c),
 	}
 	for i, m := range msgs {
-		d.Messages[i] = messageView(m)
+		d.Messages[i] = messageView(s.rd, m)
 	}
 	for i, a := range acts {
-		d.Actions[i] = actionView(a)
+		d.Actions[i] = actionView(s.rd, a)
 	}
 	for i, a := range trail {
 		d.Audit[i] = AuditView{Actor: a.Actor, Action: a.Action, Detail: a.Detail, At: a.At}
@@ -489,7 +506,7 @@ func (s *Service) Reply(ctx context.Context, req ReplyRequest) (ActionView, erro
 		}
 		return ActionView{}, fmt.Errorf("queueing reply to conversation %d: %w", c.ID, err)
 	}
-	return actionView(a), nil
+	return actionView(s.rd, a), nil
 }
 
 // Claim makes agent the holder of a conversation. expect is who the agent

@@ -9,6 +9,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/redact"
+	"github.com/inboxbot/inboxbot/sla"
 )
 
 // Config is the support policy (the `policy:` section): toggles, windows,
@@ -23,6 +24,7 @@ import (
 //	  twitter:    {account_id: "", english_only: true, invite_dm: true, follow: false}
 //	  facebook:   {page_id: "", private_reply: true, public_ack: true, hide_pii: true}
 //	  contact:    {facebook_page: "", phone: "", email: "", help_center: ""}
+//	  sla:        {twitter: {public: {first_response: 1h, next_response: 1h}, private: {...}}, facebook: {...}}
 //	  templates:  {dm_invite: {en: "..."}, private_reply: {es: "..."}, ...}
 type Config struct {
 	// InviteWindow is how long after inviting a customer to private
@@ -42,6 +44,10 @@ type Config struct {
 	// Contact says where customers get help in other languages; the
 	// English-only notice lists the ones that are set.
 	Contact Contact `yaml:"contact"`
+	// SLA is how long customers may wait for an agent, per platform and
+	// channel (see package sla): the desk's queue colours and the
+	// reports' breaches. Default: an hour for every first and next answer.
+	SLA sla.Config `yaml:"sla"`
 	// Templates are the automatic texts, by name and then by ISO 639-1
 	// language code, e.g. templates.private_reply.es. Only the texts given
 	// replace the defaults (DefaultTemplates); see TemplateNames for the
@@ -173,6 +179,7 @@ func (c Config) WithDefaults() Config {
 	if c.Language.Wait == 0 {
 		c.Language.Wait = DefaultLanguageWait
 	}
+	c.SLA = c.SLA.WithDefaults()
 	for _, b := range []**bool{&c.Twitter.EnglishOnly, &c.Twitter.InviteDM, &c.Facebook.PrivateReply, &c.Facebook.PublicAck, &c.Facebook.HidePII} {
 		if *b == nil {
 			t := true
@@ -231,6 +238,11 @@ func (c Config) Validate() error {
 	}
 	if c.Language.Wait < 0 || c.Language.Wait > ackWait/2 {
 		bad("language.wait: %s is outside 0..%s (half the router's acknowledgement wait, so that a waiting batch is not redelivered meanwhile)", c.Language.Wait, ackWait/2)
+	}
+	if err := c.SLA.Validate(); err != nil {
+		for _, e := range unjoin(err) {
+			bad("sla.%v", e)
+		}
 	}
 	if c.Twitter.AccountID != "" && !allDigits(c.Twitter.AccountID) {
 		bad("twitter.account_id: %q is not a numeric user id", c.Twitter.AccountID)

@@ -52,12 +52,12 @@ func queueOrder(f Filter) (string, []any) {
 				within time.Duration
 			}{{"IS NULL", t.FirstResponse}, {"IS NOT NULL", t.NextResponse}} {
 				if w.within > 0 {
-					b.WriteString(` WHEN c.platform = ? AND c.channel = ? AND c.first_response_at ` + w.cond + ` THEN ?`)
+					b.WriteString(` WHEN c.platform = ? AND c.channel = ? AND c.first_response_at ` + w.cond + ` THEN CAST(? AS BIGINT)`)
 					args = append(args, string(t.Platform), string(t.Channel), int64(w.within))
 				}
 			}
 		}
-		b.WriteString(` ELSE ? END, c.updated_at DESC, c.id`)
+		b.WriteString(` ELSE CAST(? AS BIGINT) END, c.updated_at DESC, c.id`)
 		return b.String(), append(args, noTarget)
 	}
 	return ` ORDER BY (c.awaiting_since IS NULL), c.awaiting_since, c.updated_at DESC, c.id`, nil
