@@ -127,6 +127,9 @@ func (a *App) open(ctx context.Context) error {
 		if err := a.openConnectors(ctx); err != nil {
 			return err
 		}
+		if err := a.watchCredentials(); err != nil {
+			return err
+		}
 	}
 	hooks, err := a.webhooks()
 	if err != nil {
@@ -203,6 +206,7 @@ func (a *App) monitor(ctx context.Context) error {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
+		a.exportHealth()
 		if ok, why := a.Bus.Healthy(); ok {
 			a.Health.Success("bus")
 		} else {
