@@ -84,6 +84,20 @@ func CopyJSONL(w io.Writer, r io.Reader) error { return std.CopyJSONL(w, r) }
 
 // CopyJSONL is the package-level CopyJSONL with rd's options.
 func (rd *Redactor) CopyJSONL(w io.Writer, r io.Reader) error {
+	_, err := rd.CopyJSONLCounted(w, r)
+	return err
+}
+
+// CopyJSONLCounted is CopyJSONL that also returns how many lines could
+// not be processed (each got an {"error"} line), so that a command can
+// fail after the whole input was handled.
+func CopyJSONLCounted(w io.Writer, r io.Reader) (malformed int, err error) {
+	return std.CopyJSONLCounted(w, r)
+}
+
+// CopyJSONLCounted is the package-level CopyJSONLCounted with rd's
+// options.
+func (rd *Redactor) CopyJSONLCounted(w io.Writer, r io.Reader) (malformed int, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
@@ -95,6 +109,7 @@ func (rd *Redactor) CopyJSONL(w io.Writer, r io.Reader) error {
 			text, err := decodeTextLine(line)
 			if err != nil {
 				v = jsonlErr{Error: err.Error()}
+				malformed++
 			} else {
 				red, fs := rd.Redact(text)
 				if fs == nil {
@@ -103,11 +118,11 @@ func (rd *Redactor) CopyJSONL(w io.Writer, r io.Reader) error {
 				v = jsonlOut{Text: red, Findings: fs}
 			}
 			if err := enc.Encode(v); err != nil {
-				return err
+				return malformed, err
 			}
 		}
 		if done, err := endOfLine(bw, rerr); done {
-			return err
+			return malformed, err
 		}
 	}
 }
