@@ -1,0 +1,16 @@
+-- A public conversation whose customer moved to a private one (Ingest
+-- links them) no longer waits in the open queue: it is set to pending, and
+-- the desk shows it under the private conversation. Whatever path links
+-- them, the trigger applies; a later public message reopens it as any
+-- customer message does.
+-- Keep in step with ../postgres/0007_moved_to_private.sql.
+CREATE TRIGGER conversations_moved_to_private AFTER UPDATE OF linked_conversation ON conversations
+WHEN NEW.channel = 'public' AND OLD.linked_conversation IS NULL AND NEW.linked_conversation IS NOT NULL
+    AND NEW.status = 'open'
+BEGIN
+    UPDATE conversations SET status = 'pending' WHERE id = NEW.id;
+END;
+
+-- Existing public conversations that moved to private.
+UPDATE conversations SET status = 'pending'
+WHERE channel = 'public' AND linked_conversation IS NOT NULL AND status = 'open';
