@@ -44,6 +44,10 @@ type Desk interface {
 	// itself changes nothing. ErrNotFound for an unknown customer.
 	MergeCustomers(ctx context.Context, keep, merge int64) (Person, error)
 
+	// ConversationsByID returns the conversations with the given ids, in
+	// that order; unknown ids are left out.
+	ConversationsByID(ctx context.Context, ids []int64) ([]Conversation, error)
+
 	// Search returns the conversations that match a search query (see
 	// ParseQuery) and the filter f: those with an id equal to one of the
 	// query's ids first, then those whose customer matches (newest

@@ -391,8 +391,20 @@ func (s *sqlStore) searchIDs(ctx context.Context, ids []string, w where, r *resu
 	return nil
 }
 
+// ConversationsByID implements Desk.
+func (s *sqlStore) ConversationsByID(ctx context.Context, ids []int64) ([]Conversation, error) {
+	out, err := s.conversationsByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading conversations: %w", err)
+	}
+	return out, nil
+}
+
 // conversationsByID loads conversations with their flags, in the order of ids.
 func (s *sqlStore) conversationsByID(ctx context.Context, ids []int64) ([]Conversation, error) {
+	if len(ids) == 0 {
+		return []Conversation{}, nil
+	}
 	query, args, err := sqlx.In(convSelect+` WHERE c.id IN (?)`, ids)
 	if err != nil {
 		return nil, err

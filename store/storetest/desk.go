@@ -439,3 +439,30 @@ func testSearch(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testMovedToPrivate: a public conversation whose customer moved to a
+// private one leaves the open queue (pending), until they write publicly
+// again.
+func testMovedToPrivate(t *testing.T, s store.Store) {
+	pub := ingest(t, s, mention("mv1", "mvu", at(0)))[0].ConversationID
+	dm := item(in(inbox.Twitter, inbox.DM, "mv2", "mvu", "mvu", at(1)))
+	dm.Link = true
+	priv := ingest(t, s, dm)[0].ConversationID
+	if c := conv(t, s, pub); c.Status != inbox.Pending || c.LinkedConversation != priv {
+		t.Errorf("public conversation after the move: status %s, linked %d; want pending, %d", c.Status, c.LinkedConversation, priv)
+	}
+	if c := conv(t, s, priv); c.Status != inbox.Open || c.LinkedConversation != pub {
+		t.Errorf("private conversation: status %s, linked %d", c.Status, c.LinkedConversation)
+	}
+	if got := ids(page(t, s, store.Filter{Status: inbox.Open})); !slices.Equal(got, []int64{priv}) {
+		t.Errorf("open queue = %v, want only the private conversation %d", got, priv)
+	}
+	cs, err := s.ConversationsByID(t.Context(), []int64{priv, pub + priv + 100, pub})
+	if err != nil || len(cs) != 2 || cs[0].ID != priv || cs[1].ID != pub {
+		t.Errorf("ConversationsByID = %+v, %v", cs, err)
+	}
+	ingest(t, s, mention("mv3", "mvu", at(2)))
+	if c := conv(t, s, pub); c.Status != inbox.Open {
+		t.Errorf("a new public message left the public conversation %s", c.Status)
+	}
+}

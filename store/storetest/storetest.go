@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Notes", testNotes},
 		{"Persons", testPersons},
 		{"Search", testSearch},
+		{"MovedToPrivate", testMovedToPrivate},
 		{"Claim", testClaim},
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"IngestActions", testIngestActions},
