@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -83,6 +82,12 @@ func validateItem(it *Item) error {
 // A message already stored (including twice in one batch) is a Duplicate:
 // nothing changes, and the item's actions that exist are returned.
 func (s *sqlStore) Ingest(ctx context.Context, items []Item) ([]Ingested, error) {
+	return s.ingest(ctx, items, s.d.insertSegment)
+}
+
+// ingest is Ingest with the dialect's set-based insert, or item by item
+// when insert is nil (the per-item path, also a benchmark's baseline).
+func (s *sqlStore) ingest(ctx context.Context, items []Item, insert batchInsert) ([]Ingested, error) {
 	for i := range items {
 		if err := validateItem(&items[i]); err != nil {
 			return nil, fmt.Errorf("ingesting: %w", &InvalidItemError{Index: i, Err: err})
@@ -95,7 +100,11 @@ func (s *sqlStore) Ingest(ctx context.Context, items []Item) ([]Ingested, error)
 	err := s.inTx(ctx, func(q *txq) error {
 		g := ingester{txq: q, now: time.Now().UnixNano()}
 		var err error
-		out, err = g.run(ctx, items)
+		if insert != nil {
+			out, err = g.runBatch(ctx, items, insert)
+		} else {
+			out, err = g.run(ctx, items)
+		}
 		return err
 	})
 	if err != nil {
@@ -274,9 +283,7 @@ func (g *ingester) customer(ctx context.Context, m *inbox.Inbound) (int64, error
 		return 0, fmt.Errorf("reading customer: %w", err)
 	}
 	err = g.get(ctx, `INSERT INTO customers (platform, external_id, handle, name) VALUES (?, ?, ?, ?)
-		ON CONFLICT (platform, external_id) DO UPDATE SET
-			handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE customers.handle END,
-			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END
+		ON CONFLICT (platform, external_id) DO UPDATE SET `+customerUpsertSet+`
 		RETURNING id`, []any{k.platform, k.externalID, k.handle, k.name}, &id)
 	if err != nil {
 		return 0, fmt.Errorf("storing customer: %w", err)
@@ -285,25 +292,51 @@ func (g *ingester) customer(ctx context.Context, m *inbox.Inbound) (int64, error
 	return id, nil
 }
 
+// customerUpsertSet keeps a customer's handle and name unless the new
+// ones are not empty.
+const customerUpsertSet = `
+	handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE customers.handle END,
+	name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END`
+
 // upsertConversation creates or updates a conversation for one new
 // customer message in a single statement; see Ingest for the rules.
-const upsertConversation = `INSERT INTO conversations (platform, channel, thread, customer_id, status,
+var upsertConversation = `INSERT INTO conversations (platform, channel, thread, customer_id, status,
 	language, language_confidence, awaiting_since, last_customer_message_at, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (platform, channel, thread) DO UPDATE SET
-	status = excluded.status,
-	language = CASE WHEN excluded.language <> '' AND (excluded.language_confidence > 0 OR conversations.language = '')
-		THEN excluded.language ELSE conversations.language END,
-	language_confidence = CASE WHEN excluded.language <> '' AND (excluded.language_confidence > 0 OR conversations.language = '')
-		THEN excluded.language_confidence ELSE conversations.language_confidence END,
-	awaiting_since = CASE WHEN excluded.awaiting_since IS NULL
-			OR (conversations.awaiting_since IS NOT NULL AND conversations.awaiting_since <= excluded.awaiting_since)
-		THEN conversations.awaiting_since ELSE excluded.awaiting_since END,
-	last_customer_message_at = CASE WHEN conversations.last_customer_message_at IS NOT NULL
-			AND conversations.last_customer_message_at >= excluded.last_customer_message_at
-		THEN conversations.last_customer_message_at ELSE excluded.last_customer_message_at END,
-	updated_at = excluded.updated_at
+ON CONFLICT (platform, channel, thread) DO UPDATE SET ` + conversationSet("excluded") + `
 RETURNING id, customer_id, linked_conversation, last_customer_message_at`
+
+// conversationRules are how a new customer message (or, in a batch,
+// several folded into one; see segConv) updates its conversation: each
+// column and its new value, where "new." names the message's values and
+// "conversations." the row as it is.
+var conversationRules = []struct{ col, expr string }{
+	{"status", "new.status"},
+	{"language", `CASE WHEN new.language <> '' AND (new.language_confidence > 0 OR conversations.language = '')
+		THEN new.language ELSE conversations.language END`},
+	{"language_confidence", `CASE WHEN new.language <> '' AND (new.language_confidence > 0 OR conversations.language = '')
+		THEN new.language_confidence ELSE conversations.language_confidence END`},
+	{"awaiting_since", `CASE WHEN new.awaiting_since IS NULL
+			OR (conversations.awaiting_since IS NOT NULL AND conversations.awaiting_since <= new.awaiting_since)
+		THEN conversations.awaiting_since ELSE new.awaiting_since END`},
+	{"last_customer_message_at", `CASE WHEN conversations.last_customer_message_at IS NOT NULL
+			AND conversations.last_customer_message_at >= new.last_customer_message_at
+		THEN conversations.last_customer_message_at ELSE new.last_customer_message_at END`},
+	{"updated_at", "new.updated_at"},
+}
+
+// conversationSet is the SET list of conversationRules with the
+// message's values read from the row named from (e.g. "excluded").
+func conversationSet(from string) string {
+	var b strings.Builder
+	for i, r := range conversationRules {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\n\t%s = %s", r.col, strings.ReplaceAll(r.expr, "new.", from+"."))
+	}
+	return b.String()
+}
 
 func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
 	m := &it.Message
@@ -331,13 +364,9 @@ func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
 		return Ingested{}, fmt.Errorf("storing conversation: %w", err)
 	}
 
-	findings := ""
-	if len(it.Findings) > 0 {
-		b, err := json.Marshal(it.Findings)
-		if err != nil {
-			return Ingested{}, err
-		}
-		findings = string(b)
+	findings, err := findingsJSON(it.Findings)
+	if err != nil {
+		return Ingested{}, err
 	}
 	err = g.get(ctx, `INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
 			author, text, visibility, findings, parent_id, created_at)

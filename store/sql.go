@@ -35,6 +35,10 @@ type dialect struct {
 	// argument (an int4 array, ascending), first in every Ingest
 	// transaction; see ingestBuckets.
 	ingestLock string
+	// insertSegment, when set, stores a batch's new items as sets, in a
+	// few statements per batch (ingest_batch.go); otherwise Ingest stores
+	// them one by one (ingest.go).
+	insertSegment batchInsert
 	// retryable reports whether a failed transaction may succeed when run
 	// again (deadlock, serialization failure, busy database).
 	retryable func(error) bool
@@ -627,6 +631,12 @@ func (q *txq) insertAction(ctx context.Context, a inbox.Action, convID int64, lc
 	if err != nil {
 		return inbox.Action{}, false, err
 	}
+	return createdAction(a, id, convID, lcm, now), true, nil
+}
+
+// createdAction is a as the store keeps it once inserted with id in
+// conversation convID at now: pending, not attempted.
+func createdAction(a inbox.Action, id, convID int64, lcm sql.NullInt64, now int64) inbox.Action {
 	a.V = inbox.SchemaVersion
 	a.ID = id
 	a.ConversationID = convID
@@ -637,7 +647,7 @@ func (q *txq) insertAction(ctx context.Context, a inbox.Action, convID int64, lc
 	a.Error = ""
 	a.CreatedAt = fromNS(now)
 	a.UpdatedAt = fromNS(now)
-	return a, true, nil
+	return a
 }
 
 // CreateAction stores a new pending action of an existing conversation

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/procstat"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -75,6 +76,7 @@ func benchIngest(b *testing.B, s store.Store) {
 		b.Fatal(err)
 	}
 	seq, n := 2000, 0
+	w0 := procstat.WriteBytes()
 	for b.Loop() {
 		items := benchItems(rng, seq, batch, 1000)
 		seq += batch
@@ -84,6 +86,7 @@ func benchIngest(b *testing.B, s store.Store) {
 		n++
 	}
 	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64(procstat.WriteBytes()-w0)/float64(n*batch), "B-written/item")
 }
 
 // BenchmarkConversationsFirstPage measures the agents' queue view over

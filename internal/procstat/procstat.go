@@ -33,3 +33,27 @@ func MiB(field string) float64 {
 	}
 	return -1
 }
+
+// WriteBytes returns how many bytes this process has caused to be sent to
+// the storage layer so far (write_bytes of /proc/self/io, counted when
+// pages are dirtied, so it includes SQLite's WAL and checkpoints and the
+// bus's file store), or -1 where there is no /proc or the field is
+// missing. Benchmarks report the difference over a run.
+func WriteBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(b)) {
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok || name != "write_bytes" {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	return -1
+}
