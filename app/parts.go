@@ -247,7 +247,7 @@ func (a *App) openConnectors(ctx context.Context) error {
 		connectors.Source
 		connectors.Sender
 	}
-	add := func(p inbox.Platform, account string, c conn, interval time.Duration) error {
+	add := func(p inbox.Platform, account string, c conn, interval, unauthorizedRetry time.Duration) error {
 		lease, err := connectors.NewKVLease(ctx, a.Bus.JetStream(), string(p)+"."+account, a.owner, cfg.NATS.LeaseTTL, cfg.NATS.Replicas)
 		if err != nil {
 			return err
@@ -255,7 +255,7 @@ func (a *App) openConnectors(ctx context.Context) error {
 		r := &connectors.Runner{
 			Platform: p, Source: c, Sender: c, Bus: a.Bus, Store: a.Store, Health: a.Health,
 			Metrics: a.Metrics, Log: a.Log, Lease: lease, LeaseRenew: cfg.NATS.LeaseTTL / 3,
-			Interval: interval, Poll: true, Send: true,
+			Interval: interval, UnauthorizedRetry: unauthorizedRetry, Poll: true, Send: true,
 		}
 		a.parts = append(a.parts, part{string(p), r.Run})
 		return nil
@@ -265,7 +265,7 @@ func (a *App) openConnectors(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := add(inbox.Facebook, cfg.Facebook.PageID, fb, cfg.Facebook.PollInterval); err != nil {
+		if err := add(inbox.Facebook, cfg.Facebook.PageID, fb, cfg.Facebook.PollInterval, cfg.Facebook.UnauthorizedRetry); err != nil {
 			return err
 		}
 	} else {
@@ -277,7 +277,7 @@ func (a *App) openConnectors(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := add(inbox.Twitter, "default", tw, cfg.Twitter.PollInterval); err != nil {
+		if err := add(inbox.Twitter, "default", tw, cfg.Twitter.PollInterval, cfg.Twitter.UnauthorizedRetry); err != nil {
 			return err
 		}
 	} else {

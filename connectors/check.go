@@ -24,6 +24,26 @@ func CheckBaseURL(key, raw string) error {
 	return nil
 }
 
+// Bounds of a connector's unauthorized_retry setting: a pause shorter
+// than a second hammers a platform that just rejected the credentials,
+// and one longer than a day hides a renewed token from polling for as
+// long.
+const (
+	minUnauthorizedRetry = time.Second
+	maxUnauthorizedRetry = 24 * time.Hour
+)
+
+// CheckUnauthorizedRetry checks the unauthorized_retry setting key of a
+// connector's section (Runner.UnauthorizedRetry): d must be zero (the
+// default, DefaultUnauthorizedRetry, applies) or from 1s to 24h. The
+// error, if any, reads "key: message".
+func CheckUnauthorizedRetry(key string, d time.Duration) error {
+	if d != 0 && (d < minUnauthorizedRetry || d > maxUnauthorizedRetry) {
+		return fmt.Errorf("%s: %s is outside %s..%s (0 means the default, %s)", key, d, minUnauthorizedRetry, maxUnauthorizedRetry, DefaultUnauthorizedRetry)
+	}
+	return nil
+}
+
 // minPollInterval is the shortest poll interval a connector accepts.
 const minPollInterval = time.Second / 10
 

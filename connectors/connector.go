@@ -63,6 +63,22 @@ type Sender interface {
 	Send(ctx context.Context, a inbox.Action) (Sent, error)
 }
 
+// Verifier is a Sender that can read back from the platform whether some
+// kinds of action were carried out. Those actions are retry-safe: when a
+// send's outcome was lost (the answer timed out or was cut short, or the
+// instance died mid-send), the Runner asks Verify instead of leaving the
+// action unknown for an agent, records it sent when the platform shows it
+// done, and sends it once more when it does not.
+type Verifier interface {
+	// Verifiable reports whether Verify can tell for a (Facebook: hides).
+	Verifiable(a inbox.Action) bool
+	// Verify reports whether the platform shows a carried out. ctx
+	// bounds the call. Errors wrap ErrRefused when a can never be
+	// carried out (its target is gone), ErrRateLimited or
+	// ErrUnauthorized; any other error means the platform did not tell.
+	Verify(ctx context.Context, a inbox.Action) (done bool, err error)
+}
+
 // Lease decides whether this instance may poll an account. With several
 // instances, only the holder of the lease polls.
 type Lease interface {
@@ -94,12 +110,20 @@ type Runner struct {
 	// Poll and Send turn the two loops on; a role split may run only one.
 	Poll, Send bool
 	// UnauthorizedRetry is how long polling pauses after the platform
-	// rejected the credentials, before one more try. Default 5 minutes.
+	// rejected the credentials, before one more try; a send that goes
+	// through meanwhile ends the pause at once. Default
+	// DefaultUnauthorizedRetry (5 minutes).
 	UnauthorizedRetry time.Duration
 	// AccountWait is how long an action refused because of the account's
 	// state (unauthorized, over budget) waits before it is tried again.
 	// Default 1 minute.
 	AccountWait time.Duration
+
+	// held is whether this instance holds the polling lease.
+	held atomic.Bool
+	// wake ends a poll loop's pause after rejected credentials early: a
+	// send just went through, so the credentials work again.
+	wake chan struct{}
 }
 
 // Run runs the enabled loops until ctx is cancelled, then returns nil once
@@ -111,6 +135,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.Log = slog.Default()
 	}
 	r.Health.Register(string(r.Platform), false)
+	r.wake = make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -144,17 +169,18 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) pollLoop(ctx context.Context) {
 	name := string(r.Platform)
 	backoff := time.Second
-	var held atomic.Bool
-	held.Store(r.Lease == nil)
+	r.held.Store(r.Lease == nil)
 	if r.Lease != nil {
 		lctx, stop := context.WithCancel(ctx)
 		defer stop()
-		r.acquire(lctx, &held)
-		go r.keepLease(lctx, &held)
+		r.acquire(lctx)
+		go r.keepLease(lctx)
 	}
 	for {
 		wait := r.Interval
-		if !held.Load() {
+		// wake is set only during the pause after rejected credentials.
+		var wake <-chan struct{}
+		if !r.held.Load() {
 			wait = r.leaseRenew()
 		} else {
 			next, err := r.Source.Poll(ctx, r.publish)
@@ -181,8 +207,10 @@ func (r *Runner) pollLoop(ctx context.Context) {
 				r.Health.Set(name, health.Unauthorized, err.Error())
 				wait = r.UnauthorizedRetry
 				if wait <= 0 {
-					wait = defaultUnauthorizedRetry
+					wait = DefaultUnauthorizedRetry
 				}
+				// A send that goes through meanwhile ends the pause.
+				wake = r.wake
 				r.Log.Error("credentials rejected; polling paused (a new token needs a restart)", "platform", name, "err", err, "retry_in", wait)
 			case errors.As(err, &fe):
 				// The access level lacks an endpoint: say which and why,
@@ -208,8 +236,26 @@ func (r *Runner) pollLoop(ctx context.Context) {
 		case <-ctx.Done():
 			r.release()
 			return
+		case <-wake:
+			r.Log.Info("a send went through: polling again", "platform", name)
 		case <-time.After(max(wait, 10*time.Millisecond)):
 		}
+	}
+}
+
+// accountWorks records that the platform just accepted a call: if the
+// platform showed rejected credentials, the token was renewed (or is
+// accepted again), so the state says so and a poll loop paused for it
+// polls at once instead of waiting out UnauthorizedRetry.
+func (r *Runner) accountWorks() {
+	name := string(r.Platform)
+	if c, _ := r.Health.Get(name); c.State != health.Unauthorized {
+		return
+	}
+	r.Health.Success(name)
+	select {
+	case r.wake <- struct{}{}:
+	default: // a wake-up is already pending
 	}
 }
 
@@ -222,7 +268,7 @@ func (r *Runner) leaseRenew() time.Duration {
 
 // keepLease renews (or tries to take) the lease in the background, so a
 // long poll never outlives it.
-func (r *Runner) keepLease(ctx context.Context, held *atomic.Bool) {
+func (r *Runner) keepLease(ctx context.Context) {
 	t := time.NewTicker(r.leaseRenew())
 	defer t.Stop()
 	for {
@@ -230,17 +276,17 @@ func (r *Runner) keepLease(ctx context.Context, held *atomic.Bool) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			r.acquire(ctx, held)
+			r.acquire(ctx)
 		}
 	}
 }
 
-func (r *Runner) acquire(ctx context.Context, held *atomic.Bool) {
+func (r *Runner) acquire(ctx context.Context) {
 	ok, err := r.Lease.Acquire(ctx)
 	if err != nil && ctx.Err() == nil {
 		r.Log.Warn("lease", "platform", r.Platform, "err", err)
 	}
-	if ok != held.Swap(ok) {
+	if ok != r.held.Swap(ok) {
 		r.Log.Info("polling lease", "platform", r.Platform, "held", ok)
 	}
 }
@@ -296,7 +342,9 @@ func (r *Runner) sendLoop(ctx context.Context) error {
 
 // handleAction sends one action at most once: BeginSend records the
 // attempt before the platform call, so a crash mid-send leaves the action
-// "unknown" instead of sending it again.
+// "unknown" instead of sending it again. An action the Sender can read
+// back (a Verifier's) is retry-safe instead: its lost outcome is checked
+// on the platform (see verify).
 func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 	name := string(r.Platform)
 	var a inbox.Action
@@ -311,8 +359,16 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 	_ = m.InProgress()
 	stored, err := r.Store.BeginSend(ctx, a.ID)
 	switch {
+	case errors.Is(err, store.ErrTerminal) && stored.State == inbox.StateUnknown && r.verifiable(stored):
+		// Its outcome was lost and it is being checked (see unknown).
+		r.verify(ctx, m, stored)
+		return
 	case errors.Is(err, store.ErrTerminal):
 		_ = m.Ack() // already handled: the duplicate publish is dropped here
+		return
+	case errors.Is(err, store.ErrAlreadyAttempted) && r.verifiable(stored):
+		r.Log.Warn("send outcome unknown after restart; checking on the platform", "platform", name, "action_id", a.ID)
+		r.verify(ctx, m, stored)
 		return
 	case errors.Is(err, store.ErrAlreadyAttempted):
 		r.Log.Warn("send outcome unknown after restart; not re-sending", "platform", name, "action_id", a.ID)
@@ -328,32 +384,37 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 		_ = m.NakWithDelay(5 * time.Second)
 		return
 	}
-	if err := stored.Validate(); err != nil {
-		r.finish(ctx, m, stored, store.Result{State: inbox.StateFailed, Error: "invalid action: " + err.Error()})
+	r.send(ctx, m, stored)
+}
+
+// send makes the platform call for a, whose attempt is recorded, and
+// records what came of it.
+func (r *Runner) send(ctx context.Context, m jetstream.Msg, a inbox.Action) {
+	name := string(r.Platform)
+	if err := a.Validate(); err != nil {
+		r.finish(ctx, m, a, store.Result{State: inbox.StateFailed, Error: "invalid action: " + err.Error()})
 		return
 	}
-	sent, err := r.Sender.Send(ctx, stored)
+	sent, err := r.Sender.Send(ctx, a)
 	var (
 		rl *RateLimitError
 		fe *ForbiddenError
 	)
 	switch {
 	case err == nil:
-		r.finish(ctx, m, stored, store.Result{State: inbox.StateSent, PlatformID: sent.PlatformID, Recipient: sent.Recipient})
+		r.accountWorks()
+		r.finish(ctx, m, a, store.Result{State: inbox.StateSent, PlatformID: sent.PlatformID, Recipient: sent.Recipient})
 	case errors.As(err, &rl):
 		// Not sent: the platform refused the call before acting, so it is
 		// safe to try again once the budget is back.
 		r.Metrics.RateLimitWaits.WithLabelValues(name, "send").Inc()
-		r.wait(ctx, m, stored, rl.Error(), time.Until(rl.Until))
+		r.wait(ctx, m, a, rl.Error(), time.Until(rl.Until))
 	case errors.Is(err, ErrUnauthorized), errors.As(err, &fe), errors.Is(err, ErrOverBudget):
 		// Refused because of the account's state, not the action: it
 		// waits and goes out when the account recovers (a renewed token,
 		// an upgraded access level, tomorrow's budget). The platform's
 		// own windows still apply when it is retried.
-		delay := r.AccountWait
-		if delay <= 0 {
-			delay = defaultAccountWait
-		}
+		delay := r.accountWait()
 		switch {
 		case errors.Is(err, ErrUnauthorized):
 			r.Health.Set(name, health.Unauthorized, err.Error())
@@ -362,18 +423,112 @@ func (r *Runner) handleAction(ctx context.Context, m jetstream.Msg) {
 			delay = time.Until(fe.Until)
 		}
 		r.Metrics.ConnectorErrors.WithLabelValues(name, "send_waits").Inc()
-		r.wait(ctx, m, stored, err.Error(), delay)
+		r.wait(ctx, m, a, err.Error(), delay)
 	case errors.Is(err, ErrRefused):
-		r.finish(ctx, m, stored, store.Result{State: inbox.StateFailed, Error: err.Error()})
+		r.finish(ctx, m, a, store.Result{State: inbox.StateFailed, Error: err.Error()})
 	default:
-		r.finish(ctx, m, stored, store.Result{State: inbox.StateUnknown, Error: err.Error()})
+		r.unknown(ctx, m, a, err)
 	}
 }
 
-// defaultUnauthorizedRetry is Runner.UnauthorizedRetry's default: rare
-// enough to be invisible in the platform's logs, soon enough that a
-// restored token is noticed within minutes.
-const defaultUnauthorizedRetry = 5 * time.Minute
+// verifiable reports whether a's lost outcome can be read back from the
+// platform, so that it may be sent again when it was not carried out.
+func (r *Runner) verifiable(a inbox.Action) bool {
+	v, ok := r.Sender.(Verifier)
+	return ok && v.Verifiable(a)
+}
+
+// unknown records that a's outcome was lost. A verifiable action comes
+// back after checkDelay to be checked on the platform (verify); any other
+// stays unknown for an agent to check, since sending it again might
+// deliver it twice.
+func (r *Runner) unknown(ctx context.Context, m jetstream.Msg, a inbox.Action, err error) {
+	res := store.Result{State: inbox.StateUnknown, Error: err.Error()}
+	if !r.verifiable(a) {
+		r.finish(ctx, m, a, res)
+		return
+	}
+	res.Error += "; checking on " + string(r.Platform) + " before sending again"
+	done, ferr := r.Store.FinishSend(ctx, a.ID, res)
+	if ferr != nil {
+		// The attempt is recorded: the redelivery finds it and checks.
+		r.Log.Error("recording send result", "platform", a.Platform, "action_id", a.ID, "err", ferr)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
+	}
+	r.event(done)
+	delay := checkDelay(m)
+	r.Log.Info("send outcome unknown; checking on the platform before sending again", "platform", a.Platform,
+		"kind", a.Kind, "action_id", a.ID, "check_in", delay, "err", err)
+	_ = m.NakWithDelay(delay)
+}
+
+// verify settles a verifiable action whose outcome is unknown: sent when
+// the platform shows it carried out, sent once more when it does not
+// (RetrySend is the claim, so of two instances only one sends), failed
+// when it can never be, and checked again later when the platform does
+// not tell.
+func (r *Runner) verify(ctx context.Context, m jetstream.Msg, a inbox.Action) {
+	name := string(r.Platform)
+	done, err := r.Sender.(Verifier).Verify(ctx, a)
+	var rl *RateLimitError
+	switch {
+	case err == nil && done:
+		r.accountWorks()
+		r.Log.Info("lost send found carried out", "platform", name, "kind", a.Kind, "action_id", a.ID)
+		r.finish(ctx, m, a, store.Result{State: inbox.StateSent})
+	case err == nil:
+		r.accountWorks()
+		retried, err := r.Store.RetrySend(ctx, a.ID, "not carried out on "+name+"; sending again")
+		switch {
+		case errors.Is(err, store.ErrTerminal):
+			_ = m.Ack() // another instance took it back first
+		case err != nil:
+			r.Log.Warn("retrying a lost send", "platform", name, "action_id", a.ID, "err", err)
+			_ = m.NakWithDelay(5 * time.Second)
+		default:
+			r.Log.Info("lost send not carried out; sending again", "platform", name, "kind", a.Kind, "action_id", a.ID)
+			_ = m.InProgress() // a full AckWait for the send
+			r.send(ctx, m, retried)
+		}
+	case errors.Is(err, ErrRefused):
+		r.finish(ctx, m, a, store.Result{State: inbox.StateFailed, Error: err.Error()})
+	case errors.As(err, &rl):
+		r.Metrics.RateLimitWaits.WithLabelValues(name, "send").Inc()
+		_ = m.NakWithDelay(max(time.Until(rl.Until), time.Second))
+	case errors.Is(err, ErrUnauthorized):
+		r.Health.Set(name, health.Unauthorized, err.Error())
+		_ = m.NakWithDelay(r.accountWait())
+	default:
+		delay := checkDelay(m)
+		r.Log.Warn("checking a lost send", "platform", name, "action_id", a.ID, "check_in", delay, "err", err)
+		_ = m.NakWithDelay(delay)
+	}
+}
+
+// checkDelay is how long a lost send waits before it is checked on the
+// platform: a second after the first delivery, doubling with each one up
+// to a minute, so that a platform in trouble is not hammered.
+func checkDelay(m jetstream.Msg) time.Duration {
+	n := uint64(1)
+	if md, err := m.Metadata(); err == nil && md.NumDelivered > 0 {
+		n = md.NumDelivered
+	}
+	return min(time.Second<<min(n-1, 6), time.Minute)
+}
+
+func (r *Runner) accountWait() time.Duration {
+	if r.AccountWait > 0 {
+		return r.AccountWait
+	}
+	return defaultAccountWait
+}
+
+// DefaultUnauthorizedRetry is Runner.UnauthorizedRetry's default (and the
+// connectors' unauthorized_retry setting's): rare enough to be invisible
+// in the platform's logs, soon enough that a restored token is noticed
+// within minutes. A send that goes through ends the pause sooner.
+const DefaultUnauthorizedRetry = 5 * time.Minute
 
 // defaultAccountWait is Runner.AccountWait's default.
 const defaultAccountWait = time.Minute

@@ -161,3 +161,28 @@ func TestPollingResumesWhenTheTokenIsAcceptedAgain(t *testing.T) {
 	src.down.Store(false)
 	connectortest.Eventually(t, 10*time.Second, func() bool { return state() == health.OK })
 }
+
+// TestASendEndsTheUnauthorizedPause: once a send goes through, the
+// credentials work again (the token was renewed): the platform stops
+// showing unauthorized and the paused poll loop polls at once instead of
+// waiting out UnauthorizedRetry.
+func TestASendEndsTheUnauthorizedPause(t *testing.T) {
+	env := connectortest.New(t)
+	src := &flakySource{}
+	src.down.Store(true)
+	snd := &accountSender{sends: map[int64]int{}}
+	r := env.Runner(inbox.Facebook, src, snd, time.Hour)
+	r.UnauthorizedRetry = time.Hour
+	env.Start(t, r)
+	state := func() health.State { c, _ := env.Health.Get("facebook"); return c.State }
+	connectortest.Eventually(t, 60*time.Second, func() bool { return state() == health.Unauthorized })
+	polls := src.polls.Load()
+	src.down.Store(false) // the token is renewed
+	conv := comment(t, env)
+	a := env.Action(t, inbox.Action{ConversationID: conv, Platform: inbox.Facebook, Kind: inbox.Hide, Key: "h", Target: "c1", RequestedBy: "router"}, 1)
+	if a = env.WaitAction(t, a.ID, 60*time.Second); a.State != inbox.StateSent {
+		t.Fatalf("action: %s %q", a.State, a.Error)
+	}
+	// Within the guard, far under the hour of UnauthorizedRetry.
+	connectortest.Eventually(t, 60*time.Second, func() bool { return src.polls.Load() > polls && state() == health.OK })
+}

@@ -15,7 +15,8 @@ var (
 	// conversation another agent holds.
 	ErrConflict = errors.New("store: conflict")
 	// ErrAlreadyAttempted means a send was attempted before and its outcome
-	// is unknown; the action is now marked unknown and must not be re-sent.
+	// is unknown; the action is now marked unknown and must not be re-sent
+	// blindly (only through RetrySend, after a check on the platform).
 	ErrAlreadyAttempted = errors.New("store: send already attempted, outcome unknown")
 	// ErrTerminal means the action is already sent, failed or unknown.
 	ErrTerminal = errors.New("store: action already finished")

@@ -792,6 +792,38 @@ func (s *sqlStore) BeginSend(ctx context.Context, id int64) (inbox.Action, error
 	return out, nil
 }
 
+// RetrySend takes an unknown action back for one more attempt: in one
+// transaction, state unknown becomes pending with attempts 1, as after
+// BeginSend. The row lock makes it the claim: of two instances that both
+// found the action not carried out, one gets it and the other
+// ErrTerminal.
+func (s *sqlStore) RetrySend(ctx context.Context, id int64, reason string) (inbox.Action, error) {
+	if !storable(reason) {
+		return inbox.Action{}, fmt.Errorf("retrying send of action %d: %w: reason is not valid UTF-8", id, ErrInvalid)
+	}
+	var out inbox.Action
+	err := s.inTx(ctx, func(q *txq) error {
+		var state string
+		if err := q.get(ctx, `SELECT state FROM actions WHERE id = ?`+s.d.forUpdate, []any{id}, &state); err != nil {
+			return notFound(err)
+		}
+		if inbox.State(state) != inbox.StateUnknown {
+			return ErrTerminal
+		}
+		if _, err := q.exec(ctx, `UPDATE actions SET state = 'pending', attempts = 1, error = ?, updated_at = ? WHERE id = ?`,
+			reason, time.Now().UnixNano(), id); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.getAction(ctx, q.tx, "a.id = ?", id)
+		return err
+	})
+	if err != nil {
+		return inbox.Action{}, fmt.Errorf("retrying send of action %d: %w", id, err)
+	}
+	return out, nil
+}
+
 // outboundKind is the kind of message a sent action shows up as on its
 // platform.
 func outboundKind(p inbox.Platform, k inbox.ActionKind) inbox.Kind {

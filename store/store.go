@@ -286,6 +286,15 @@ type Store interface {
 	// r.Recipient becomes the action's Recipient when it has none.
 	FinishSend(ctx context.Context, id int64, r Result) (inbox.Action, error)
 
+	// RetrySend takes an action whose outcome is unknown back for one
+	// more attempt, once its sender has checked on the platform that it
+	// was not carried out (a retry-safe action, see connectors.Verifier):
+	// the action becomes pending with one attempt in flight, as after
+	// BeginSend, and reason as its error until FinishSend. It returns
+	// ErrTerminal when the action is not unknown (another instance took
+	// it back first, or it is finished).
+	RetrySend(ctx context.Context, id int64, reason string) (inbox.Action, error)
+
 	// Cursor returns a connector's saved position, and false when none is saved.
 	Cursor(ctx context.Context, key string) (string, bool, error)
 	// SetCursor saves a connector's position.

@@ -71,6 +71,11 @@ type Config struct {
 	// Backfill limits the first poll of a conversation, post or list to
 	// items newer than this. Default 0: the whole history is pulled once.
 	Backfill time.Duration `yaml:"backfill"`
+	// UnauthorizedRetry is how long polling pauses after Facebook
+	// rejected the page token (code 190), before one more try; a send
+	// that goes through meanwhile ends the pause. Default 5m
+	// (connectors.DefaultUnauthorizedRetry); from 1s to 24h.
+	UnauthorizedRetry time.Duration `yaml:"unauthorized_retry"`
 	// FeedLookback keeps the feed poll looking at posts created this long
 	// before the last activity seen, even when they look unchanged, in
 	// case Facebook lists posts by creation rather than by last activity.
@@ -104,6 +109,9 @@ func (c Config) WithDefaults() Config {
 	if c.FeedLookback == 0 {
 		c.FeedLookback = 7 * 24 * time.Hour
 	}
+	if c.UnauthorizedRetry == 0 {
+		c.UnauthorizedRetry = connectors.DefaultUnauthorizedRetry
+	}
 	return c
 }
 
@@ -116,7 +124,8 @@ func (c Config) Validate() error {
 	errs = append(errs,
 		connectors.CheckBaseURL("graph_url", c.GraphURL),
 		connectors.CheckInterval("poll_interval", c.PollInterval),
-		connectors.CheckInterval("poll_interval_with_webhooks", c.PollIntervalWithWebhooks))
+		connectors.CheckInterval("poll_interval_with_webhooks", c.PollIntervalWithWebhooks),
+		connectors.CheckUnauthorizedRetry("unauthorized_retry", c.UnauthorizedRetry))
 	if c.Version != "" && !versionPattern.MatchString(c.Version) {
 		bad("version: %q is not a Graph API version like %s", c.Version, DefaultVersion)
 	}

@@ -66,8 +66,9 @@ type Connector struct {
 }
 
 var (
-	_ connectors.Source = (*Connector)(nil)
-	_ connectors.Sender = (*Connector)(nil)
+	_ connectors.Source   = (*Connector)(nil)
+	_ connectors.Sender   = (*Connector)(nil)
+	_ connectors.Verifier = (*Connector)(nil)
 )
 
 // Option changes how New builds a Connector.

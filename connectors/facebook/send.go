@@ -306,6 +306,37 @@ func (c *Connector) hide(ctx context.Context, a inbox.Action) error {
 	return nil
 }
 
+// Verifiable reports whether Verify can tell whether a was carried out:
+// hides, whose effect Graph shows on the comment (is_hidden). Messages
+// and replies have no such mark (the answer that was lost held the only
+// id), so their lost outcomes stay unknown for an agent to check.
+func (c *Connector) Verifiable(a inbox.Action) bool {
+	return a.Platform == inbox.Facebook && a.Kind == inbox.Hide
+}
+
+// Verify reports whether the hide a is in effect: GET /{comment-id}
+// with fields=is_hidden, which Graph answers for the Page's own token.
+// The Runner calls it for a hide whose answer was lost (a timeout, a
+// reset connection, a cut or garbled answer, a 5xx, a crash mid-send), so
+// that the hide is sent again only while the comment is still visible:
+// a comment that shows a booking number is hidden in the end, and not
+// hidden twice. A comment Facebook no longer has cannot be hidden (the
+// error wraps connectors.ErrRefused).
+func (c *Connector) Verify(ctx context.Context, a inbox.Action) (bool, error) {
+	if !c.Verifiable(a) {
+		return false, connectors.Refusal("Facebook cannot tell whether a %s was carried out", a.Kind)
+	}
+	res, err := c.call(ctx, "checking a hide", fb.GET, a.Target, fb.Params{"fields": "is_hidden"})
+	if err != nil {
+		return false, fmt.Errorf("checking whether %s is hidden: %w", a.Target, sendErr(err))
+	}
+	hidden, ok := res["is_hidden"].(bool)
+	if !ok {
+		return false, fmt.Errorf("checking whether %s is hidden: %w: the answer has no is_hidden", a.Target, errMalformed)
+	}
+	return hidden, nil
+}
+
 // sendErr makes a Graph API error answer a refusal: Facebook did not
 // perform the action, and sending the same thing again would not change
 // its mind. Unknown (1), service (2) and temporary Send API (1200)

@@ -37,6 +37,11 @@ type Config struct {
 	// deliver (a valid delivery within the last interval): polling is
 	// then only a gap fill. Default 5m.
 	PollIntervalWithWebhooks time.Duration `yaml:"poll_interval_with_webhooks"`
+	// UnauthorizedRetry is how long polling pauses after X rejected the
+	// credentials (HTTP 401), before one more try; a send that goes
+	// through meanwhile ends the pause. Default 5m
+	// (connectors.DefaultUnauthorizedRetry); from 1s to 24h.
+	UnauthorizedRetry time.Duration `yaml:"unauthorized_retry"`
 	// DailyBudgetUSD caps a UTC day's pay-per-use spend. Once reached,
 	// polling drops to one call per endpoint per BudgetPollInterval and
 	// the router's automatic posts are refused; agents' replies still go.
@@ -144,6 +149,9 @@ func (c Config) WithDefaults() Config {
 	if c.PollIntervalWithWebhooks == 0 {
 		c.PollIntervalWithWebhooks = 5 * time.Minute
 	}
+	if c.UnauthorizedRetry == 0 {
+		c.UnauthorizedRetry = connectors.DefaultUnauthorizedRetry
+	}
 	c.Prices = c.Prices.withDefaults()
 	return c
 }
@@ -157,7 +165,8 @@ func (c Config) Validate() error {
 	errs = append(errs,
 		connectors.CheckBaseURL("api_url", c.APIURL),
 		connectors.CheckInterval("poll_interval", c.PollInterval),
-		connectors.CheckInterval("poll_interval_with_webhooks", c.PollIntervalWithWebhooks))
+		connectors.CheckInterval("poll_interval_with_webhooks", c.PollIntervalWithWebhooks),
+		connectors.CheckUnauthorizedRetry("unauthorized_retry", c.UnauthorizedRetry))
 	switch c.API {
 	case "", APIv2, APIv11:
 	default:

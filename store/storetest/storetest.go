@@ -1115,6 +1115,31 @@ func testSendStateMachine(t *testing.T, s store.Store) {
 		}
 		begin(a.ID, store.ErrTerminal)
 	})
+	t.Run("retry after a check", func(t *testing.T) {
+		a := newAction()
+		begin(a.ID, nil)
+		if _, err := s.RetrySend(ctx, a.ID, "checked"); !errors.Is(err, store.ErrTerminal) {
+			t.Errorf("RetrySend of a pending action: %v, want ErrTerminal", err)
+		}
+		finish(a.ID, store.Result{State: inbox.StateUnknown, Error: "timeout"}, nil)
+		r, err := s.RetrySend(ctx, a.ID, "not done on the platform; sending again")
+		if err != nil || r.State != inbox.StatePending || r.Attempts != 1 || r.Error != "not done on the platform; sending again" {
+			t.Fatalf("RetrySend: %+v %v", r, err)
+		}
+		// It is the claim: the second taker loses, and a redelivery that
+		// begins the send again finds the attempt in flight.
+		if _, err := s.RetrySend(ctx, a.ID, "again"); !errors.Is(err, store.ErrTerminal) {
+			t.Errorf("second RetrySend: %v, want ErrTerminal", err)
+		}
+		if done := finish(a.ID, store.Result{State: inbox.StateSent}, nil); done.State != inbox.StateSent || done.Error != "" {
+			t.Errorf("after the retry: %+v", done)
+		}
+		if _, err := s.RetrySend(ctx, a.ID, "late"); !errors.Is(err, store.ErrTerminal) {
+			t.Errorf("RetrySend of a sent action: %v, want ErrTerminal", err)
+		}
+		_, err = s.RetrySend(ctx, 987654, "x")
+		wantErr(t, "RetrySend unknown id", err, store.ErrNotFound)
+	})
 	t.Run("refused before sending", func(t *testing.T) {
 		a := newAction()
 		begin(a.ID, nil)

@@ -40,7 +40,8 @@
 // 24-hour, HUMAN_AGENT 7-day and one-private-reply-per-comment rules, and
 // the message tags retired in April 2026 refused), POST
 // /{post-or-comment}/comments (public replies) and POST /{comment}
-// (is_hidden). "me" means the Page. A sticker (Attachment type "sticker")
+// (is_hidden), which GET /{comment}?fields=is_hidden reads back. "me"
+// means the Page. A sticker (Attachment type "sticker")
 // is a message's sticker field.
 //
 // What the Page sends becomes part of the data, as on Facebook: a message

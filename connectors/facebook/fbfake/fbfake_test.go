@@ -236,8 +236,24 @@ func TestSendRules(t *testing.T) {
 	if r := srv.Replies(); len(r) != 1 || r[0].Target != fresh || r[0].ID != res.Get("id") {
 		t.Fatalf("replies = %+v", r)
 	}
+	// is_hidden reads back as Graph documents it for the Comment node:
+	// GET /{comment-id}?fields=is_hidden answers the id and the flag.
+	isHidden := func(id string) any {
+		t.Helper()
+		res, err := s.Get(id, fb.Params{"fields": "is_hidden"})
+		if _, ok := res["is_hidden"].(bool); err != nil || res.Get("id") != id || !ok {
+			t.Fatalf("GET %s?fields=is_hidden: %v %v", id, res, err)
+		}
+		return res.Get("is_hidden")
+	}
+	if v := isHidden(fresh); v != false {
+		t.Fatalf("is_hidden before the hide: %v", v)
+	}
 	if _, err := s.Post(fresh, fb.Params{"is_hidden": true}); err != nil || !srv.Hidden(fresh) || srv.Hidden(stale) {
 		t.Fatalf("hide: %v", err)
+	}
+	if isHidden(fresh) != true || isHidden(stale) != false {
+		t.Fatalf("is_hidden after the hide: %v %v", isHidden(fresh), isHidden(stale))
 	}
 }
 
