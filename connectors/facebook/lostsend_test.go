@@ -81,7 +81,9 @@ func hideChecks(srv *fbfake.Server, comment string) int {
 // comment is hidden twice.
 func TestLostHideIsCheckedThenSent(t *testing.T) {
 	isHide := func(comment string) func(*http.Request) bool {
-		return func(r *http.Request) bool { return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/"+comment) }
+		return func(r *http.Request) bool {
+			return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/"+comment)
+		}
 	}
 	for _, tc := range []struct {
 		name string
