@@ -140,10 +140,15 @@ func TestRedactCommand(t *testing.T) {
 	if code != 0 || out != "booking [booking number] PIN [PIN]\nno secrets here\n" {
 		t.Fatalf("redact: %d %q", code, out)
 	}
-	code, out, _ = runCmd(t, nil, "{\"text\":\"PIN: 4321\"}\nnot json\n{\"text\":\"hi\"}\n", "redact", "--jsonl")
+	// A malformed line gets an error object, the lines after it are still
+	// processed, and the command then exits 1.
+	code, out, errs := runCmd(t, nil, "{\"text\":\"PIN: 4321\"}\nnot json\n{\"text\":\"hi\"}\n", "redact", "--jsonl")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != 3 || !strings.Contains(lines[0], `"text":"PIN: [PIN]"`) || !strings.Contains(lines[1], `"error"`) || !strings.Contains(lines[2], `"findings":[]`) {
-		t.Fatalf("redact --jsonl: %d\n%s", code, out)
+	if code != 1 || !strings.Contains(errs, "1 input line(s)") || len(lines) != 3 || !strings.Contains(lines[0], `"text":"PIN: [PIN]"`) || !strings.Contains(lines[1], `"error"`) || !strings.Contains(lines[2], `"findings":[]`) {
+		t.Fatalf("redact --jsonl: %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, _ := runCmd(t, nil, "{\"text\":\"fine\"}\n", "redact", "--jsonl"); code != 0 {
+		t.Errorf("redact --jsonl of clean input: exit %d", code)
 	}
 }
 

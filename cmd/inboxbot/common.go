@@ -18,6 +18,12 @@ var version = "dev"
 func flags(name string, e env) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("inboxbot "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	// -h prints the command's page (help.go), then its flags.
+	fs.Usage = func() {
+		writeHelp(fs.Output(), name)
+		fmt.Fprintln(fs.Output(), "\nflags:")
+		fs.PrintDefaults()
+	}
 	cfgPath := fs.String("config", "", "config file (default ./"+config.DefaultFile+" if present)")
 	return fs, cfgPath
 }

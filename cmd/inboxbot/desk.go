@@ -120,7 +120,7 @@ func cmdClose(ctx context.Context, e env, args []string) int {
 
 func cmdAgents(ctx context.Context, e env, args []string) int {
 	fs, cfgPath := flags("agents", e)
-	role := fs.String("role", "agent", "agent or admin")
+	role := fs.String("role", "", "agent or admin (default agent; admin for the first agent when there is no admin)")
 	pos, ok := parse(fs, args)
 	if !ok {
 		return exitUsage
@@ -135,11 +135,27 @@ func cmdAgents(ctx context.Context, e env, args []string) int {
 	defer st.Close()
 	name := pos[1]
 	if pos[0] == "add" {
-		pw, err := svc.AddAgent(ctx, name, *role)
+		r, promoted := *role, false
+		if r == "" {
+			// Someone must be able to open the Agents page: the first
+			// agent of a team without an admin is one.
+			none, err := noAdmin(ctx, svc)
+			if err != nil {
+				return fail(e, "%v", err)
+			}
+			r, promoted = agent.RoleAgent, none
+			if none {
+				r = agent.RoleAdmin
+			}
+		}
+		pw, err := svc.AddAgent(ctx, name, r)
 		if err != nil {
 			return fail(e, "%v", err)
 		}
-		fmt.Fprintf(e.stdout, "agent %s (%s) created\none-time password: %s\n", name, *role, pw)
+		fmt.Fprintf(e.stdout, "agent %s (%s) created\none-time password: %s\n", name, r, pw)
+		if promoted {
+			fmt.Fprintf(e.stdout, "There was no admin, so %s is an admin: admins open the Agents page and add the rest of the team.\n", name)
+		}
 		return exitOK
 	}
 	tok, err := svc.Token(ctx, name)
@@ -148,4 +164,18 @@ func cmdAgents(ctx context.Context, e env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "%s\n", tok)
 	return exitOK
+}
+
+// noAdmin reports whether no enabled admin exists.
+func noAdmin(ctx context.Context, svc *agent.Service) (bool, error) {
+	agents, err := svc.Agents(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range agents {
+		if a.Role == agent.RoleAdmin && !a.Disabled {
+			return false, nil
+		}
+	}
+	return true, nil
 }

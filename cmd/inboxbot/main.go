@@ -34,6 +34,9 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"init":          {"write a commented inboxbot.yaml and a secrets/ folder", cmdInit},
+	"connect":       {"facebook | x: connect a platform and turn it on", cmdConnect},
+	"help":          {"[COMMAND]: the commands, or one command's usage and examples", nil},
 	"serve":         {"run everything: bus, store, router, connectors, web inbox", cmdServe},
 	"demo":          {"run everything against simulated Facebook and Twitter", cmdDemo},
 	"conversations": {"list|show ID [--json]: the queue from a terminal", cmdConversations},
@@ -63,12 +66,12 @@ func main() {
 }
 
 func run(ctx context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	switch {
+	case len(args) == 0:
 		usage(e.stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
+		return exitUsage
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		return cmdHelp(ctx, e, args[1:])
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -80,7 +83,7 @@ func run(ctx context.Context, e env, args []string) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: inboxbot COMMAND [--config FILE] [flags]")
+	fmt.Fprintln(w, "usage: inboxbot COMMAND [--config FILE] [flags]   (inboxbot help COMMAND: its usage and examples)")
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {

@@ -68,14 +68,21 @@ func cmdRedact(_ context.Context, e env, args []string) int {
 	if _, ok := parse(fs, args); !ok {
 		return exitUsage
 	}
-	var err error
+	var (
+		err       error
+		malformed int
+	)
 	if *jsonl {
-		err = redact.CopyJSONL(e.stdout, e.stdin)
+		malformed, err = redact.CopyJSONLCounted(e.stdout, e.stdin)
 	} else {
 		err = redact.Copy(e.stdout, e.stdin)
 	}
 	if err != nil {
 		return fail(e, "redacting: %v", err)
+	}
+	if malformed > 0 {
+		// Every other line was written; the run still failed.
+		return fail(e, "%d input line(s) were not {\"text\": …} objects; each got an {\"error\"} line", malformed)
 	}
 	return exitOK
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -324,6 +327,36 @@ func (s Setup) SetAppWebhook(ctx context.Context, callbackURL, verifyToken strin
 	}
 	if ok, _ := res.Get("success").(bool); !ok {
 		return fmt.Errorf("%w: setting the app's webhook: Graph did not answer success", ErrSetup)
+	}
+	return nil
+}
+
+// ProbeWebhook makes the verification request Meta will make of
+// callbackURL (hub.mode=subscribe with verifyToken and a challenge) and
+// reports why it would fail, nil when the URL answers as inboxbot does.
+func (s Setup) ProbeWebhook(ctx context.Context, callbackURL, verifyToken string) error {
+	u, err := url.Parse(callbackURL)
+	if err != nil {
+		return fmt.Errorf("%w: webhook URL: %v", ErrSetup, err)
+	}
+	challenge := strconv.FormatInt(time.Now().UnixNano(), 10)
+	q := u.Query()
+	q.Set("hub.mode", "subscribe")
+	q.Set("hub.verify_token", verifyToken)
+	q.Set("hub.challenge", challenge)
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("%w: webhook URL: %v", ErrSetup, err)
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: checking %s: %s", ErrSetup, callbackURL, s.scrub(err.Error(), verifyToken))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+	if resp.StatusCode != http.StatusOK || string(body) != challenge {
+		return fmt.Errorf("%w: %s does not answer Meta's verification request (HTTP %d)", ErrSetup, callbackURL, resp.StatusCode)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -339,4 +340,29 @@ func (s Setup) RegisterWebhook(ctx context.Context, webhookURL string, t Token) 
 		return h, fmt.Errorf("%w: subscribing the account to the webhook: X did not confirm", ErrSetup)
 	}
 	return h, nil
+}
+
+// ProbeWebhook makes the CRC check X will make of webhookURL, and
+// reports why it would fail (nil when the URL answers as inboxbot with
+// this app's consumer secret does), so that a registration is tried only
+// when it can work.
+func (s Setup) ProbeWebhook(ctx context.Context, webhookURL string) error {
+	u, err := url.Parse(webhookURL)
+	if err != nil {
+		return fmt.Errorf("%w: webhook URL: %v", ErrSetup, err)
+	}
+	token := "inboxbot-probe-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	q := u.Query()
+	q.Set("crc_token", token)
+	u.RawQuery = q.Encode()
+	var out struct {
+		ResponseToken string `json:"response_token"`
+	}
+	if err := s.do(ctx, s.client(ctx), "checking "+webhookURL, http.MethodGet, u.String(), nil, &out); err != nil {
+		return err
+	}
+	if out.ResponseToken != Sign(s.ConsumerSecret, []byte(token)) {
+		return fmt.Errorf("%w: %s does not answer the CRC check with this app's consumer secret", ErrSetup, webhookURL)
+	}
+	return nil
 }
