@@ -136,6 +136,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	r.Health.Register(string(r.Platform), false)
 	r.wake = make(chan struct{}, 1)
+	if !r.Poll {
+		r.standby()
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -245,11 +248,16 @@ func (r *Runner) pollLoop(ctx context.Context) {
 
 // accountWorks records that the platform just accepted a call: if the
 // platform showed rejected credentials, the token was renewed (or is
-// accepted again), so the state says so and a poll loop paused for it
-// polls at once instead of waiting out UnauthorizedRetry.
+// accepted again), so the state says so (ok, or standby on an instance
+// that does not poll) and a poll loop paused for it polls at once
+// instead of waiting out UnauthorizedRetry.
 func (r *Runner) accountWorks() {
 	name := string(r.Platform)
 	if c, _ := r.Health.Get(name); c.State != health.Unauthorized {
+		return
+	}
+	if !r.Poll || !r.held.Load() {
+		r.Health.Set(name, health.Standby, r.standbyReason())
 		return
 	}
 	r.Health.Success(name)
@@ -289,6 +297,31 @@ func (r *Runner) acquire(ctx context.Context) {
 	if ok != r.held.Swap(ok) {
 		r.Log.Info("polling lease", "platform", r.Platform, "held", ok)
 	}
+	if !ok {
+		r.standby()
+	}
+}
+
+// standby shows that this instance does not poll the platform (another
+// holds the lease, or the role only sends), instead of a "starting" that
+// never ends or the state of a poll it no longer makes. The account's
+// states that sends find (unauthorized, forbidden) stay: they hold
+// whoever polls.
+func (r *Runner) standby() {
+	name := string(r.Platform)
+	switch c, _ := r.Health.Get(name); c.State {
+	case health.Unauthorized, health.Forbidden:
+		return
+	}
+	r.Health.Set(name, health.Standby, r.standbyReason())
+}
+
+func (r *Runner) standbyReason() string {
+	name := string(r.Platform)
+	if !r.Poll {
+		return "this instance does not poll " + name + "; it sends"
+	}
+	return "another instance polls " + name + "; this one sends"
 }
 
 func (r *Runner) release() {

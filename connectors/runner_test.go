@@ -186,3 +186,52 @@ func TestASendEndsTheUnauthorizedPause(t *testing.T) {
 	// Within the guard, far under the hour of UnauthorizedRetry.
 	connectortest.Eventually(t, 60*time.Second, func() bool { return src.polls.Load() > polls && state() == health.OK })
 }
+
+// switchLease is a polling lease that another instance holds until the
+// test hands it over.
+type switchLease struct{ held atomic.Bool }
+
+func (l *switchLease) Acquire(context.Context) (bool, error) { return l.held.Load(), nil }
+func (l *switchLease) Release(context.Context) error         { return nil }
+
+// countingSource counts its polls, which all succeed.
+type countingSource struct{ polls atomic.Int64 }
+
+func (s *countingSource) Poll(context.Context, connectors.Publish) (time.Duration, error) {
+	s.polls.Add(1)
+	return 0, nil
+}
+
+// TestStandbyIsShownAndNotDegraded: an instance that does not hold the
+// polling lease shows the platform as standby, which does not degrade
+// /healthz, instead of "starting" for ever; it shows the poll's state
+// once it takes the lease over, and standby again when it loses it. An
+// instance that only sends is standby too.
+func TestStandbyIsShownAndNotDegraded(t *testing.T) {
+	env := connectortest.New(t)
+	src := &countingSource{}
+	lease := &switchLease{}
+	r := env.Runner(inbox.Facebook, src, &accountSender{sends: map[int64]int{}}, 10*time.Millisecond)
+	r.Lease, r.LeaseRenew = lease, 10*time.Millisecond
+	env.Start(t, r)
+	get := func() health.Component { c, _ := env.Health.Get("facebook"); return c }
+	connectortest.Eventually(t, 60*time.Second, func() bool { return get().State == health.Standby })
+	if rep := env.Health.Report(); rep.Status != health.StatusOK || src.polls.Load() != 0 {
+		t.Errorf("standby: status %s (%+v), %d polls", rep.Status, get(), src.polls.Load())
+	}
+	if !strings.Contains(get().Reason, "another instance polls facebook") {
+		t.Errorf("standby reason %q", get().Reason)
+	}
+	lease.held.Store(true)
+	connectortest.Eventually(t, 60*time.Second, func() bool { return get().State == health.OK && src.polls.Load() > 0 })
+	lease.held.Store(false)
+	connectortest.Eventually(t, 60*time.Second, func() bool { return get().State == health.Standby })
+
+	sendOnly := connectortest.New(t)
+	so := sendOnly.Runner(inbox.Twitter, nil, &accountSender{sends: map[int64]int{}}, time.Hour)
+	sendOnly.Start(t, so)
+	connectortest.Eventually(t, 60*time.Second, func() bool {
+		c, _ := sendOnly.Health.Get("twitter")
+		return c.State == health.Standby && sendOnly.Health.Report().Status == health.StatusOK
+	})
+}

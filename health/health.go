@@ -33,9 +33,13 @@ const (
 	// Unconfigured: there is nothing for the component to do until an
 	// operator sets it up (no platform enabled); the reason says how.
 	Unconfigured State = "unconfigured"
-	Error        State = "error"
-	Down         State = "down"
-	Disabled     State = "disabled"
+	// Standby: another instance holds the platform's polling lease, so
+	// this one does not poll it (it still sends). Not a fault: it takes
+	// over when the holder goes away.
+	Standby  State = "standby"
+	Error    State = "error"
+	Down     State = "down"
+	Disabled State = "disabled"
 )
 
 // ExpiryWarning is how long before a credential expires that it is shown
@@ -43,7 +47,7 @@ const (
 const ExpiryWarning = 7 * 24 * time.Hour
 
 // States lists every State, for the metric that exports them.
-var States = []State{Starting, OK, Unauthorized, RateLimited, Forbidden, OverBudget, Expiring, Unconfigured, Error, Down, Disabled}
+var States = []State{Starting, OK, Unauthorized, RateLimited, Forbidden, OverBudget, Expiring, Unconfigured, Standby, Error, Down, Disabled}
 
 // Overall conditions of the service.
 const (
@@ -174,7 +178,7 @@ func (r *Registry) Report() Report {
 	for name, c := range r.comps {
 		rep.Components[name] = c
 		switch {
-		case c.State == OK || c.State == Disabled:
+		case c.State == OK || c.State == Disabled || c.State == Standby:
 		case c.Critical && c.State != Starting:
 			rep.Status = StatusDown
 		case rep.Status == StatusOK:

@@ -28,6 +28,11 @@ func TestReportStatus(t *testing.T) {
 			r.Success("store")
 			r.Set("facebook", health.Disabled, "")
 		}, health.StatusOK, 200},
+		{"standby connector is fine", func(r *health.Registry) {
+			r.Success("bus")
+			r.Success("store")
+			r.Set("facebook", health.Standby, "another instance polls facebook")
+		}, health.StatusOK, 200},
 		{"unauthorized connector degrades", func(r *health.Registry) {
 			r.Success("bus")
 			r.Success("store")
