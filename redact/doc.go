@@ -46,6 +46,18 @@
 // number or is followed by a separator with a space: "PIN 2024-05-17" is a
 // date.
 //
+// Customers also name a PIN after its digits ("1234 is my PIN", "4321 ist
+// meine PIN", "4321 adalah PIN saya", "4321是我的密码"): four digits, ending
+// a number, followed in the same sentence by a PIN keyword with at most
+// three other words in between are a PIN, unless the word before them
+// names another numbered thing ("room 1234 is next to the PIN pad") or
+// they are a postcode ("3183 AB"). Such a PIN is as strong a reading as a
+// booking number: neither a phone number of open length nor a booking
+// number read across a date may take its digits. When the keyword also
+// announces digits after it ("0819 and the PIN is 0200"), the digits before
+// it are a PIN only if nothing else (a phone number's end) explains them;
+// "1204 PIN 4321" has both masked.
+//
 // A card number is 13 to 19 digits that pass the Luhn check and do not start
 // with 0, in one group, 4-4-4-4 (with an optional short tail), 4-4-4 with a
 // short tail, or the 4-6-4 / 4-6-5 of Diners and Amex.
@@ -114,9 +126,13 @@
 //
 // The rules are heuristics. A ten-digit phone number written without '+',
 // "00" or a trunk 0 is masked as a booking number, and so is a four-digit
-// year after a PIN keyword ("PIN changed in 2024"). A PIN keyword must come
-// before the digits: "1234 is my PIN" is not found. A number that reads
-// equally well as a decoy followed by a secret and as two secrets ("on
-// 5/12/2022 5288 100 277") costs the decoy. Secrets in URLs, handles and
+// year after a PIN keyword ("PIN changed in 2024") or before one ("in 2024
+// my PIN was stolen"). A number that reads equally well as a decoy
+// followed by a secret and as two secrets ("on 5/12/2022 5288 100 277")
+// costs the decoy. An international number with "00" whose length for
+// its country is open (Germany: 8 to 15 digits) may take the first digits
+// of a booking number right after it when a PIN follows the booking number
+// ("0049 30 3462190 4661 83 6555/8882" masks "83 6555/8882" only): the
+// longer phone reading explains more digits. Secrets in URLs, handles and
 // e-mail addresses are left as they are.
 package redact

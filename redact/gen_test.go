@@ -268,6 +268,26 @@ var pinAfterBooking = [][2]string{
 	{" PIN: ", ""}, {" (", ")"}, {"／", ""}, {", pin: ", ""},
 }
 
+// pinNamedAfter are the ways customers name a PIN after its digits ("1234
+// is my PIN"), by language.
+var pinNamedAfter = map[string][]string{
+	"en": {"is my PIN", "is the pin", "- that's my PIN", "(PIN)"},
+	"it": {"è il mio PIN", "è il codice PIN"},
+	"id": {"adalah PIN saya", "itu PIN-nya"},
+	"es": {"es mi PIN", "es el código PIN"},
+	"de": {"ist meine PIN", "ist die Geheimzahl"},
+	"fr": {"est mon code PIN", "c'est mon PIN"},
+	"pt": {"é o meu PIN", "é a senha"},
+	"nl": {"is mijn pincode", "is de PIN"},
+	"tr": {"benim şifrem", "PIN kodum"},
+	"pl": {"to mój PIN", "to kod PIN"},
+	"ru": {"мой ПИН", "это ПИН-код"},
+	"ar": {"هو الرقم السري", "الرمز السري"},
+	"hi": {"मेरा पिन है", "पिन है"},
+	"zh": {"是我的密码", "是PIN码"},
+	"ja": {"が暗証番号です", "は暗証番号"},
+}
+
 // genPIN writes a PIN after a keyword, or a booking number and its PIN.
 func genPIN(rng *rand.Rand, tb *textBuilder, l *genLang, fam string, k int, afterBooking bool) {
 	d := randDigits(rng, 4, false)
@@ -284,6 +304,13 @@ func genPIN(rng *rand.Rand, tb *textBuilder, l *genLang, fam string, k int, afte
 		text, offs := render(rng, d, st)
 		tb.secret(rendered{text, offs, d, PIN, family})
 		tb.plain(how[1])
+		return
+	}
+	if fam == "named-after" {
+		after := pinNamedAfter[l.code]
+		text, offs := render(rng, d, st)
+		tb.secret(rendered{text, offs, d, PIN, "pin named after"})
+		tb.plain(" " + after[k%len(after)])
 		return
 	}
 	kw := l.pin[rng.IntN(len(l.pin))]
@@ -464,8 +491,13 @@ func genDecoy(rng *rand.Rand, tb *textBuilder, l *genLang, kind string) {
 var secretFamilies = []string{
 	"booking grouping", "booking sep", "booking script", "booking invisible", "booking glued", "booking bare",
 	"pin keyword", "pin grouping", "pin sep", "pin script", "pin invisible", "pin keyword-invisible", "pin after",
+	"pin named-after",
 	"card",
 }
+
+// laterFamilies are the families added to secretFamilies after the corpus
+// was first drawn (see generateCorpus).
+var laterFamilies = map[string]bool{"pin named-after": true}
 
 // positions of the secret in a message.
 func genPositions() []string {

@@ -421,3 +421,164 @@ func hasLetter(w string) bool {
 	}
 	return false
 }
+
+// Look-ahead limits of a PIN keyword written after its four digits ("1234
+// is my PIN"): how many bytes after the run are searched, and how many
+// other words may stand between the two.
+const (
+	lookAheadBytes     = 64
+	maxFillersAfterPIN = 3
+)
+
+// pinKeywordAfter reports whether a PIN keyword follows position p, the
+// end of a four-digit run, as in "1234 is my PIN", "4321 ist meine PIN",
+// "1234 adalah PIN saya": at most maxFillersAfterPIN other words and
+// symbols in between, within one sentence (no '.', '!', '?', ';' or line
+// break), with no digit or placeholder. sole is false when the keyword
+// may as well announce a PIN after it ("0819 PIN 0200", see pinFollows):
+// the digits before it are then a PIN only when nothing else explains
+// them (a phone number's last digits, a flight number).
+func pinKeywordAfter(s string, p int) (found, sole bool) {
+	hi := min(len(s), p+lookAheadBytes)
+	pos := p
+	words := 0
+	for pos < hi {
+		r, n := decodeAt(s, pos)
+		if isTransparent(r) {
+			pos += n // invisible runes and marks left of a word are no word
+			continue
+		}
+		if isWordPart(r) {
+			end := wordAfter(s, pos, hi)
+			if end == hi && hi < len(s) {
+				if r2, _ := decodeAt(s, hi); isWordPart(r2) {
+					return false, false // the word may go on beyond the window
+				}
+			}
+			w := s[pos:end]
+			pos = end
+			if !hasLetter(w) {
+				continue
+			}
+			if isPINKeyword(w) {
+				return true, !pinFollows(s, pos)
+			}
+			words++
+			if words > maxFillersAfterPIN {
+				return false, false
+			}
+			continue
+		}
+		switch {
+		case digitValue(r) >= 0, r == '.', r == '!', r == '?', r == ';', r == '\n', r == '\r', r == '[',
+			r == 0x3002, r == 0xFF01, r == 0xFF1F, r == 0xFF0E:
+			return false, false
+		}
+		pos += n
+	}
+	return false, false
+}
+
+// wordAfter returns the end of the word that starts at p (letters, marks
+// and invisible characters), not looking at or beyond hi.
+func wordAfter(s string, p, hi int) int {
+	pos := p
+	for pos < hi {
+		r, n := decodeAt(s, pos)
+		if !isWordPart(r) {
+			return pos
+		}
+		pos += n
+	}
+	return pos
+}
+
+// pinFollows reports whether the keyword that ends at p announces a PIN
+// of its own: digits that start with a PIN's shape, or a PIN placeholder
+// (left by an earlier pass, so that a second pass reads alike) follow it
+// in the same sentence, after symbols and at most maxFillers words ("PIN:
+// 4321", "PIN number 0373", "PIN: [PIN]").
+func pinFollows(s string, p int) bool {
+	hi := min(len(s), p+lookAheadBytes)
+	words := 0
+	for p < hi {
+		r, n := decodeAt(s, p)
+		switch {
+		case digitValue(r) >= 0:
+			return fourDigitsAt(s, p)
+		case r == '[':
+			return strings.HasPrefix(s[p:], placeholderPIN)
+		case r == '.', r == '!', r == '?', r == ';', r == '\n', r == '\r', r == 0x3002, r == 0xFF01, r == 0xFF1F, r == 0xFF0E:
+			return false
+		case isTransparent(r):
+		case isWordPart(r):
+			p = wordAfter(s, p, hi)
+			if words++; words > maxFillers {
+				return false
+			}
+			continue
+		}
+		p += n
+	}
+	return false
+}
+
+// fourDigitsAt reports whether the digit run at p starts with a PIN's
+// shape: four digits in at most four groups joined as the scanner joins
+// them (one to three separator runes, invisible runes anywhere), ending
+// where a group ends ("6-506 4738 856 399" starts with one).
+func fourDigitsAt(s string, p int) bool {
+	digits, groups := 0, 1
+	for p < len(s) {
+		r, n := decodeAt(s, p)
+		if digitValue(r) >= 0 {
+			if digits++; digits > 4 {
+				return false
+			}
+			p += n
+			continue
+		}
+		if isTransparent(r) {
+			p += n
+			continue
+		}
+		if digits == 4 {
+			return true // the group ends with the fourth digit
+		}
+		q, runes := p, 0
+		for q < len(s) && runes <= maxSepRunes {
+			r, n := decodeAt(s, q)
+			if !isTransparent(r) {
+				if sepClass(r) == sepNone {
+					break
+				}
+				runes++
+			}
+			q += n
+		}
+		if r2, _ := decodeAt(s, q); runes == 0 || runes > maxSepRunes || digitValue(r2) < 0 {
+			return false // fewer than four digits
+		}
+		if groups++; groups > 4 {
+			return false
+		}
+		p = q
+	}
+	return digits == 4
+}
+
+// postcodeLetters reports whether the word after position p (past spaces)
+// is two upper-case ASCII letters, as in the Dutch postcode "3183 AB".
+func postcodeLetters(s string, p int) bool {
+	for p < len(s) && (s[p] == ' ' || s[p] == '\t') {
+		p++
+	}
+	if p+2 > len(s) || s[p] < 'A' || s[p] > 'Z' || s[p+1] < 'A' || s[p+1] > 'Z' {
+		return false
+	}
+	if p+2 == len(s) {
+		return true
+	}
+	r, _ := decodeAt(s, p+2)
+	return !isWordPart(r) && digitValue(r) < 0
+}

@@ -35,8 +35,15 @@ const (
 type seg struct {
 	i, j int32
 	kind segKind
-	v    score
+	// named is true for a PIN that its keyword follows (runCtx.pinTail),
+	// which needs no booking number or keyword before it.
+	named bool
+	v     score
 }
+
+// needsState1 reports whether the segment may start only where a PIN may:
+// right after a booking number or a PIN keyword.
+func (sg seg) needsState1() bool { return sg.kind == segPIN && !sg.named }
 
 // score ranks readings of a run: most digits in booking and card numbers
 // first, then fewest digits left unexplained, then most digits explained by
@@ -70,6 +77,8 @@ type runCtx struct {
 	airline2    bool   // group 0 is the digit of an airline code such as "U2" and group 1 its flight number
 	cleanLeft   bool   // the run starts the text or follows a space or an opening parenthesis
 	pinKeyword  bool   // a PIN keyword comes before the run and a PIN fits at its start
+	pinTail     int    // > 0: groups [pinTail, n) are a PIN that its keyword follows ("... 1234 is my PIN")
+	pinSole     bool   // that keyword announces no PIN after it: the PIN is as strong a reading as a booking number
 	priceLeft   bool   // a currency stands before the run
 	priceRight  bool   // a currency stands after the run
 	commaLeft   bool   // the run continues a number across a comma: "2.340,00"
@@ -289,7 +298,8 @@ func (sc *scanner) analyze() {
 	}
 	hasSecret := sc.hasBookingWindow() || sc.hasCardShape()
 	pin0 := sc.pinShape(0)
-	if !hasSecret && !pin0 {
+	tail, sole := sc.pinTail()
+	if !hasSecret && !pin0 && tail < 0 {
 		return
 	}
 	if sc.inURL(g[0].start) && sc.inURL(g[n-1].start) && sc.tokStart <= g[0].start {
@@ -297,13 +307,14 @@ func (sc *scanner) analyze() {
 	}
 	keyword := false
 	if pin0 && !afterBooking {
-		keyword = pinKeywordBefore(sc.s, sc.hashStart())
-		if !hasSecret && !keyword {
+		keyword = pinKeywordBefore(sc.s, sc.hashStart()) || tail == 0
+		if !hasSecret && !keyword && tail < 0 {
 			return // only a PIN after a keyword could be here
 		}
 	}
 	sc.context()
 	sc.ctx.pinKeyword = keyword
+	sc.ctx.pinTail, sc.ctx.pinSole = max(tail, 0), sole
 	st0 := 0
 	if afterBooking || keyword {
 		st0 = 1
@@ -319,6 +330,52 @@ func (sc *scanner) analyze() {
 		sc.buildSegs(st0)
 		sc.solve(st0)
 	}
+}
+
+// pinTail returns the first group of a PIN that ends the run and that its
+// keyword follows ("1234 is my PIN", "on 17.05.2024 1234 is my PIN"; see
+// pinKeywordAfter), or -1: the last groups hold four digits and may end a
+// PIN, a space separates them from the groups before, and they are no
+// postcode ("3183 AB"). A PIN that is the whole run must not follow a
+// noun ("room 1234 is next to the PIN pad") or a placeholder. sole is
+// pinKeywordAfter's.
+func (sc *scanner) pinTail() (first int, sole bool) {
+	g := sc.groups
+	n := len(g)
+	i := n - 1
+	for i > 0 && n-i < 4 && sc.span(i, n) < 4 {
+		i--
+	}
+	end := g[n-1].end
+	if sc.span(i, n) != 4 || i > 0 && !g[i-1].sepSpace || !sc.pinEndOK(n) || postcodeLetters(sc.s, end) {
+		return -1, false
+	}
+	found, sole := pinKeywordAfter(sc.s, end)
+	if !found {
+		return -1, false
+	}
+	if i > 0 {
+		return i, sole
+	}
+	// The word before: no noun. And no placeholder: digits an earlier
+	// pass left after a secret it masked in the same run ("[card number]
+	// 12 34 pin") were read then as part of that run, which keeps Redact
+	// idempotent.
+	q := skipTransparentBack(sc.s, g[0].start)
+	for k := 0; q > 0 && k <= maxSepRunes; k++ {
+		r, sz := decodeBefore(sc.s, q)
+		if !isSpaceSep(r) && r != '\t' && sepClass(r) == sepNone {
+			break
+		}
+		q = skipTransparentBack(sc.s, q-sz)
+	}
+	if placeholderEndsAt(sc.s, q) {
+		return -1, false
+	}
+	if start, _ := wordBefore(sc.s, q, max(q-lookBackBytes, 0)); start < q && isNoun(sc.s[start:q]) {
+		return -1, false
+	}
+	return 0, sole
 }
 
 // maskAll handles runs too long for the dynamic program's packed scores
@@ -360,6 +417,9 @@ func (sc *scanner) maskAll(st0 int) {
 // secret: ten digits in a row, or four where a PIN may start.
 func (sc *scanner) room(st0 int) bool {
 	n := len(sc.groups)
+	if t := sc.ctx.pinTail; t > 0 && sc.noBlocked(t, n) {
+		return true
+	}
 	for a := 0; a < n; {
 		if sc.blocked[a] {
 			a++
@@ -713,6 +773,9 @@ func (sc *scanner) addSecrets(i, n, st0 int) {
 			sc.addCards(i) // "order 60121148135115" is an order
 		}
 	}
+	if i > 0 && i == sc.ctx.pinTail && sc.noBlocked(i, n) {
+		sc.addPIN(i, n, true) // pinTail checked the shape
+	}
 	if i > 0 && sc.ends[i] || i == 0 && st0 == 1 {
 		for j := i + 1; j <= n && j-i <= 4; j++ {
 			t := sc.span(i, j)
@@ -721,12 +784,28 @@ func (sc *scanner) addSecrets(i, n, st0 int) {
 			}
 			if t == 4 {
 				if sc.noBlocked(i, j) && sc.pinEndOK(j) {
-					sc.add(i, j, segPIN)
+					sc.addPIN(i, j, false)
 				}
 				break
 			}
 		}
 	}
+}
+
+// addPIN adds groups [i,j) as a PIN; named for one that its keyword
+// follows, which may stand anywhere. A PIN named so by a keyword that
+// announces no other PIN is as strong a reading as a booking number: a
+// phone number that could take its digits ("0049 30 3698254 7719 ist die
+// Geheimzahl") does not win over it.
+func (sc *scanner) addPIN(i, j int, named bool) {
+	sg := seg{i: int32(i), j: int32(j), kind: segPIN, named: named}
+	l := sc.span(i, j)
+	if named && sc.ctx.pinSole {
+		sg.v = mkScore(l, 0, 0, 0, 0)
+	} else {
+		sg.v = mkScore(0, 0, 0, l, 0)
+	}
+	sc.segs = append(sc.segs, sg)
 }
 
 // pinEndOK reports whether a PIN may end after group j-1: the run ends
@@ -906,6 +985,11 @@ func (sc *scanner) segScore(sg seg) score {
 	if sc.cutsDate(i) || sc.cutsDate(j) {
 		l -= 20
 	}
+	// So is a booking or card number that takes digits of a PIN its
+	// keyword names right after it ("on 2027/12/23 [33 21 is my PIN]").
+	if t := sc.ctx.pinTail; t > 0 && sc.ctx.pinSole && j > t {
+		l -= 20
+	}
 	return mkScore(l, 0, 0, 0, 0)
 }
 
@@ -941,7 +1025,7 @@ func (sc *scanner) solve(st0 int) {
 	for _, sg := range sc.segs {
 		i, j := 2*int(sg.i), 2*int(sg.j)
 		f := fw[i+1]
-		if sg.kind != segPIN {
+		if !sg.needsState1() {
 			f = max(f, fw[i])
 		}
 		if sg.kind == segBooking {
@@ -957,7 +1041,7 @@ func (sc *scanner) solve(st0 int) {
 		}
 		t := bw[j] + sg.v
 		bw[i+1] = max(bw[i+1], t)
-		if sg.kind != segPIN {
+		if !sg.needsState1() {
 			bw[i] = max(bw[i], t)
 		}
 	}
@@ -967,7 +1051,7 @@ func (sc *scanner) solve(st0 int) {
 		if sg.kind >= segBooking {
 			i, j := 2*int(sg.i), 2*int(sg.j)
 			f := fw[i+1]
-			if sg.kind != segPIN {
+			if !sg.needsState1() {
 				f = max(f, fw[i])
 			}
 			if sg.kind == segBooking {

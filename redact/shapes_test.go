@@ -268,6 +268,36 @@ func TestPINShapes(t *testing.T) {
 	checkShapeCases(t, cases)
 }
 
+// TestPINNamedAfter: a PIN whose keyword comes after it, as customers
+// also write, is found; the digits before a keyword that belongs to other
+// digits, or that name another thing, are not a PIN.
+func TestPINNamedAfter(t *testing.T) {
+	checkShapeCases(t, []shapeCase{
+		{"english", "1234 is my PIN", "[PIN] is my PIN"},
+		{"english, end of sentence", "hi, 4321 is the pin. thanks", "hi, [PIN] is the pin. thanks"},
+		{"german", "4321 ist meine PIN!", "[PIN] ist meine PIN!"},
+		{"italian", "4321 è il mio PIN", "[PIN] è il mio PIN"},
+		{"indonesian", "4321 adalah PIN saya", "[PIN] adalah PIN saya"},
+		{"chinese", "4321是我的密码", "[PIN]是我的密码"},
+		{"japanese", "4321が暗証番号です", "[PIN]が暗証番号です"},
+		{"parenthesised", "4321 (PIN)", "[PIN] (PIN)"},
+		{"spaced digits", "1 2 3 4 is my PIN", "[PIN] is my PIN"},
+		{"fullwidth, invisible keyword", "１２３４ is my P​IN", "[PIN] is my P​IN"},
+		{"after a date", "on 17.05.2024 1234 is my PIN", "on 17.05.2024 [PIN] is my PIN"},
+		{"after a date, no booking number across", "from 2027/12/23 33 21 is my PIN", "from 2027/12/23 [PIN] is my PIN"},
+		{"after a price", "paid Rp1.378.000 4928 is my PIN", "paid Rp1.378.000 [PIN] is my PIN"},
+		{"after a phone of open length", "call 0049 30 3698254 7719 ist die Geheimzahl", "call 0049 30 3698254 [PIN] ist die Geheimzahl"},
+		{"both sides of one keyword", "1204 PIN 4321", "[PIN] PIN [PIN]"},
+		{"a phone's end before another PIN's keyword", "call 09 2166 0819 and the PIN is 0200", "call 09 2166 0819 and the PIN is [PIN]"},
+		{"noun before", "room 1234 is next to the PIN pad", "room 1234 is next to the PIN pad"},
+		{"room then PIN", "room 1204 PIN 4321", "room 1204 PIN [PIN]"},
+		{"postcode", "3183 AB Amsterdam, my PIN 4321", "3183 AB Amsterdam, my PIN [PIN]"},
+		{"too many words between", "2024 was the year I lost my PIN", "2024 was the year I lost my PIN"},
+		{"another sentence", "I paid 1234. My PIN is 5678", "I paid 1234. My PIN is [PIN]"},
+		{"another line", "1234\nmy PIN", "1234\nmy PIN"},
+	})
+}
+
 func TestCardShapes(t *testing.T) {
 	checkShapeCases(t, []shapeCase{
 		{"contiguous", "card 4111111111111111", "card [card number]"},
