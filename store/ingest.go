@@ -59,8 +59,10 @@ func validateItem(it *Item) error {
 	return nil
 }
 
-// Ingest stores a batch in one transaction, item by item in order, so that
-// later items of a conversation see what earlier ones did. Invalid items
+// Ingest stores a batch in one transaction as if item by item in order, so
+// that later items of a conversation see what earlier ones did. SQLite
+// does exactly that; PostgreSQL, where each statement is a round trip,
+// stores the batch as sets to the same end (ingest_batch.go). Invalid items
 // are reported before anything is written, as an *InvalidItemError that
 // matches ErrInvalid.
 //
@@ -82,12 +84,12 @@ func validateItem(it *Item) error {
 // A message already stored (including twice in one batch) is a Duplicate:
 // nothing changes, and the item's actions that exist are returned.
 func (s *sqlStore) Ingest(ctx context.Context, items []Item) ([]Ingested, error) {
-	return s.ingest(ctx, items, s.d.insertSegment)
+	return s.ingest(ctx, items, s.d.sets)
 }
 
-// ingest is Ingest with the dialect's set-based insert, or item by item
-// when insert is nil (the per-item path, also a benchmark's baseline).
-func (s *sqlStore) ingest(ctx context.Context, items []Item, insert batchInsert) ([]Ingested, error) {
+// ingest is Ingest with the dialect's set-based statements, or item by
+// item when sets is nil (the per-item path, also a benchmark's baseline).
+func (s *sqlStore) ingest(ctx context.Context, items []Item, sets *setIngest) ([]Ingested, error) {
 	for i := range items {
 		if err := validateItem(&items[i]); err != nil {
 			return nil, fmt.Errorf("ingesting: %w", &InvalidItemError{Index: i, Err: err})
@@ -100,8 +102,8 @@ func (s *sqlStore) ingest(ctx context.Context, items []Item, insert batchInsert)
 	err := s.inTx(ctx, func(q *txq) error {
 		g := ingester{txq: q, now: time.Now().UnixNano()}
 		var err error
-		if insert != nil {
-			out, err = g.runBatch(ctx, items, insert)
+		if sets != nil {
+			out, err = g.runBatch(ctx, items, sets)
 		} else {
 			out, err = g.run(ctx, items)
 		}

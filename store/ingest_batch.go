@@ -15,10 +15,14 @@ import (
 // results, so that the batch ends as if its items had been stored one by
 // one in order (ingest.go).
 
-// batchInsert is the part of Ingest that a set-based dialect runs: it
-// stores one segment (customers, conversations, messages, flags and
-// actions as sets) and reports the ids.
-type batchInsert func(ctx context.Context, g *ingester, seg *segment) error
+// setIngest is what a dialect runs for a set-based Ingest.
+type setIngest struct {
+	// existing finds the batch's messages already stored, in one query.
+	existing func(ctx context.Context, g *ingester, items []Item) (map[msgKey]msgRef, error)
+	// insert stores one segment (customers, conversations, messages,
+	// flags and actions as sets) and fills in its ids.
+	insert func(ctx context.Context, g *ingester, seg *segment) error
+}
 
 // segment is a run of new items stored by one set-based statement.
 type segment struct {
@@ -134,13 +138,13 @@ type batchState struct {
 // runBatch is Ingest for a dialect with a set-based insert: the same
 // results as run, in a few statements per batch instead of several per
 // item.
-func (g *ingester) runBatch(ctx context.Context, items []Item, insert batchInsert) ([]Ingested, error) {
+func (g *ingester) runBatch(ctx context.Context, items []Item, sets *setIngest) ([]Ingested, error) {
 	if g.s.d.ingestLock != "" {
 		if _, err := g.tx.ExecContext(ctx, g.s.d.ingestLock, ingestBuckets(items)); err != nil {
 			return nil, fmt.Errorf("taking ingest locks: %w", err)
 		}
 	}
-	known, err := g.existing(ctx, items)
+	known, err := sets.existing(ctx, g, items)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +172,7 @@ func (g *ingester) runBatch(ctx context.Context, items []Item, insert batchInser
 	var segs []*segment
 	for _, part := range cutSegments(items, fresh) {
 		seg := planSegment(items, part, st.seenKey)
-		if err := insert(ctx, g, seg); err != nil {
+		if err := sets.insert(ctx, g, seg); err != nil {
 			return nil, err
 		}
 		for i, id := range seg.msgID {

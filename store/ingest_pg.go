@@ -16,19 +16,24 @@ import (
 // PostgreSQL stores a segment of a batch (ingest_batch.go) in one
 // statement: the items' columns travel as arrays (the pgx stdlib driver
 // passes Go slices through as PostgreSQL arrays), and data-modifying CTEs
-// upsert customers, conversations, messages, flags and actions as sets,
-// each joined to the ids the previous one returned. All of them see the
-// snapshot from before the statement, which is how cv_old reads each
-// conversation's last_customer_message_at before the batch.
+// write customers, conversations, messages, flags and actions as sets,
+// each joined to the ids the previous one returned. All of them, and the
+// final SELECT, see the snapshot from before the statement: that is how
+// the final SELECT reads each conversation's last_customer_message_at
+// before the batch, and why new conversations (cv_ins) and existing ones
+// (cv_upd) are told apart by NOT EXISTS. The batch's ingest locks keep
+// other transactions from creating the same conversations meanwhile.
 //
-// A new conversation is inserted with its first item's values; an
-// existing one takes all of its items folded into one (cv_in's columns
-// named as the table's). A second statement, pgFoldRest, then applies the
-// rest of a new conversation's items when it has more than one.
+// A new conversation is inserted with its first item's values, as storing
+// one by one does (the report triggers of migration 0006 read the inserted
+// row); an existing one is updated with all of its items folded into one
+// (cv_in's columns named as the table's). A second statement, pgFoldRest,
+// then applies the rest of a new conversation's items when it has more
+// than one.
 //
 // The result is one row per conversation (tag 0), stored message (tag 1)
 // and created action (tag 2), keyed by the input's ordinal. Parameters are
-// named ($name) and numbered by pgIngestParams.
+// named ($name) and numbered by pgNumbered.
 var pgIngestSegment = pgNumbered(`WITH
 cu_in AS (
 	SELECT * FROM unnest($cu_platform::text[], $cu_external_id::text[], $cu_handle::text[], $cu_name::text[])
@@ -55,18 +60,23 @@ cv_in AS (
 	WITH ORDINALITY AS t(platform, channel, thread, author,
 		first_status, first_language, first_conf, first_awaiting, first_awaiting_ok, first_last,
 		status, language, language_confidence, awaiting, awaiting_ok, last_customer_message_at, ord)),
-cv_old AS (
-	SELECT c.id, c.last_customer_message_at FROM conversations c
-	JOIN cv_in i ON c.platform = i.platform AND c.channel = i.channel AND c.thread = i.thread),
-cv_up AS (
+cv_ins AS (
 	INSERT INTO conversations (platform, channel, thread, customer_id, status,
 		language, language_confidence, awaiting_since, last_customer_message_at, created_at, updated_at)
 	SELECT i.platform, i.channel, i.thread, cu.id, i.first_status, i.first_language, i.first_conf,
 		i.first_awaiting_since, i.first_last, $now, $now
 	FROM cv_in i JOIN cu ON cu.platform = i.platform AND cu.external_id = i.author
+	WHERE NOT EXISTS (SELECT 1 FROM conversations c
+		WHERE c.platform = i.platform AND c.channel = i.channel AND c.thread = i.thread)
 	ORDER BY i.ord
-	ON CONFLICT (platform, channel, thread) DO UPDATE SET ` + pgConversationSetFrom("cv_in") + `
-	RETURNING id, platform, channel, thread, customer_id, linked_conversation, xmax = 0 AS inserted),
+	RETURNING id, platform, channel, thread, customer_id, linked_conversation, true AS inserted),
+cv_upd AS (
+	UPDATE conversations SET ` + conversationSet("f") + `
+	FROM cv_in f
+	WHERE conversations.platform = f.platform AND conversations.channel = f.channel AND conversations.thread = f.thread
+	RETURNING conversations.id, conversations.platform, conversations.channel, conversations.thread,
+		conversations.customer_id, conversations.linked_conversation, false AS inserted),
+cv_up AS (SELECT * FROM cv_ins UNION ALL SELECT * FROM cv_upd),
 m_in AS (
 	SELECT * FROM unnest($m_platform::text[], $m_kind::text[], $m_external_id::text[], $m_channel::text[],
 		$m_thread::text[], $m_author::text[], $m_text::text[], $m_findings::text[], $m_parent_id::text[], $m_created_at::int8[])
@@ -100,7 +110,7 @@ a_up AS (
 	RETURNING id, action_key)
 SELECT 0, i.ord, cv.id, cv.customer_id, cv.linked_conversation, o.last_customer_message_at, cv.inserted
 	FROM cv_in i JOIN cv_up cv ON cv.platform = i.platform AND cv.channel = i.channel AND cv.thread = i.thread
-	LEFT JOIN cv_old o ON o.id = cv.id
+	LEFT JOIN conversations o ON o.id = cv.id
 UNION ALL
 SELECT 1, i.ord, m.id, m.conversation_id, NULL, NULL, NULL
 	FROM m_in i JOIN m_up m ON m.platform = i.platform AND m.external_id = i.external_id
@@ -116,19 +126,6 @@ FROM (SELECT t.id, t.status, t.language, t.language_confidence,
 		$cv_awaiting::int8[], $cv_awaiting_ok::bool[], $cv_last::int8[])
 	AS t(id, status, language, language_confidence, awaiting, awaiting_ok, last_customer_message_at)) f
 WHERE conversations.id = f.id`)
-
-// pgConversationSetFrom is conversationRules as one assignment from the
-// row of src (columns named as the table's) of the same thread: ON
-// CONFLICT's excluded row holds the first item's values, not the fold.
-func pgConversationSetFrom(src string) string {
-	var cols, exprs []string
-	for _, r := range conversationRules {
-		cols = append(cols, r.col)
-		exprs = append(exprs, strings.ReplaceAll(r.expr, "new.", "f."))
-	}
-	return "(" + strings.Join(cols, ", ") + ") = (SELECT " + strings.Join(exprs, ",\n\t\t") + "\n\tFROM " + src +
-		" f WHERE f.platform = conversations.platform AND f.channel = conversations.channel AND f.thread = conversations.thread)"
-}
 
 // pgQuery is a statement whose $name parameters are numbered, with the
 // names in their order.
@@ -319,6 +316,31 @@ func (c *foldCols) add(f *fold) {
 func (c *foldCols) set(v map[string]any, prefix string) {
 	v[prefix+"status"], v[prefix+"language"], v[prefix+"conf"] = c.status, c.language, c.conf
 	v[prefix+"awaiting"], v[prefix+"awaiting_ok"], v[prefix+"last"] = c.awaiting, c.awaitingOK, c.last
+}
+
+// pgExisting finds the batch's messages already stored, with one query.
+func pgExisting(ctx context.Context, g *ingester, items []Item) (map[msgKey]msgRef, error) {
+	platforms, ids := make([]string, len(items)), make([]string, len(items))
+	for i := range items {
+		platforms[i], ids[i] = string(items[i].Message.Platform), items[i].Message.ExternalID
+	}
+	rows, err := g.tx.QueryContext(ctx, `SELECT m.platform, m.external_id, m.id, m.conversation_id
+		FROM unnest($1::text[], $2::text[]) AS k(platform, external_id)
+		JOIN messages m ON m.platform = k.platform AND m.external_id = k.external_id`, platforms, ids)
+	if err != nil {
+		return nil, fmt.Errorf("finding stored messages: %w", err)
+	}
+	defer rows.Close()
+	known := make(map[msgKey]msgRef)
+	for rows.Next() {
+		var k msgKey
+		var ref msgRef
+		if err := rows.Scan(&k.platform, &k.externalID, &ref.id, &ref.conversationID); err != nil {
+			return nil, fmt.Errorf("finding stored messages: %w", err)
+		}
+		known[k] = ref
+	}
+	return known, rows.Err()
 }
 
 // linkable reports, for each private conversation convs[i] of customer

@@ -18,8 +18,8 @@ var postgresDialect = dialect{
 	// migrate independently.
 	migrationLock: `SELECT pg_advisory_xact_lock(hashtext('inboxbot.migrate:' || COALESCE(current_schema(), '')))`,
 	// The two-key form keeps these locks apart from the migration lock.
-	ingestLock:    `SELECT pg_advisory_xact_lock(1769108, b) FROM unnest($1::int4[]) AS u(b)`,
-	insertSegment: pgInsertSegment,
+	ingestLock: `SELECT pg_advisory_xact_lock(1769108, b) FROM unnest($1::int4[]) AS u(b)`,
+	sets:       &setIngest{existing: pgExisting, insert: pgInsertSegment},
 	retryable: func(err error) bool {
 		var e *pgconn.PgError
 		// serialization_failure, deadlock_detected

@@ -35,10 +35,10 @@ type dialect struct {
 	// argument (an int4 array, ascending), first in every Ingest
 	// transaction; see ingestBuckets.
 	ingestLock string
-	// insertSegment, when set, stores a batch's new items as sets, in a
-	// few statements per batch (ingest_batch.go); otherwise Ingest stores
-	// them one by one (ingest.go).
-	insertSegment batchInsert
+	// sets, when set, stores a batch's new items as sets, in a few
+	// statements per batch (ingest_batch.go); otherwise Ingest stores them
+	// one by one (ingest.go).
+	sets *setIngest
 	// retryable reports whether a failed transaction may succeed when run
 	// again (deadlock, serialization failure, busy database).
 	retryable func(error) bool
