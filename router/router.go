@@ -24,6 +24,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/bus"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/store"
 )
@@ -254,7 +255,15 @@ func (r *Router) decideBatch(ctx context.Context, ins []inbox.Inbound, msgs []je
 	for i, in := range ins {
 		d, keep, err := r.decide(ctx, in)
 		if err != nil {
-			r.log.Warn("policy failed; will retry", "platform", in.Platform, "kind", in.Kind, "err", err)
+			// Items that reach the router while the language models still
+			// load wait for them quietly: that is expected at every start,
+			// and a warning per item would teach operators to ignore
+			// warnings. Anything else is worth one.
+			level := slog.LevelWarn
+			if errors.Is(err, language.ErrNotReady) {
+				level = slog.LevelDebug
+			}
+			r.log.Log(ctx, level, "policy failed; will retry", "platform", in.Platform, "kind", in.Kind, "err", err)
 			r.retry(msgs[i : i+1])
 			continue
 		}
