@@ -266,7 +266,10 @@ func TestFirstRun(t *testing.T) {
 	// serve again: both platforms on, straight from the file.
 	fb.AddMessage("", fbfake.User{ID: "u1", Name: "Maria"}, "Hello, my booking for next week?", time.Time{})
 	s2 := start(t, environ, nil, "serve", "--config", cfg)
-	waitFor(t, 60*time.Second, func() bool { status, states = publicHealth(t, addr); return states["facebook"] == "ok" && states["twitter"] == "ok" })
+	waitFor(t, 60*time.Second, func() bool {
+		status, states = publicHealth(t, addr)
+		return states["facebook"] == "ok" && states["twitter"] == "ok"
+	})
 	if strings.Contains(s2.stderr.String(), "/setup?token=") {
 		t.Error("serve printed a set-up link while an admin exists")
 	}
