@@ -14,6 +14,7 @@ import (
 	"github.com/inboxbot/inboxbot/app"
 	"github.com/inboxbot/inboxbot/connectors/facebook"
 	"github.com/inboxbot/inboxbot/connectors/facebook/fbfake"
+	"github.com/inboxbot/inboxbot/connectors/twitter/twfake"
 	"github.com/inboxbot/inboxbot/health"
 )
 
@@ -96,5 +97,26 @@ func TestPageTokenExpiryOnHealthz(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(a.Metrics.TokenExpiry.WithLabelValues("facebook", "data_access")); got != float64(expires.Unix()) {
 		t.Errorf("expiry metric %v, want %d", got, expires.Unix())
+	}
+}
+
+// TestXInvalidatedTokenShownAtOnce: an access token X no longer accepts
+// (401, code 89) is on /healthz, with what to do, from the first poll.
+func TestXInvalidatedTokenShownAtOnce(t *testing.T) {
+	fk := twfake.New(twfake.Options{SelfServe: true})
+	defer fk.Close()
+	env := xEnv(fk)
+	fk.ExpireToken()
+	a := runApp(t, env)
+	var c health.Component
+	waitFor(t, 60*time.Second, "twitter unauthorized on /healthz", func() bool {
+		c, _ = a.Health.Get("twitter")
+		return c.State == health.Unauthorized
+	})
+	if !strings.Contains(c.Reason, "401") || !strings.Contains(c.Reason, "inboxbot connect x") {
+		t.Errorf("reason %q", c.Reason)
+	}
+	if a.Health.Report().Status != health.StatusDegraded {
+		t.Errorf("status %s", a.Health.Report().Status)
 	}
 }

@@ -148,7 +148,10 @@ func classify(ep endpoint, ex *exchange, err error, now time.Time) error {
 			Reason:   forbiddenReason(ae),
 		}
 	case ex.status == http.StatusUnauthorized || code == codeBadAuth || code == codeInvalidToken:
-		return fmt.Errorf("%w: %w", connectors.ErrUnauthorized, ae)
+		// Shown on /healthz and the banner as soon as it happens: say
+		// what to do, not only what X answered.
+		return fmt.Errorf("%w: %w; X no longer accepts the account's token or the app's keys (revoked, regenerated or expired): renew them with `inboxbot connect x`",
+			connectors.ErrUnauthorized, ae)
 	case ex.status == http.StatusTooManyRequests || code == codeRateLimit:
 		var b budget
 		b.exhaust(ex.header, now)
