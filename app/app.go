@@ -95,7 +95,10 @@ func (a *App) open(ctx context.Context) error {
 	cfg := a.Config
 	a.Health.Register("bus", true)
 	a.Health.Register("store", true)
-	b, err := bus.Open(ctx, cfg.NATS, a.Log)
+	// One redactor for the bus, the policy and the reply guard: all of
+	// them spare the company's own phone number.
+	rd := cfg.Policy.Redactor()
+	b, err := bus.Open(ctx, cfg.NATS, a.Log, bus.WithRedactor(rd))
 	if err != nil {
 		return fmt.Errorf("opening bus: %w", err)
 	}
@@ -110,18 +113,30 @@ func (a *App) open(ctx context.Context) error {
 	a.Store = st
 	a.closers = append(a.closers, st.Close)
 	a.Health.Success("store")
+	// Reports judge each answer by the SLA in force when it was sent.
+	if err := st.SetSLATargets(ctx, store.SLATargets(cfg.Policy.SLA.WithDefaults())); err != nil {
+		return err
+	}
 
 	policy, err := a.policy(ctx)
 	if err != nil {
 		return err
 	}
-	a.Router = router.New(router.Options{Bus: b, Store: st, Policy: policy, Metrics: a.Metrics, Log: a.Log})
+	a.Router = router.New(router.Options{Bus: b, Store: st, Policy: policy, Metrics: a.Metrics, Log: a.Log, Redactor: rd})
 	if a.Role.runs(RoleRouter) {
 		a.Health.Register("router", false)
 		a.parts = append(a.parts, part{"router", func(ctx context.Context) error {
 			a.Health.Success("router")
 			return a.Router.Run(ctx)
 		}})
+		// Private booking numbers and PINs are redacted in place once
+		// their conversation has been closed for
+		// policy.retention.private_secrets.
+		retention, err := router.NewRetention(cfg.Policy, router.RetentionDeps{Store: st, Log: a.Log})
+		if err != nil {
+			return err
+		}
+		a.parts = append(a.parts, part{"retention", retention.Run})
 	}
 	if a.Role.runs(RoleConnectors) {
 		if err := a.openConnectors(ctx); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/bus"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/redact"
 )
 
 // TestNoPublicSecretAtRestOnTheBus: a booking number or PIN a customer
@@ -84,5 +85,37 @@ func TestNoPublicSecretAtRestOnTheBus(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBusRedactorSparesTheCompanyNumber: with WithRedactor, public text on
+// its way to INBOUND keeps the company's own number (ten digits that read
+// as a booking number) and loses the customer's booking number.
+func TestBusRedactorSparesTheCompanyNumber(t *testing.T) {
+	ctx := context.Background()
+	b, err := bus.Open(ctx, bus.Config{StoreDir: t.TempDir()}, nil, bus.WithRedactor(redact.New(redact.WithAllowed("+1 800 555 0199"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	in := inbox.Inbound{Platform: inbox.Twitter, Kind: inbox.Mention, ExternalID: "m9", Thread: "u9", Author: inbox.Author{ID: "u9"},
+		Text: "called 800 555 0199 about booking 4821553907", CreatedAt: time.Now()}
+	if err := b.PublishInbound(ctx, []inbox.Inbound{in}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := b.JetStream().Stream(ctx, bus.StreamInbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetLastMsgForSubject(ctx, in.Subject())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got inbox.Inbound
+	if err := json.Unmarshal(m.Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "called 800 555 0199 about booking [booking number]"; got.Text != want || len(got.Findings) != 1 {
+		t.Errorf("on INBOUND: %q %+v, want %q and one finding", got.Text, got.Findings, want)
 	}
 }

@@ -48,15 +48,26 @@ const (
 type Bus struct {
 	cfg  Config
 	log  *slog.Logger
-	srv  *server.Server // nil with an external server
+	rd   *redact.Redactor // public text and dead letters; nil: redact's defaults
+	srv  *server.Server   // nil with an external server
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	once sync.Once
 }
 
+// Option tunes a Bus.
+type Option func(*Bus)
+
+// WithRedactor sets the redactor of public text on its way to INBOUND and
+// of dead letters, so that it spares what the policy's does (the
+// company's own phone number). Default: redact's package-level rules.
+func WithRedactor(rd *redact.Redactor) Option {
+	return func(b *Bus) { b.rd = rd }
+}
+
 // Open starts or connects to NATS and creates or updates the streams. ctx
 // bounds the start-up only; the returned Bus lives until Close.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger, options ...Option) (*Bus, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -65,6 +76,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 		log = slog.Default()
 	}
 	b := &Bus{cfg: cfg, log: log}
+	for _, o := range options {
+		o(b)
+	}
 	opts := []nats.Option{
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
@@ -311,7 +325,7 @@ func (b *Bus) PublishInbound(ctx context.Context, items []inbox.Inbound) error {
 	recs := make([]Record, len(items))
 	for i := range items {
 		items[i].V = inbox.SchemaVersion
-		it := RedactPublic(items[i])
+		it := RedactPublic(b.rd, items[i])
 		data, err := json.Marshal(&it)
 		if err != nil {
 			return fmt.Errorf("encoding item: %w", err)
@@ -321,17 +335,18 @@ func (b *Bus) PublishInbound(ctx context.Context, items []inbox.Inbound) error {
 	return b.PublishBatch(ctx, recs)
 }
 
-// RedactPublic returns in with its text redacted when it was posted in
-// public, and the findings recorded, so that a booking number or PIN a
-// customer showed in public never rests on the bus's disk (INBOUND's
-// stream files, DEAD). Private items pass unchanged: agents need their
-// text. This is no policy decision: every public item is treated alike,
-// and the router decides what to do about the findings.
-func RedactPublic(in inbox.Inbound) inbox.Inbound {
+// RedactPublic returns in with its text redacted by rd (nil: redact's
+// defaults) when it was posted in public, and the findings recorded, so
+// that a booking number or PIN a customer showed in public never rests on
+// the bus's disk (INBOUND's stream files, DEAD). Private items pass
+// unchanged: agents need their text. This is no policy decision: every
+// public item is treated alike, and the router decides what to do about
+// the findings.
+func RedactPublic(rd *redact.Redactor, in inbox.Inbound) inbox.Inbound {
 	if in.Redacted || in.Kind.Channel() != inbox.Public {
 		return in
 	}
-	text, found := redact.Redact(in.Text)
+	text, found := rd.Redact(in.Text)
 	if len(found) == 0 {
 		return in
 	}
@@ -352,10 +367,10 @@ func (b *Bus) PublishDead(ctx context.Context, subject string, data []byte, reas
 	// may rest in it: the payload and the reason (which may quote a store
 	// error) are redacted whatever their shape, JSON or not.
 	m.Data = data
-	if r := redact.String(string(data)); r != string(data) {
+	if r := b.rd.String(string(data)); r != string(data) {
 		m.Data = []byte(r)
 	}
-	m.Header.Set("Inboxbot-Dead-Reason", redact.String(reason))
+	m.Header.Set("Inboxbot-Dead-Reason", b.rd.String(reason))
 	if _, err := b.js.PublishMsg(ctx, m); err != nil {
 		return fmt.Errorf("dead-lettering %s: %w", subject, err)
 	}

@@ -163,6 +163,8 @@ type compose struct {
 	// mention starts Twitter replies with the author's @handle
 	// (policy.twitter.mention_author).
 	mention bool
+	// rd finds secrets in action texts (nil: redact's defaults).
+	rd *redact.Redactor
 }
 
 // Apply composes d's reply parts and guards every action's text.
@@ -191,7 +193,7 @@ func (c compose) Apply(ctx context.Context, d *Decision) error {
 	d.parts = nil
 	kept := d.Actions[:0]
 	for _, a := range d.Actions {
-		if a.Text != "" && (redact.Contains(a.Text) || d.leaks(a.Text)) {
+		if a.Text != "" && (c.rd.Contains(a.Text) || d.leaks(a.Text)) {
 			c.log.ErrorContext(ctx, "dropped an automatic action whose text holds a secret", "platform", a.Platform, "kind", a.Kind, "purpose", a.Purpose)
 			continue
 		}

@@ -78,9 +78,13 @@ func TestConfigValidate(t *testing.T) {
 			c.Templates[TmplNonEnglishNotice]["en"] = "English only. Call {phone}."
 			c.Contact.Phone = ""
 		}, want: []string{"templates.non_english_notice.en: uses {phone} but contact.phone is empty"}},
-		{name: "a contact point the redactor would mask", cfg: func(c *Config) {
+		{name: "the company's own number is no secret", cfg: func(c *Config) {
 			c.Contact.Phone = "8005550100"
 			c.Templates[TmplNonEnglishNotice]["en"] = "English only. Call {phone}."
+		}},
+		{name: "a text the redactor would mask", cfg: func(c *Config) {
+			c.Contact.Phone = "8005550100"
+			c.Templates[TmplNonEnglishNotice]["en"] = "English only. Call {phone}, quoting 4005550100."
 		}, want: []string{"templates.non_english_notice.en: the text with its contact points looks like it shows a booking number"}},
 		{name: "the longest tweet must fit", cfg: func(c *Config) {
 			c.Templates[TmplNonEnglishNotice]["en"] = strings.Repeat("Our support on Twitter is in English. ", 5) + "{contacts}"

@@ -25,6 +25,7 @@ import (
 type piiPolicy struct {
 	cfg Config
 	t   *templates
+	rd  *redact.Redactor
 }
 
 // Apply redacts d and decides the hide or the delete request.
@@ -32,7 +33,7 @@ func (p piiPolicy) Apply(ctx context.Context, d *Decision) error {
 	// Public items come redacted from the bus (bus.RedactPublic), with
 	// their findings; a second pass finds nothing new but costs little,
 	// and covers items published by an older build.
-	redacted, found := redact.Redact(d.Message.Text)
+	redacted, found := p.rd.Redact(d.Message.Text)
 	if len(found) == 0 && len(d.Message.Findings) == 0 {
 		return nil
 	}

@@ -169,12 +169,13 @@ func NewPolicy(cfg Config, deps Deps) (Policy, error) {
 	}
 	lk := lookups{st: deps.Store, now: deps.Now}
 	t := newTemplates(cfg)
+	rd := cfg.Redactor()
 	return Chain(
 		ownItems{accounts: deps.Accounts, log: deps.Log},
 		languagePolicy{detector: deps.Detector, wait: cfg.Language.Wait},
-		piiPolicy{cfg: cfg, t: t},
+		piiPolicy{cfg: cfg, t: t, rd: rd},
 		englishOnly{cfg: cfg, t: t, lk: lk},
 		publicToPrivate{cfg: cfg, t: t, lk: lk, accounts: deps.Accounts, now: deps.Now},
-		compose{inviteWindow: cfg.InviteWindow, noticeWindow: cfg.NoticeWindow, t: t, log: deps.Log, mention: on(cfg.Twitter.MentionAuthor)},
+		compose{inviteWindow: cfg.InviteWindow, noticeWindow: cfg.NoticeWindow, t: t, log: deps.Log, mention: on(cfg.Twitter.MentionAuthor), rd: rd},
 	), nil
 }

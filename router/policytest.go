@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/inbox"
-	"github.com/inboxbot/inboxbot/redact"
 )
 
 // TestInput is one line of `inboxbot policy test --jsonl`: a customer
@@ -239,7 +238,7 @@ func decideLine(ctx context.Context, r *Router, line []byte, n int, now time.Tim
 	}
 	if !d.Public() {
 		// Private text is stored as sent; show it redacted all the same.
-		out.RedactedText = redact.String(d.Text)
+		out.RedactedText = r.rd.String(d.Text)
 	}
 	if out.Findings == nil {
 		out.Findings = []inbox.Finding{}

@@ -163,7 +163,7 @@ func (r *Router) publicReply(ctx context.Context, conv store.Conversation, a inb
 	if conv.Channel != inbox.Public {
 		return inbox.Action{}, refuse("conversation %d is private: it has no public thread; send the reply privately", conv.ID)
 	}
-	if found := redact.Find(a.Text); len(found) > 0 {
+	if found := r.rd.Find(a.Text); len(found) > 0 {
 		return inbox.Action{}, refuse("a public reply must not show %s; remove it, or send the reply privately", kindsOf(found))
 	}
 	if conv.Platform == inbox.Twitter {

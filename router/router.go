@@ -26,6 +26,7 @@ import (
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/metrics"
+	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -116,6 +117,7 @@ type Router struct {
 	log     *slog.Logger
 	batch   int
 	now     func() time.Time
+	rd      *redact.Redactor
 }
 
 // Options are the Router's collaborators. Bus, Store and Metrics are
@@ -131,6 +133,11 @@ type Options struct {
 	// Now is the clock of the reply guard's window checks and audit
 	// entries. Default time.Now.
 	Now func() time.Time
+	// Redactor finds secrets in agents' public replies (the reply
+	// guard) and in `policy test` output. Default: Config.Redactor of
+	// an empty policy; serve passes the policy's, which knows the
+	// company's own numbers.
+	Redactor *redact.Redactor
 }
 
 // New returns a Router.
@@ -147,7 +154,10 @@ func New(o Options) *Router {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Router{bus: o.Bus, store: o.Store, policy: o.Policy, metrics: o.Metrics, log: o.Log, batch: o.Batch, now: o.Now}
+	if o.Redactor == nil {
+		o.Redactor = Config{}.Redactor()
+	}
+	return &Router{bus: o.Bus, store: o.Store, policy: o.Policy, metrics: o.Metrics, log: o.Log, batch: o.Batch, now: o.Now, rd: o.Redactor}
 }
 
 // Run routes items until ctx is cancelled, then finishes the batch in hand

@@ -260,6 +260,17 @@ type Store interface {
 	UpdateConversation(ctx context.Context, id int64, u Update) (Conversation, error)
 	// Messages returns a conversation's messages, oldest first.
 	Messages(ctx context.Context, conversationID int64) ([]Message, error)
+	// Message returns one message by id, or ErrNotFound.
+	Message(ctx context.Context, id int64) (Message, error)
+	// ClosedConversations returns up to limit closed conversations whose
+	// last change comes after from (in (UpdatedAt, ID) order) and at or
+	// before until, in that order; pass the last one as the next from.
+	ClosedConversations(ctx context.Context, from ConversationRef, until time.Time, limit int) ([]ConversationRef, error)
+	// RewriteTexts replaces, in one transaction, the text of each message
+	// of a conversation, and of each of its actions that is no longer
+	// pending, with rewrite(text) where that differs, and returns how many
+	// changed. rewrite must be pure: it may run more than once.
+	RewriteTexts(ctx context.Context, conversationID int64, rewrite func(string) string) (int, error)
 
 	// CreateAction stores a new pending action, unique by Key. When the key
 	// exists it returns the stored action and created == false.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -63,19 +62,25 @@ func cmdMigrate(ctx context.Context, e env, args []string) int {
 }
 
 func cmdRedact(_ context.Context, e env, args []string) int {
-	fs, _ := flags("redact", e)
+	fs, cfgPath := flags("redact", e)
 	jsonl := fs.Bool("jsonl", false, `read {"text": …} lines, write {"text", "findings"} lines`)
 	if _, ok := parse(fs, args); !ok {
 		return exitUsage
 	}
+	// The policy's redactor: it spares the company's own phone number.
+	cfg, ok := loadConfig(e, *cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	rd := cfg.Policy.Redactor()
 	var (
 		err       error
 		malformed int
 	)
 	if *jsonl {
-		malformed, err = redact.CopyJSONLCounted(e.stdout, e.stdin)
+		malformed, err = rd.CopyJSONLCounted(e.stdout, e.stdin)
 	} else {
-		err = redact.Copy(e.stdout, e.stdin)
+		err = rd.Copy(e.stdout, e.stdin)
 	}
 	if err != nil {
 		return fail(e, "redacting: %v", err)

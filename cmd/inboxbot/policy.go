@@ -42,7 +42,7 @@ func cmdPolicy(ctx context.Context, e env, args []string) int {
 	if err != nil {
 		return fail(e, "%v", err)
 	}
-	r := router.New(router.Options{Policy: p, Log: log})
+	r := router.New(router.Options{Policy: p, Log: log, Redactor: cfg.Policy.Redactor()})
 	if err := router.PolicyTest(ctx, r, e.stdin, e.stdout, *langOnly); err != nil {
 		if strings.Contains(err.Error(), "context canceled") {
 			return exitFailed

@@ -68,6 +68,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NotFound", testNotFound},
 		{"Lifecycle", testLifecycle},
 		{"Reports", testReports},
+		{"MessageByID", testMessageByID},
+		{"ClosedConversations", testClosedConversations},
+		{"RewriteTexts", testRewriteTexts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
