@@ -21,7 +21,7 @@ import (
 
 // pageNames are the templates under web/templates, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "queue", "conversation", "agents", "error", "setup"}
+var pageNames = []string{"login", "queue", "conversation", "agents", "error", "setup", "reports"}
 
 func parseTemplates() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -85,6 +85,9 @@ type pageData struct {
 	Conv   *convPage
 	Agents *agentsPage
 	Setup  *setupPage
+
+	// Reports is the reports page (reports.go).
+	Reports *reportsPage
 }
 
 // bannerItem is a connector whose trouble agents must know about: replies

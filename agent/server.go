@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/sla"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -64,6 +65,9 @@ type Options struct {
 	// served without sign-in: each handler authenticates the platform
 	// itself, by signature.
 	Webhooks map[string]http.Handler
+	// SLA is the response targets (policy.sla) that reports count
+	// breaches against; WithDefaults is applied.
+	SLA sla.Config
 }
 
 // Server serves the agents' desk. Create it with New, mount Handler, and
@@ -86,6 +90,8 @@ type Server struct {
 	// loginWait bounds how long a sign-in waits for a free password
 	// check before it gets 503.
 	loginWait time.Duration
+	// sla is Options.SLA with its defaults.
+	sla sla.Config
 }
 
 // New builds a Server and subscribes it to live events.
@@ -109,6 +115,7 @@ func New(o Options) (*Server, error) {
 		hub: newHub(), limiter: newLimiter(cfg.LoginAttempts, time.Minute), webhooks: o.Webhooks,
 		loginWait: defaultLoginWait,
 	}
+	s.sla = o.SLA.WithDefaults()
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
 		return nil, err
@@ -250,6 +257,9 @@ func (s *Server) routes() []route {
 		{"POST", "/api/conversations/{id}/close", signedIn, true, s.apiClose},
 		{"POST", "/api/conversations/{id}/reopen", signedIn, true, s.apiReopen},
 		{"GET", "/api/counts", signedIn, true, s.apiCounts},
+		{"GET", "/reports", signedIn, false, s.handleReports},
+		{"GET", "/api/reports", signedIn, true, s.apiReports},
+		{"GET", "/api/reports.csv", signedIn, true, s.apiReportsCSV},
 		{"GET", "/api/health", signedIn, true, s.apiHealth},
 		{"GET", "/api/agents", adminOnly, true, s.apiAgents},
 		{"POST", "/api/agents", adminOnly, true, s.apiAddAgent},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/sla"
 )
 
 // Reports read facts that triggers keep as conversations are opened,
@@ -24,6 +25,11 @@ type Reporter interface {
 	// Report computes the figures of q's period; ErrInvalid when q is
 	// not a valid query (see ReportQuery.Validate).
 	Report(ctx context.Context, q ReportQuery) (Report, error)
+	// SetSLATargets replaces the SLA targets that answers are judged
+	// against from now on: a report counts an answer as late by the
+	// target in force when it was sent, so a new target does not rewrite
+	// the past. The application sets them from policy.sla at start.
+	SetSLATargets(ctx context.Context, targets []SLATarget) error
 }
 
 // ReportGroup is the dimension the daily opened and closed counts are
@@ -58,14 +64,15 @@ const MaxReportDays = 366
 
 // ReportQuery selects a report.
 type ReportQuery struct {
-	// From and To bound the period: From inclusive, To exclusive. Days
-	// are counted from From in steps of 24 hours, so a caller that wants
-	// calendar days passes midnights.
+	// From and To bound the period: From inclusive, To exclusive. Both
+	// are midnights UTC: reports count UTC days.
 	From, To time.Time
 	// Group splits the daily counts; empty means GroupPlatform.
 	Group ReportGroup
-	// Targets are the SLA's response targets per platform and channel;
-	// replies and waits without a target are counted, never breaches.
+	// Targets are the SLA's response targets per platform and channel
+	// now: the customers still waiting are measured against them (sent
+	// answers against the targets in force when they were sent, see
+	// SetSLATargets). Waits without a target are never breaches.
 	Targets []SLATarget
 	// Now is when "still waiting" is measured; zero means time.Now().
 	Now time.Time
@@ -79,6 +86,16 @@ type SLATarget struct {
 	Channel       inbox.Channel
 	FirstResponse time.Duration
 	NextResponse  time.Duration
+}
+
+// SLATargets returns the targets of an SLA config in the store's terms.
+func SLATargets(c sla.Config) []SLATarget {
+	var out []SLATarget
+	for _, ch := range c.Channels() {
+		out = append(out, SLATarget{Platform: ch.Platform, Channel: ch.Channel,
+			FirstResponse: ch.Target.FirstResponse, NextResponse: ch.Target.NextResponse})
+	}
+	return out
 }
 
 // Report is what the desk shows on its reports page. It holds counts,
@@ -105,8 +122,9 @@ type Report struct {
 	// conversation then, "" for nobody).
 	FirstResponse Durations `json:"first_response"`
 	Resolution    Durations `json:"resolution"`
-	// SLA counts replies in the period against the targets, and the
-	// conversations still waiting past theirs.
+	// SLA counts the answers of the period that ended a wait, those
+	// that came after the target in force when they were sent, and the
+	// conversations still waiting past today's target.
 	SLA []SLACount `json:"sla"`
 	// Answers splits the replies, Messenger messages, DMs and Private
 	// Replies sent in the period between agents and inboxbot's policy.
@@ -146,12 +164,12 @@ type Percentiles struct {
 type SLACount struct {
 	Platform inbox.Platform `json:"platform"`
 	Channel  inbox.Channel  `json:"channel"`
-	// FirstTarget and NextTarget are the targets applied (0: none).
+	// FirstTarget and NextTarget are today's targets (0: none).
 	FirstTarget time.Duration `json:"first_target_ns"`
 	NextTarget  time.Duration `json:"next_target_ns"`
 	// First and Next count the first and next responses sent in the
 	// period; FirstBreached and NextBreached those that came after the
-	// target.
+	// target in force then.
 	First         int `json:"first"`
 	FirstBreached int `json:"first_breached"`
 	Next          int `json:"next"`
@@ -212,12 +230,15 @@ type Redactions struct {
 }
 
 // Validate reports why q cannot be answered: no period, a period that
-// ends before it starts or spans more than MaxReportDays, an unknown
+// does not run from midnight to midnight UTC, ends before it starts or
+// spans more than MaxReportDays, an unknown
 // grouping, a target for an unknown platform or channel, or a negative one.
 func (q ReportQuery) Validate() error {
 	switch {
 	case q.From.IsZero() || q.To.IsZero():
 		return fmt.Errorf("%w: a report needs from and to", ErrInvalid)
+	case q.From.UnixNano()%dayNS != 0 || q.To.UnixNano()%dayNS != 0:
+		return fmt.Errorf("%w: a report's period starts and ends at midnight UTC", ErrInvalid)
 	case !q.From.Before(q.To):
 		return fmt.Errorf("%w: the report period ends before it starts", ErrInvalid)
 	case q.To.Sub(q.From) > MaxReportDays*24*time.Hour:
@@ -225,13 +246,51 @@ func (q ReportQuery) Validate() error {
 	case q.Group != "" && !q.Group.Valid():
 		return fmt.Errorf("%w: unknown report group %q", ErrInvalid, q.Group)
 	}
-	for _, t := range q.Targets {
+	return validTargets(q.Targets)
+}
+
+// validTargets reports a target for an unknown channel or a negative one.
+func validTargets(targets []SLATarget) error {
+	for _, t := range targets {
 		if !t.Platform.Valid() || (t.Channel != inbox.Public && t.Channel != inbox.Private) {
 			return fmt.Errorf("%w: SLA target for unknown channel %s/%s", ErrInvalid, t.Platform, t.Channel)
 		}
 		if t.FirstResponse < 0 || t.NextResponse < 0 {
 			return fmt.Errorf("%w: negative SLA target for %s/%s", ErrInvalid, t.Platform, t.Channel)
 		}
+	}
+	return nil
+}
+
+// SetSLATargets replaces the targets that answers are judged against,
+// in one transaction. Zero targets are none.
+func (s *sqlStore) SetSLATargets(ctx context.Context, targets []SLATarget) error {
+	if err := validTargets(targets); err != nil {
+		return fmt.Errorf("setting SLA targets: %w", err)
+	}
+	err := s.inTx(ctx, func(q *txq) error {
+		if _, err := q.exec(ctx, `DELETE FROM report_sla_targets`); err != nil {
+			return err
+		}
+		for _, t := range targets {
+			for _, k := range []struct {
+				first int
+				d     time.Duration
+			}{{1, t.FirstResponse}, {0, t.NextResponse}} {
+				if k.d <= 0 {
+					continue
+				}
+				if _, err := q.exec(ctx, `INSERT INTO report_sla_targets (platform, channel, first, target) VALUES (?, ?, ?, ?)
+					ON CONFLICT (platform, channel, first) DO UPDATE SET target = excluded.target`,
+					string(t.Platform), string(t.Channel), k.first, int64(k.d)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("setting SLA targets: %w", err)
 	}
 	return nil
 }
@@ -430,40 +489,15 @@ func (s *sqlStore) percentiles(ctx context.Context, src string, byAgent bool, fr
 	return out, nil
 }
 
-// slaCounts counts the period's first and next responses against their
-// targets, and the conversations still waiting past theirs.
+// slaCounts sums the period's days of first and next responses and their
+// breaches, and counts the conversations still waiting past their target.
 func (s *sqlStore) slaCounts(ctx context.Context, q ReportQuery, from, to int64) ([]SLACount, error) {
 	targets := map[string]SLATarget{}
 	for _, t := range q.Targets {
 		targets[string(t.Platform)+"/"+string(t.Channel)] = t
 	}
-	// CASE … END: the target in ns of a row's platform, channel and kind
-	// of response; -1 (no breach possible) when there is none.
-	var caseSQL strings.Builder
-	var caseArgs []any
-	caseSQL.WriteString("CASE")
-	for _, t := range q.Targets {
-		for _, kind := range []struct {
-			first int
-			d     time.Duration
-		}{{1, t.FirstResponse}, {0, t.NextResponse}} {
-			if kind.d > 0 {
-				caseSQL.WriteString(" WHEN platform = ? AND channel = ? AND first = ? THEN CAST(? AS BIGINT)")
-				caseArgs = append(caseArgs, string(t.Platform), string(t.Channel), kind.first, int64(kind.d))
-			}
-		}
-	}
-	caseSQL.WriteString(" ELSE -1 END")
-	target := caseSQL.String()
-	if len(caseArgs) == 0 {
-		target = "-1"
-	}
-	// The target comes before the range in the statement's arguments.
-	query := `SELECT platform, channel, first, COUNT(*),
-		SUM(CASE WHEN (` + target + `) >= 0 AND waited > (` + target + `) THEN 1 ELSE 0 END)
-		FROM report_responses WHERE at >= ? AND at < ? GROUP BY platform, channel, first`
-	args := append(append(append([]any{}, caseArgs...), caseArgs...), from, to)
-	rows, err := s.r.QueryContext(ctx, s.rb(query), args...)
+	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT platform, channel, first, SUM(answered), SUM(breached)
+		FROM report_sla_days WHERE day >= ? AND day < ? GROUP BY platform, channel, first`), from/dayNS, to/dayNS)
 	if err != nil {
 		return nil, err
 	}
@@ -501,32 +535,39 @@ func (s *sqlStore) slaCounts(ctx context.Context, q ReportQuery, from, to int64)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Still waiting: not closed, waiting since inside the period, for
-	// longer than the target of the response owed (first when the
-	// conversation has no response yet).
-	for _, t := range q.Targets {
-		for _, kind := range []struct {
-			first bool
-			d     time.Duration
-		}{{true, t.FirstResponse}, {false, t.NextResponse}} {
-			if kind.d <= 0 {
-				continue
-			}
-			has := "NOT EXISTS"
-			if !kind.first {
-				has = "EXISTS"
-			}
-			var n int
-			err := s.r.QueryRowContext(ctx, s.rb(`SELECT COUNT(*) FROM conversations c
-				WHERE c.awaiting_since >= ? AND c.awaiting_since < ? AND c.platform = ? AND c.channel = ?
-				AND c.status <> 'closed'
-				AND `+has+` (SELECT 1 FROM report_responses r WHERE r.conversation_id = c.id)`),
-				from, min(to, q.Now.UnixNano()-int64(kind.d)), string(t.Platform), string(t.Channel)).Scan(&n)
-			if err != nil {
-				return nil, err
-			}
-			row(string(t.Platform), string(t.Channel)).Waiting += n
+	// Still waiting: not closed, waiting since a time in the period, for
+	// longer than today's target of the answer owed (the first while the
+	// conversation has had none). They are the queue's waiting
+	// conversations, few, so they are judged here.
+	waiting, err := s.r.QueryContext(ctx, s.rb(`SELECT c.platform, c.channel, c.awaiting_since,
+			CASE WHEN EXISTS (SELECT 1 FROM report_responses r WHERE r.conversation_id = c.id) THEN 1 ELSE 0 END
+		FROM conversations c
+		WHERE (c.awaiting_since IS NULL) = FALSE AND c.awaiting_since >= ? AND c.awaiting_since < ? AND c.status <> 'closed'`), from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer waiting.Close()
+	now := q.Now.UnixNano()
+	for waiting.Next() {
+		var (
+			p, ch    string
+			since    int64
+			answered int
+		)
+		if err := waiting.Scan(&p, &ch, &since, &answered); err != nil {
+			return nil, err
 		}
+		t, ok := targets[p+"/"+ch]
+		due := t.FirstResponse
+		if answered == 1 {
+			due = t.NextResponse
+		}
+		if ok && due > 0 && now-since > int64(due) {
+			row(p, ch).Waiting++
+		}
+	}
+	if err := waiting.Err(); err != nil {
+		return nil, err
 	}
 	out := make([]SLACount, 0, len(counts))
 	for _, c := range counts {
@@ -538,13 +579,11 @@ func (s *sqlStore) slaCounts(ctx context.Context, q ReportQuery, from, to int64)
 	return out, nil
 }
 
-// answers counts the sent answers of the period by purpose and author.
+// answers sums the period's days of sent answers by purpose and author.
 func (s *sqlStore) answers(ctx context.Context, from, to int64) (Answers, error) {
 	a := Answers{ByKind: map[string]int{}}
-	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT purpose, CASE WHEN requested_by = 'router' THEN 1 ELSE 0 END AS auto, COUNT(*)
-		FROM actions WHERE created_at >= ? AND created_at < ? AND state = 'sent'
-			AND kind IN ('reply', 'dm', 'private_reply')
-		GROUP BY purpose, auto`), from, to)
+	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT purpose, automatic, SUM(n) FROM report_answer_days
+		WHERE day >= ? AND day < ? GROUP BY purpose, automatic`), from/dayNS, to/dayNS)
 	if err != nil {
 		return a, err
 	}

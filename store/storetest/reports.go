@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,13 +14,18 @@ import (
 )
 
 // reportSeed is a small desk history with every kind of fact a report
-// counts. Customer messages are dated relative to from; replies and closes
-// happen while the test runs (the store dates them), inside the last day
-// of the period, which ends 12 hours after the test started.
+// counts. Customer messages are dated on the days before today; replies
+// and closes happen while the test runs (the store dates them), today or,
+// past midnight, tomorrow: the period runs from three days ago to the end
+// of tomorrow.
 type reportSeed struct {
 	from, to, start time.Time
+	targets         []store.SLATarget
 	// The conversations, by what happens to them.
 	dmClosed, mention, comment, messenger, oldDM int64
+	// closes are the closes' conversations' platforms and times, as the
+	// store dated them.
+	closes []store.Conversation
 }
 
 // reply sends an action through the send state machine, as a connector does.
@@ -49,12 +56,19 @@ func agentDM(conv int64, p inbox.Platform, key, agent string) inbox.Action {
 
 func seedReport(t *testing.T, s store.Store) reportSeed {
 	start := time.Now()
-	// Not a midnight: days are counted from from, and the replies and
-	// closes of the test fall in the last day however late it runs.
-	r := reportSeed{start: start, from: start.Add(-3*24*time.Hour - 12*time.Hour)}
-	r.to = r.from.Add(4 * 24 * time.Hour)
+	midnight := start.UTC().Truncate(24 * time.Hour)
+	r := reportSeed{start: start, from: midnight.Add(-3 * 24 * time.Hour), to: midnight.Add(2 * 24 * time.Hour)}
 	day := func(d, h int) time.Time {
 		return r.from.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour)
+	}
+	// Answers are judged by the targets in force when they are sent.
+	r.targets = []store.SLATarget{
+		{Platform: inbox.Twitter, Channel: inbox.Private, FirstResponse: time.Hour, NextResponse: time.Hour},
+		{Platform: inbox.Twitter, Channel: inbox.Public, FirstResponse: time.Hour},
+		{Platform: inbox.Facebook, Channel: inbox.Private, FirstResponse: 48 * time.Hour},
+	}
+	if err := s.SetSLATargets(t.Context(), r.targets); err != nil {
+		t.Fatalf("SetSLATargets: %v", err)
 	}
 
 	dm := item(in(inbox.Twitter, inbox.DM, "r-dm1", "r-ann", "r-ann", day(0, 1)))
@@ -106,10 +120,10 @@ func seedReport(t *testing.T, s store.Store) reportSeed {
 	// held by Bob (opened before the period, closed in it). Closing twice
 	// is one close.
 	update(t, s, r.dmClosed, store.Update{Assignee: ptr("alice")})
+	r.closes = append(r.closes, update(t, s, r.dmClosed, store.Update{Status: ptr(inbox.Closed)}))
 	update(t, s, r.dmClosed, store.Update{Status: ptr(inbox.Closed)})
-	update(t, s, r.dmClosed, store.Update{Status: ptr(inbox.Closed)})
-	update(t, s, r.comment, store.Update{Status: ptr(inbox.Closed)})
-	update(t, s, r.oldDM, store.Update{Assignee: ptr("bob"), Status: ptr(inbox.Closed)})
+	r.closes = append(r.closes, update(t, s, r.comment, store.Update{Status: ptr(inbox.Closed)}))
+	r.closes = append(r.closes, update(t, s, r.oldDM, store.Update{Assignee: ptr("bob"), Status: ptr(inbox.Closed)}))
 	return r
 }
 
@@ -120,11 +134,7 @@ func testReports(t *testing.T, s store.Store) {
 		return r.from.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour)
 	}
 	days := func(d int) time.Time { return r.from.Add(time.Duration(d) * 24 * time.Hour).UTC() }
-	targets := []store.SLATarget{
-		{Platform: inbox.Twitter, Channel: inbox.Private, FirstResponse: time.Hour, NextResponse: time.Hour},
-		{Platform: inbox.Twitter, Channel: inbox.Public, FirstResponse: time.Hour},
-		{Platform: inbox.Facebook, Channel: inbox.Private, FirstResponse: 48 * time.Hour},
-	}
+	targets := r.targets
 	report := func(t *testing.T, g store.ReportGroup) store.Report {
 		t.Helper()
 		rep, err := s.Report(t.Context(), store.ReportQuery{From: r.from, To: r.to, Group: g, Targets: targets})
@@ -133,7 +143,23 @@ func testReports(t *testing.T, s store.Store) {
 		}
 		return rep
 	}
-	closed := []store.DayCount{{Day: days(3), Key: "facebook", N: 1}, {Day: days(3), Key: "twitter", N: 2}}
+	// The closes, by the day the store dated them (today, or tomorrow
+	// past midnight) and platform.
+	byDay := map[store.DayCount]int{}
+	for _, c := range r.closes {
+		byDay[store.DayCount{Day: c.UpdatedAt.Truncate(24 * time.Hour), Key: string(c.Platform)}]++
+	}
+	var closed []store.DayCount
+	for k, n := range byDay {
+		k.N = n
+		closed = append(closed, k)
+	}
+	slices.SortFunc(closed, func(a, b store.DayCount) int {
+		if c := a.Day.Compare(b.Day); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	for _, tc := range []struct {
 		group  store.ReportGroup
 		opened []store.DayCount
@@ -224,6 +250,15 @@ func testReports(t *testing.T, s store.Store) {
 		t.Errorf("redacted = %+v, want %+v", rep.Redacted, wantRedacted)
 	}
 
+	// New targets judge new answers only: the breaches above stand.
+	if err := s.SetSLATargets(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	later, err := s.Report(t.Context(), store.ReportQuery{From: r.from, To: r.to})
+	if err != nil || len(later.SLA) != 2 || later.SLA[1].FirstBreached != 1 || later.SLA[1].Waiting != 0 {
+		t.Errorf("after the targets were removed: %+v, %v; want the twitter private breach kept, nobody waiting past no target", later.SLA, err)
+	}
+
 	// A period before everything is empty, not an error.
 	empty, err := s.Report(t.Context(), store.ReportQuery{From: r.from.Add(-30 * 24 * time.Hour), To: r.from.Add(-10 * 24 * time.Hour)})
 	if err != nil || empty.OpenedTotal != 0 || empty.ClosedTotal != 0 || len(empty.Opened) != 0 || empty.Answers.Total != 0 ||
@@ -234,6 +269,7 @@ func testReports(t *testing.T, s store.Store) {
 		{},
 		{From: r.to, To: r.from},
 		{From: r.from, To: r.from},
+		{From: r.from.Add(time.Hour), To: r.to},
 		{From: r.from, To: r.from.Add(400 * 24 * time.Hour)},
 		{From: r.from, To: r.to, Group: "customer"},
 		{From: r.from, To: r.to, Targets: []store.SLATarget{{Platform: "myspace", Channel: inbox.Public}}},
