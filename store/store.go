@@ -335,6 +335,8 @@ type Store interface {
 
 	// Reporter computes the reports page's figures.
 	Reporter
+	// Profiles keeps the customers' profiles the connectors look up.
+	Profiles
 
 	// Migrate brings the schema to the newest version. Open already does;
 	// it is exposed for `inboxbot migrate`. It returns the version reached.

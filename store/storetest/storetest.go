@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NotFound", testNotFound},
 		{"Lifecycle", testLifecycle},
 		{"Reports", testReports},
+		{"Profiles", testProfiles},
 		{"MessageByID", testMessageByID},
 		{"ClosedConversations", testClosedConversations},
 		{"RewriteTexts", testRewriteTexts},
