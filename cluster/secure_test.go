@@ -1,24 +1,19 @@
 package cluster_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
 // natsSecurity is what secures the test's NATS cluster, as a deployment
@@ -44,55 +39,15 @@ func newNATSSecurity(t *testing.T, dir string) *natsSecurity {
 	s.password, s.routePassword = randomSecret(t), randomSecret(t)
 	s.passwordFile = s.write(t, "nats_password", []byte(s.password+"\n"))
 
-	caKey := newKey(t)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "inboxbot cluster test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.ca = s.writePEM(t, "ca.pem", "CERTIFICATE", caDER)
-	issue := func(name string, serial int64, usage ...x509.ExtKeyUsage) (cert, key string) {
-		k := newKey(t)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: usage,
-			// The address clients and routes dial, and the one each node
-			// advertises to clients for reconnecting.
-			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &k.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyDER, err := x509.MarshalECPrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.writePEM(t, name+".pem", "CERTIFICATE", der), s.writePEM(t, name+"-key.pem", "EC PRIVATE KEY", keyDER)
-	}
+	ca := testutil.NewCA(t, s.dir, "inboxbot cluster test CA")
+	s.ca = ca.File
 	// A node's certificate serves clients and routes, and authenticates
 	// it when it dials the other nodes' routes: both usages.
-	s.nodeCert, s.nodeKey = issue("nats-node", 2, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
-	s.clientCert, s.clientKey = issue("inboxbot", 3, x509.ExtKeyUsageClientAuth)
+	// (Certificates are for 127.0.0.1, the address clients and routes
+	// dial and the one each node advertises to clients for reconnecting.)
+	s.nodeCert, s.nodeKey = ca.Issue(t, "nats-node", x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
+	s.clientCert, s.clientKey = ca.Issue(t, "inboxbot", x509.ExtKeyUsageClientAuth)
 	return s
-}
-
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
 }
 
 func randomSecret(t *testing.T) string {
@@ -111,10 +66,6 @@ func (s *natsSecurity) write(t *testing.T, name string, data []byte) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func (s *natsSecurity) writePEM(t *testing.T, name, typ string, der []byte) string {
-	return s.write(t, name, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
 }
 
 // serverConfig is the part of a node's nats-server config that secures

@@ -1,7 +1,9 @@
 // Package testutil holds small helpers that tests in several packages
 // share: a free local TCP port, a file in a temporary directory, a buffer
 // that collects output while it is being written, a word read back from
-// that output.
+// that output, a PostgreSQL schema of its own (postgres.go), programs
+// built and run as child processes with their logs (proc.go), and a
+// throwaway certificate authority (pki.go).
 package testutil
 
 import (
