@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/sla"
 	"github.com/inboxbot/inboxbot/store"
 )
@@ -68,6 +69,9 @@ type Options struct {
 	// SLA is the response targets (policy.sla) that reports count
 	// breaches against; WithDefaults is applied.
 	SLA sla.Config
+	// Redactor hides secrets in what the desk shows (WithRedactor); nil:
+	// redact's package-level rules. Ignored when Service is set.
+	Redactor *redact.Redactor
 }
 
 // Server serves the agents' desk. Create it with New, mount Handler, and
@@ -108,7 +112,7 @@ func New(o Options) (*Server, error) {
 	}
 	svc := o.Service
 	if svc == nil {
-		svc = NewService(o.Store, o.Replier, WithSessionTTL(cfg.SessionTTL), WithTokenTTL(cfg.TokenTTL), WithLogger(o.Log))
+		svc = NewService(o.Store, o.Replier, WithSessionTTL(cfg.SessionTTL), WithTokenTTL(cfg.TokenTTL), WithLogger(o.Log), WithRedactor(o.Redactor))
 	}
 	s := &Server{
 		cfg: cfg, svc: svc, health: o.Health, metrics: o.Metrics, log: o.Log,
@@ -256,6 +260,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/conversations/{id}/assign", signedIn, true, s.apiAssign},
 		{"POST", "/api/conversations/{id}/close", signedIn, true, s.apiClose},
 		{"POST", "/api/conversations/{id}/reopen", signedIn, true, s.apiReopen},
+		{"POST", "/api/messages/{id}/reveal", signedIn, true, s.apiReveal},
 		{"GET", "/api/counts", signedIn, true, s.apiCounts},
 		{"GET", "/reports", signedIn, false, s.handleReports},
 		{"GET", "/api/reports", signedIn, true, s.apiReports},

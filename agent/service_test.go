@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
 )
@@ -144,13 +145,16 @@ func TestServiceReplyRules(t *testing.T) {
 }
 
 func TestSegments(t *testing.T) {
-	m := MessageView{Visibility: inbox.Private, Text: "PIN 1234 and [PIN] ok é", Findings: []inbox.Finding{
+	stored := store.Message{Visibility: inbox.Private, Text: "PIN 1234 and [PIN] ok é", Findings: []inbox.Finding{
 		{Kind: "pin", Start: 4, End: 8},
-		{Kind: "bad", Start: 20, End: 99}, // out of range: ignored
-		{Kind: "mid", Start: 23, End: 24}, // inside "é": ignored
+		{Kind: "bad", Start: 20, End: 99}, // findings are not trusted for display
 	}}
+	m := messageView(redact.New(), stored)
+	if m.Text != "PIN [PIN] and [PIN] ok é" || !m.Revealable {
+		t.Errorf("view %q, revealable %v", m.Text, m.Revealable)
+	}
 	got := m.Segments()
-	want := []Segment{{Text: "PIN "}, {Text: "1234", Mark: "pin"}, {Text: " and "}, {Text: "[PIN]", Mark: "placeholder"}, {Text: " ok é"}}
+	want := []Segment{{Text: "PIN "}, {Text: "[PIN]", Mark: "pin", Hidden: true}, {Text: " and "}, {Text: "[PIN]", Mark: "placeholder"}, {Text: " ok é"}}
 	if len(got) != len(want) {
 		t.Fatalf("segments = %+v", got)
 	}
@@ -159,11 +163,11 @@ func TestSegments(t *testing.T) {
 			t.Errorf("segment %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	// Public text is stored redacted: findings refer to the original and
-	// are not applied; placeholders are.
-	m.Visibility = inbox.Public
-	if segs := m.Segments(); segs[1].Mark == "pin" {
-		t.Errorf("findings applied to public text: %+v", segs)
+	// Public text is stored redacted: nothing to reveal, placeholders
+	// marked.
+	pub := messageView(redact.New(), store.Message{Visibility: inbox.Public, Text: "PIN [PIN] ok"})
+	if segs := pub.Segments(); pub.Revealable || len(segs) != 3 || segs[1].Mark != "placeholder" || segs[1].Hidden {
+		t.Errorf("public segments %+v, revealable %v", segs, pub.Revealable)
 	}
 }
 

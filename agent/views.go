@@ -2,7 +2,6 @@ package agent
 
 import (
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/connectors/facebook"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -101,7 +101,10 @@ type ConversationPage struct {
 	Offset int `json:"offset"`
 }
 
-// MessageView is one message of a thread.
+// MessageView is one message of a thread. Its text is shown with every
+// secret hidden (redact.Mask): booking numbers and PINs kept in private
+// messages, which agents need, appear only when an agent reveals the
+// message (Service.Reveal), which the audit trail records.
 type MessageView struct {
 	ID         int64           `json:"id"`
 	ExternalID string          `json:"external_id"`
@@ -109,30 +112,69 @@ type MessageView struct {
 	Direction  inbox.Direction `json:"direction"`
 	// Author is the platform user id of the customer, or "router" /
 	// "agent:<name>" for our messages.
-	Author     string          `json:"author"`
-	Text       string          `json:"text"`
-	Visibility inbox.Channel   `json:"visibility"`
-	Findings   []inbox.Finding `json:"findings"`
-	CreatedAt  time.Time       `json:"created_at"`
+	Author string `json:"author"`
+	// Text is the stored text with every secret replaced by its
+	// placeholder.
+	Text string `json:"text"`
+	// Revealable is true when Text hides secrets that the stored text
+	// holds: POST /api/messages/{id}/reveal returns them (audited).
+	Revealable bool          `json:"revealable"`
+	Visibility inbox.Channel `json:"visibility"`
+	// Findings are the secrets found when the message arrived: kinds and
+	// byte offsets into the text as it was received (for a public
+	// message, before it was redacted), never values.
+	Findings  []inbox.Finding `json:"findings"`
+	CreatedAt time.Time       `json:"created_at"`
+
+	segs []redact.Segment // Text in segments; nil: Text is plain
 }
 
-func messageView(m store.Message) MessageView {
+// messageView converts a stored message, hiding its secrets with rd.
+func messageView(rd *redact.Redactor, m store.Message) MessageView {
 	f := m.Findings
 	if f == nil {
 		f = []inbox.Finding{}
 	}
-	return MessageView{
+	v := MessageView{
 		ID: m.ID, ExternalID: m.ExternalID, Kind: m.Kind, Direction: m.Direction,
-		Author: m.Author, Text: m.Text, Visibility: m.Visibility, Findings: f, CreatedAt: m.CreatedAt,
+		Author: m.Author, Visibility: m.Visibility, Findings: f, CreatedAt: m.CreatedAt,
+		segs: rd.Mask(m.Text),
 	}
+	var b strings.Builder
+	for _, s := range v.segs {
+		b.WriteString(s.Text)
+		v.Revealable = v.Revealable || s.Kind != ""
+	}
+	v.Text = b.String()
+	return v
 }
 
-// Segment is a run of a message's text, marked when it is or was a secret.
+// previewRunes is how much of the latest message a queue row shows.
+const previewRunes = 140
+
+// preview is how lists show a text: secrets hidden first, then cut to
+// previewRunes runes, so that a cut never leaves part of a secret that
+// the redactor would no longer recognise.
+func preview(rd *redact.Redactor, text string) string {
+	s := strings.Join(strings.Fields(rd.String(text)), " ")
+	if utf8.RuneCountInString(s) <= previewRunes {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:previewRunes-1])) + "…"
+}
+
+// Segment is a run of a message's text, marked when it stands for a secret.
 type Segment struct {
 	Text string
-	// Mark is the kind of secret ("pin", "booking_number", ...) or
-	// "placeholder" for a redaction placeholder; "" for plain text.
+	// Mark is the kind of a hidden secret ("pin", "booking_number", ...),
+	// whose placeholder Text is, or "placeholder" for a placeholder in the
+	// stored text (a public message is stored redacted); "" for plain
+	// text.
 	Mark string
+	// Hidden is true for a secret the stored text holds, which revealing
+	// the message shows.
+	Hidden bool
 }
 
 // placeholderRE matches the placeholders package redact writes in place of
@@ -140,45 +182,32 @@ type Segment struct {
 // stored text is already redacted (their findings refer to the original).
 var placeholderRE = regexp.MustCompile(`\[(?:booking number|PIN|card number|redacted)\]`)
 
-// Segments splits the text so that the UI can highlight secrets: the
-// findings' spans in private messages (stored unredacted) and the
-// placeholders in every message. Offsets that do not fall on character
-// boundaries are ignored rather than trusted.
+// Segments splits the text so that the UI can mark secrets: the hidden
+// ones, and the placeholders of text stored redacted.
 func (m MessageView) Segments() []Segment {
-	type span struct {
-		start, end int
-		mark       string
+	segs := m.segs
+	if segs == nil && m.Text != "" {
+		segs = []redact.Segment{{Text: m.Text}}
 	}
-	var spans []span
-	if m.Visibility != inbox.Public {
-		for _, f := range m.Findings {
-			if f.Start < 0 || f.End > len(m.Text) || f.Start >= f.End ||
-				!utf8.RuneStart(m.Text[f.Start]) || (f.End < len(m.Text) && !utf8.RuneStart(m.Text[f.End])) {
-				continue
+	var out []Segment
+	for _, s := range segs {
+		if s.Kind != "" {
+			out = append(out, Segment{Text: s.Text, Mark: string(s.Kind), Hidden: true})
+			continue
+		}
+		pos := 0
+		for _, loc := range placeholderRE.FindAllStringIndex(s.Text, -1) {
+			if loc[0] > pos {
+				out = append(out, Segment{Text: s.Text[pos:loc[0]]})
 			}
-			spans = append(spans, span{f.Start, f.End, f.Kind})
+			out = append(out, Segment{Text: s.Text[loc[0]:loc[1]], Mark: "placeholder"})
+			pos = loc[1]
+		}
+		if pos < len(s.Text) {
+			out = append(out, Segment{Text: s.Text[pos:]})
 		}
 	}
-	for _, loc := range placeholderRE.FindAllStringIndex(m.Text, -1) {
-		spans = append(spans, span{loc[0], loc[1], "placeholder"})
-	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
-	var segs []Segment
-	pos := 0
-	for _, s := range spans {
-		if s.start < pos {
-			continue // overlapping: the first span wins
-		}
-		if s.start > pos {
-			segs = append(segs, Segment{Text: m.Text[pos:s.start]})
-		}
-		segs = append(segs, Segment{Text: m.Text[s.start:s.end], Mark: s.mark})
-		pos = s.end
-	}
-	if pos < len(m.Text) {
-		segs = append(segs, Segment{Text: m.Text[pos:]})
-	}
-	return segs
+	return out
 }
 
 // ActionView is one action of a conversation: an agent's reply or
@@ -201,9 +230,12 @@ type ActionView struct {
 // Public reports whether the action made text visible to everyone.
 func (a ActionView) Public() bool { return a.Kind.Public() }
 
-func actionView(a inbox.Action) ActionView {
+// actionView converts an action, hiding the secrets of its text with rd
+// (an agent's private reply may repeat a booking number; the thread's
+// message of the sent reply is what an agent reveals).
+func actionView(rd *redact.Redactor, a inbox.Action) ActionView {
 	return ActionView{
-		ID: a.ID, Kind: a.Kind, Purpose: a.Purpose, Text: a.Text, RequestedBy: a.RequestedBy,
+		ID: a.ID, Kind: a.Kind, Purpose: a.Purpose, Text: rd.String(a.Text), RequestedBy: a.RequestedBy,
 		State: a.State, Error: a.Error, PlatformID: a.PlatformID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }

@@ -239,7 +239,7 @@ func TestConversationView(t *testing.T) {
 	pub, priv := res[0].ConversationID, res[1].ConversationID
 	body := c.do(t, "GET", "/conversations/"+strconv.FormatInt(priv, 10), "", "").Body.String()
 	for _, want := range []string{
-		`<mark class="secret booking_number" title="booking number">1425587239</mark>`,
+		`<mark class="secret booking_number hidden" title="booking number">[booking number]</mark>`,
 		`24-hour window: 21h`, `Human agent (7 days): 6d 21h left`,
 		`href="/conversations/` + strconv.FormatInt(pub, 10) + `"`,
 		`href="/?customer=`,
@@ -252,6 +252,9 @@ func TestConversationView(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("private conversation page lacks %q", want)
 		}
+	}
+	if strings.Contains(body, "1425587239") {
+		t.Errorf("private conversation page shows the booking number before it is revealed")
 	}
 	body = c.do(t, "GET", "/conversations/"+strconv.FormatInt(pub, 10), "", "").Body.String()
 	for _, want := range []string{

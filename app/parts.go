@@ -296,7 +296,7 @@ func (a *App) http(ln net.Listener, hooks map[string]http.Handler) (func(ctx con
 		srv, err := agent.New(agent.Options{
 			Config: a.Config.HTTP, Store: a.Store, Replier: a.Router, Health: a.Health,
 			Subscribe: a.Bus.SubscribeEvents, Metrics: a.Metrics.Handler(), Log: a.Log, SLA: a.Config.Policy.SLA,
-			Webhooks: hooks,
+			Webhooks: hooks, Redactor: a.Config.Policy.Redactor(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("agents' desk: %w", err)

@@ -24,7 +24,7 @@ func openDesk(ctx context.Context, e env, cfgPath string) (*agent.Service, store
 	if err != nil {
 		return nil, nil, cfg, fail(e, "opening store: %v", err)
 	}
-	return agent.NewService(st, nil), st, cfg, exitOK
+	return agent.NewService(st, nil, agent.WithRedactor(cfg.Policy.Redactor())), st, cfg, exitOK
 }
 
 func writeJSON(e env, v any) int {

@@ -37,6 +37,39 @@
     form.addEventListener('submit', function () { send.disabled = true; });
   }
 
+  // Revealing a message's hidden booking numbers and PINs: a POST (CSRF
+  // token in the header, as every state-changing request of a session),
+  // which the server records in the audit trail. The clear text is set as
+  // text, never markup, and kept here so that a live refresh of the
+  // thread does not hide it again.
+  var revealed = {};
+  function applyRevealed() {
+    Object.keys(revealed).forEach(function (id) {
+      var li = document.querySelector('li[data-message-id="' + id + '"]');
+      if (!li) { return; }
+      var p = li.querySelector('p.text');
+      if (p) { p.textContent = revealed[id]; p.classList.add('revealed'); }
+      var b = li.querySelector('button[data-reveal]');
+      if (b) { b.remove(); }
+    });
+  }
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest && e.target.closest('button[data-reveal]');
+    if (!b || !window.fetch) { return; }
+    var csrf = document.querySelector('input[name=csrf]');
+    b.disabled = true;
+    fetch('/api/messages/' + encodeURIComponent(b.getAttribute('data-reveal')) + '/reveal', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf ? csrf.value : '', 'Accept': 'application/json' }
+    }).then(function (r) {
+      if (!r.ok) { throw new Error('reveal failed: ' + r.status); }
+      return r.json();
+    }).then(function (m) {
+      revealed[String(m.id)] = m.text;
+      applyRevealed();
+    }).catch(function () { b.disabled = false; });
+  });
+
   // Whole queue rows are clickable.
   var queue = document.querySelector('main');
   if (page === 'queue' && queue) {
@@ -85,6 +118,7 @@
           var old = document.getElementById(id);
           if (fresh && old) { old.replaceWith(document.importNode(fresh, true)); }
         });
+        applyRevealed();
         body.setAttribute('data-refreshed', String(last));
       })
       .catch(function () { /* the next event retries */ })
