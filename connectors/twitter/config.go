@@ -80,7 +80,8 @@ type Prices struct {
 	PostRead float64 `yaml:"post_read"`
 	// DMEventRead is the price of one DM event read. Default 0.010.
 	DMEventRead float64 `yaml:"dm_event_read"`
-	// UserRead is the price of one user read (users/me). Default 0.010.
+	// UserRead is the price of one user read: users/me, and each user a
+	// customer profile look-up returns. Default 0.010.
 	UserRead float64 `yaml:"user_read"`
 	// PostCreate is the price of creating a post. Default 0.015.
 	PostCreate float64 `yaml:"post_create"`

@@ -86,6 +86,12 @@
 //     its own, as X restricts programmatic replies since February 2026.
 //   - POST dm_conversations/with/:participant_id/messages: JSON {"text"};
 //     answers 201 {"data":{"dm_conversation_id","dm_event_id"}}.
+//   - GET users?ids= (1 to 100 numeric ids) and GET users/:id, with
+//     user.fields (profile_image_url among them): every id is a user (one
+//     made up from the id until the scenario names it), except those
+//     RemoveUser took away, which the lookup lists as partial errors
+//     ("Not Found Error") and users/:id answers with 404. Each user
+//     returned is billed as a User read.
 //   - Tweets and DMs created through either version are recorded for
 //     Replies and DMs alike.
 //
@@ -160,6 +166,8 @@ const (
 	DMEvents     = "2/dm_events"
 	CreateTweet  = "2/tweets"
 	DMSend       = "2/dm_conversations/with/:participant_id/messages"
+	UsersLookup  = "2/users"
+	UserByID     = "2/users/:id"
 )
 
 // Unlimited as a budget means the endpoint is not rate-limited and sends no
@@ -187,6 +195,8 @@ func DefaultLimits() map[string]int {
 		DMEvents:     15,
 		CreateTweet:  100,
 		DMSend:       15, // and 1,440 per 24 h (X docs, 2026)
+		UsersLookup:  900,
+		UserByID:     900,
 	}
 }
 
@@ -300,6 +310,7 @@ type Server struct {
 	ours           []int64 // our timeline, ascending
 	dms            []*DM   // ascending
 	users          map[int64]User
+	gone           map[int64]bool // users X no longer serves (RemoveUser)
 	emptyDMPages   int
 	pageNonce      int
 	failNext       map[string][]int
@@ -362,6 +373,7 @@ func New(opts Options) *Server {
 		windows:        make(map[string]*windowCount),
 		tweets:         make(map[int64]*Tweet),
 		users:          map[int64]User{opts.Self.ID: opts.Self},
+		gone:           make(map[int64]bool),
 		failNext:       make(map[string][]int),
 		selfServe:      opts.SelfServe,
 		now:            opts.Now,
@@ -696,6 +708,10 @@ func lookup(path string) (route, bool) {
 	switch {
 	case rest == "users/me":
 		return get(UsersMe, "")
+	case rest == "users":
+		return get(UsersLookup, "")
+	case len(p) == 2 && p[0] == "users" && p[1] != "":
+		return get(UserByID, p[1])
 	case rest == "dm_events":
 		return get(DMEvents, "")
 	case rest == "tweets":
@@ -815,6 +831,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return s.createTweet(body, now)
 		case DMSend:
 			return s.dmSend(rt.id, body, now)
+		case UsersLookup:
+			return s.usersLookup(r.URL.Query())
+		case UserByID:
+			return s.userByID(rt.id, r.URL.Query())
 		}
 		return rt.fail(http.StatusNotFound, 34, "Sorry, that page does not exist.")
 	}()

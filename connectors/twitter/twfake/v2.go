@@ -105,6 +105,9 @@ var (
 	usersMeParams = []param{
 		{"expansions", userExpansions}, {"tweet.fields", tweetFields}, {"user.fields", userFields},
 	}
+	usersLookupParams = []param{
+		{"ids", nil}, {"expansions", userExpansions}, {"tweet.fields", tweetFields}, {"user.fields", userFields},
+	}
 	mentionsParams = []param{
 		{"since_id", nil}, {"until_id", nil}, {"max_results", nil}, {"pagination_token", nil},
 		{"start_time", nil}, {"end_time", nil}, {"expansions", tweetExpansions},
@@ -582,6 +585,9 @@ func v2User(u User, fields map[string]bool) map[string]any {
 	}
 	if fields["verified"] {
 		m["verified"] = false
+	}
+	if fields["profile_image_url"] {
+		m["profile_image_url"] = ProfileImageURL(u.ID)
 	}
 	return m
 }
