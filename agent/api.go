@@ -241,6 +241,7 @@ func pathID(r *http.Request) (int64, error) {
 // parseFilter reads the queue filters shared by the UI and the API. The
 // status defaults to open (the queue); "all" lists every status. The
 // assignee "me" is the caller and "-" selects unassigned conversations.
+// sort is waiting (default), due (SLA) or newest.
 func parseFilter(q url.Values, me string) (store.Filter, error) {
 	var f store.Filter
 	var errs []string
@@ -289,6 +290,20 @@ func parseFilter(q url.Values, me string) (store.Filter, error) {
 		}
 		f.CustomerID = id
 	}
+	if v := q.Get("person"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			errs = append(errs, "person must be a person id")
+		}
+		f.PersonID = id
+	}
+	switch v := q.Get("sort"); v {
+	case "", "waiting":
+	case string(store.SortDue), string(store.SortNewest):
+		f.Sort = store.Sort(v)
+	default:
+		errs = append(errs, "sort must be waiting, due or newest")
+	}
 	if len(errs) > 0 {
 		return f, invalidf("%s", strings.Join(errs, "; "))
 	}
@@ -299,14 +314,20 @@ func (s *Server) apiMe(w http.ResponseWriter, _ *http.Request, p *Principal) {
 	writeJSON(w, http.StatusOK, map[string]string{"name": p.Agent.Name, "role": p.Agent.Role})
 }
 
+// apiConversations lists the queue, or with q the conversations that
+// match a search (see store.ParseQuery), as the caller sees them.
 func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, p *Principal) {
 	f, err := parseFilter(r.URL.Query(), p.Agent.Name)
-	respond(s, w, r, err, func() (ConversationPage, error) { return s.svc.ListConversations(r.Context(), f) })
+	respond(s, w, r, err, func() (QueuePage, error) {
+		return s.svc.Queue(r.Context(), p.Agent.Name, f, r.URL.Query().Get("q"))
+	})
 }
 
-func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, _ *Principal) {
+// apiConversation returns a conversation with its thread, notes and
+// customer, and marks it read for the caller.
+func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, p *Principal) {
 	id, err := pathID(r)
-	respond(s, w, r, err, func() (ConversationDetail, error) { return s.svc.ShowConversation(r.Context(), id) })
+	respond(s, w, r, err, func() (Desk, error) { return s.svc.Open(r.Context(), p.Agent.Name, id) })
 }
 
 // replyBody is the body of POST /api/conversations/{id}/reply.

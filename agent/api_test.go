@@ -33,6 +33,20 @@ func routeBody(rt route) (contentType, body string) {
 		return "application/json", `{"name":"newbie","role":"agent"}`
 	case rt.path == "/agents":
 		return "application/x-www-form-urlencoded", "name=newbie2&role=agent"
+	case strings.HasSuffix(rt.path, "/notes") && rt.api:
+		return "application/json", `{"text":"Checked with the hotel."}`
+	case strings.HasSuffix(rt.path, "/notes"):
+		return "application/x-www-form-urlencoded", "note=Checked+with+the+hotel."
+	case strings.HasSuffix(rt.path, "/tags") && rt.api:
+		return "application/json", `{"tag":"vip"}`
+	case strings.HasSuffix(rt.path, "/tags"):
+		return "application/x-www-form-urlencoded", "tag=vip"
+	case strings.HasSuffix(rt.path, "/presence"):
+		return "application/json", `{"state":"viewing"}`
+	case rt.path == "/api/conversations/bulk":
+		return "application/json", `{"ids":[1],"action":"tag","tag":"vip"}`
+	case rt.path == "/bulk":
+		return "application/x-www-form-urlencoded", "action=tag&tag=vip&id=1"
 	case strings.HasSuffix(rt.path, "/assign") && rt.api:
 		return "application/json", `{"assignee":"alice"}`
 	case strings.HasSuffix(rt.path, "/assign"):

@@ -48,12 +48,15 @@ func chromium() string {
 type desk struct {
 	url   string
 	st    store.Store
+	svc   *Service
 	fake  *fbfake.Server
 	pw    string
 	close func()
 }
 
-func startDesk(t *testing.T) *desk {
+// startDesk starts the desk; opts change its Options (a clock, SLA
+// targets) before it is built.
+func startDesk(t *testing.T, opts ...func(*Options)) *desk {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
@@ -90,10 +93,14 @@ func startDesk(t *testing.T) *desk {
 		Interval: 200 * time.Millisecond, Poll: true, Send: true,
 	}
 
-	srv, err := New(Options{
+	o := Options{
 		Config: Config{CannedReplies: []CannedReply{{Name: "Pool hours", Text: "The pool is open from 7am to 10pm."}}},
-		Store:  st, Replier: rt, Health: reg, Subscribe: b.SubscribeEvents, Metrics: met.Handler(), Log: log,
-	})
+		Store:  st, Replier: rt, Health: reg, Subscribe: b.SubscribeEvents, Publish: b.PublishEvent, Metrics: met.Handler(), Log: log,
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := New(o)
 	if err != nil {
 		t.Fatalf("agent.New: %v", err)
 	}
@@ -106,7 +113,7 @@ func startDesk(t *testing.T) *desk {
 	done := make(chan struct{}, 2)
 	go func() { _ = rt.Run(ctx); done <- struct{}{} }()
 	go func() { _ = runner.Run(ctx); done <- struct{}{} }()
-	d := &desk{url: ts.URL, st: st, fake: fake, pw: pw}
+	d := &desk{url: ts.URL, st: st, svc: srv.Service(), fake: fake, pw: pw}
 	var closed atomic.Bool
 	d.close = func() {
 		if closed.Swap(true) {
@@ -250,7 +257,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("name"), "alice"),
 		chromedp.SendKeys(chromedp.ID("password"), d.pw),
 		chromedp.Click(chromedp.ID("sign-in")),
-		chromedp.WaitVisible(chromedp.ID("queue")),
+		chromedp.WaitVisible(chromedp.ID("queue-list")),
 		chromedp.WaitVisible(chromedp.CSS("#live.on")),
 	)
 	eval(`window.__noReload = 42`)
@@ -258,7 +265,7 @@ func TestBrowser(t *testing.T) {
 	// A comment arrives on Facebook after the page loaded: it appears
 	// without a reload.
 	d.fake.AddComment(post, "", fbfake.User{ID: "2002", Name: "Pat Guest"}, "Is the pool heated?", time.Now())
-	row := `//table[@id="queue"]//a[normalize-space(text())="Pat Guest"]`
+	row := `//ol[@id="queue-list"]//span[@class="cust" and normalize-space(text())="Pat Guest"]`
 	run("see the new comment live", chromedp.WaitVisible(row))
 	if v := eval(`window.__noReload || 0`); v != float64(42) {
 		t.Fatalf("the page reloaded to show the comment (marker %v)", v)

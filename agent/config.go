@@ -57,12 +57,23 @@ type Config struct {
 	ReadTimeout time.Duration `yaml:"read_timeout"`
 }
 
-// CannedReply is one ready-made answer of the reply box.
+// CannedReply is one ready-made answer of the reply box, offered when the
+// agent types '/' and part of its name (see canned.go). The built-in set
+// (BuiltinCannedReplies) is always there; a configured reply adds to it,
+// or replaces the built-in one of the same name and language.
 type CannedReply struct {
-	// Name is what the agent picks from the list.
+	// Name is what the agent types after '/' to pick it.
 	Name string `yaml:"name" json:"name"`
-	// Text is what goes into the reply box; the agent can edit it before
-	// sending, and it passes the same reply guard as typed text.
+	// Language is the ISO 639-1 code of Text; default "en". A
+	// conversation is offered the replies in its language, then the
+	// English ones without a translation.
+	Language string `yaml:"language" json:"language,omitempty"`
+	// Private replies are offered in private conversations only: one that
+	// asks for a booking number and PIN, say.
+	Private bool `yaml:"private" json:"private,omitempty"`
+	// Text is what goes into the reply box, with {customer.name} and
+	// {agent.name} filled in; the agent can edit it before sending, and it
+	// passes the same reply guard as typed text.
 	Text string `yaml:"text" json:"text"`
 }
 
@@ -122,15 +133,19 @@ func (c Config) Validate() error {
 	}
 	seen := make(map[string]bool)
 	for i, cr := range c.CannedReplies {
+		key := cr.Name + "/" + cannedLanguage(cr)
 		switch {
 		case strings.TrimSpace(cr.Name) == "":
 			bad("canned_replies: entry %d has no name", i+1)
-		case seen[cr.Name]:
-			bad("canned_replies: name %q is used twice", cr.Name)
+		case seen[key]:
+			bad("canned_replies: name %q is used twice for language %s", cr.Name, cannedLanguage(cr))
 		}
-		seen[cr.Name] = true
+		seen[key] = true
 		if strings.TrimSpace(cr.Text) == "" {
 			bad("canned_replies: entry %d (%q) has no text", i+1, cr.Name)
+		}
+		if err := checkCannedVars(cr.Text); err != nil {
+			bad("canned_replies: entry %d (%q): %v", i+1, cr.Name, err)
 		}
 		if len(cr.Text) > MaxReplyBytes {
 			bad("canned_replies: entry %d (%q) is longer than %d bytes", i+1, cr.Name, MaxReplyBytes)

@@ -116,11 +116,25 @@ func (s *Server) onBusEvent(subject string, data []byte) {
 			ev.ConversationID, _ = strconv.ParseInt(id, 10, 64)
 		}
 	}
+	if ev.Type == "presence" {
+		s.onPresence(ev)
+		return
+	}
 	out, err := json.Marshal(inbox.Event{Type: ev.Type, ConversationID: ev.ConversationID, ActionID: ev.ActionID, State: ev.State, At: ev.At})
 	if err != nil {
 		return
 	}
 	s.hub.broadcast(sseEvent{name: "conversation", data: out})
+}
+
+// tick tells browsers the desk's time, so that open pages refresh their
+// relative times and SLA colours while nothing else happens.
+func (s *Server) tick() {
+	out, err := json.Marshal(map[string]time.Time{"at": s.clock.Now()})
+	if err != nil {
+		return
+	}
+	s.hub.broadcast(sseEvent{name: "tick", data: out})
 }
 
 // healthEvent is the payload of a "health" browser event.

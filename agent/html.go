@@ -26,7 +26,7 @@ var pageNames = []string{"login", "queue", "conversation", "agents", "error", "s
 func parseTemplates() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(webFS, "web/templates/layout.html", "web/templates/partials/*.html", "web/templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)
 		}
@@ -49,9 +49,13 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-	"who":   actorLabel,
+	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"rel":      relTime,
+	"between":  func(from, to time.Time) string { return shortDuration(to.Sub(from)) },
+	"withoutq": func(q url.Values) string { return withParam(q, "q", "") },
+	"initials": initials,
+	"label":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"who":      actorLabel,
 }
 
 // actorLabel names who wrote a message or did an action, for humans:
@@ -81,7 +85,7 @@ type pageData struct {
 	Now          time.Time
 
 	Login  *loginPage
-	Queue  *queuePage
+	Queue  *deskPage
 	Conv   *convPage
 	Agents *agentsPage
 	Setup  *setupPage
@@ -127,7 +131,7 @@ func (s *Server) banner() []bannerItem {
 }
 
 func (s *Server) newPage(name, title string, p *Principal) *pageData {
-	pg := &pageData{Name: name, Title: title, AssetVersion: s.assetVer, Now: time.Now(), Status: http.StatusOK}
+	pg := &pageData{Name: name, Title: title, AssetVersion: s.assetVer, Now: s.clock.Now(), Status: http.StatusOK}
 	if p != nil {
 		a := p.Agent
 		pg.Agent, pg.CSRF = &a, p.CSRF
@@ -340,269 +344,6 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, p *Princip
 	s.hub.endSession(hashToken(p.Token))
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// ---- queue ----
-
-type queuePage struct {
-	Filter  store.Filter
-	Query   url.Values
-	Page    ConversationPage
-	Facets  []facet
-	Me      string
-	PrevURL string
-	NextURL string
-	First   int
-	Last    int
-}
-
-// facet is one filter of the sidebar with its options and counts.
-type facet struct {
-	Title   string
-	AllURL  string
-	AllOn   bool
-	Options []facetOption
-}
-
-type facetOption struct {
-	Label  string
-	Count  int
-	URL    string
-	Active bool
-}
-
-func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request, p *Principal) {
-	q := r.URL.Query()
-	f, err := parseFilter(q, p.Agent.Name)
-	if err != nil {
-		s.fail(w, r, false, err)
-		return
-	}
-	pg, err := s.queueData(r.Context(), q, f, p.Agent.Name)
-	if err != nil {
-		s.fail(w, r, false, err)
-		return
-	}
-	out := s.newPage("queue", "Queue", p)
-	out.Queue = pg
-	s.render(w, r, out)
-}
-
-func (s *Server) queueData(ctx context.Context, q url.Values, f store.Filter, me string) (*queuePage, error) {
-	page, err := s.svc.ListConversations(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := s.svc.Counts(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	qp := &queuePage{Filter: f, Query: q, Page: page, Me: me}
-	qp.Facets = []facet{
-		makeFacet("Status", "status", q, counts.ByStatus, []string{"open", "pending"}, map[string]string{}, "open", []string{"closed", "all"}),
-		makeFacet("Platform", "platform", q, counts.ByPlatform, nil, nil, "", nil),
-		makeFacet("Channel", "channel", q, counts.ByChannel, nil, nil, "", nil),
-		makeFacet("Assignee", "assignee", q, counts.ByAssignee, nil, map[string]string{"-": "unassigned", me: me + " (me)"}, "", nil),
-		makeFacet("Language", "language", q, counts.ByLanguage, nil, nil, "", nil),
-		makeFacet("Flags", "flag", q, counts.ByFlag, nil, nil, "", nil),
-	}
-	if len(page.Conversations) > 0 {
-		qp.First, qp.Last = page.Offset+1, page.Offset+len(page.Conversations)
-	}
-	if page.Offset > 0 {
-		qp.PrevURL = withParam(q, "offset", strconv.Itoa(max(page.Offset-page.Limit, 0)))
-	}
-	if page.Offset+len(page.Conversations) < page.Total {
-		qp.NextURL = withParam(q, "offset", strconv.Itoa(page.Offset+page.Limit))
-	}
-	return qp, nil
-}
-
-// makeFacet builds a sidebar filter from the counts. first lists values
-// shown first in that order; extra adds values without counts (e.g.
-// "all"); def is the value that applies when the parameter is absent.
-func makeFacet(title, key string, q url.Values, counts map[string]int, first []string, labels map[string]string, def string, extra []string) facet {
-	cur := q.Get(key)
-	if cur == "" {
-		cur = def
-	}
-	f := facet{Title: title}
-	if def == "" {
-		f.AllURL, f.AllOn = withParam(q, key, ""), cur == ""
-	}
-	seen := map[string]bool{}
-	add := func(v string, n int) {
-		if seen[v] {
-			return
-		}
-		seen[v] = true
-		lbl := v
-		if l, ok := labels[v]; ok {
-			lbl = l
-		}
-		f.Options = append(f.Options, facetOption{Label: lbl, Count: n, URL: withParam(q, key, v), Active: cur == v})
-	}
-	for _, v := range first {
-		add(v, counts[v])
-	}
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return counts[keys[i]] > counts[keys[j]] || (counts[keys[i]] == counts[keys[j]] && keys[i] < keys[j])
-	})
-	for _, k := range keys {
-		if k == "" {
-			continue // "unknown" language: not a value the filter can select
-		}
-		add(k, counts[k])
-	}
-	for _, v := range extra {
-		add(v, -1)
-	}
-	return f
-}
-
-// withParam returns the queue URL with key set to v (removed when ""),
-// starting again from the first page unless the offset is what changes.
-func withParam(q url.Values, key, v string) string {
-	n := url.Values{}
-	for k, vs := range q {
-		if k != "offset" {
-			n[k] = vs
-		}
-	}
-	if v == "" {
-		n.Del(key)
-	} else {
-		n.Set(key, v)
-	}
-	if len(n) == 0 {
-		return "/"
-	}
-	return "/?" + n.Encode()
-}
-
-// ---- conversation ----
-
-type convPage struct {
-	ConversationDetail
-	Me          string
-	HeldByOther bool
-	Agents      []string
-	Canned      []CannedReply
-	ReplyText   string
-	ReplyPublic bool
-	// Window fields, precomputed for the template.
-	StandardLeft     time.Duration
-	HumanAgentLeft   time.Duration
-	PrivateReplyLeft time.Duration
-}
-
-func (s *Server) handleConversation(w http.ResponseWriter, r *http.Request, p *Principal) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, false, err)
-		return
-	}
-	s.renderConversation(w, r, p, id, http.StatusOK, "", "", false)
-}
-
-func (s *Server) renderConversation(w http.ResponseWriter, r *http.Request, p *Principal, id int64, status int, msg, text string, public bool) {
-	d, err := s.svc.ShowConversation(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, false, err)
-		return
-	}
-	agents, err := s.svc.Agents(r.Context())
-	if err != nil {
-		s.fail(w, r, false, err)
-		return
-	}
-	cp := &convPage{
-		ConversationDetail: d, Me: p.Agent.Name, Canned: s.cfg.CannedReplies,
-		HeldByOther: d.Assignee != "" && d.Assignee != p.Agent.Name,
-		ReplyText:   text, ReplyPublic: public && d.PublicAllowed(),
-	}
-	for _, a := range agents {
-		if !a.Disabled {
-			cp.Agents = append(cp.Agents, a.Name)
-		}
-	}
-	now := time.Now()
-	if d.MessengerWindow != nil {
-		cp.StandardLeft, cp.HumanAgentLeft = d.MessengerWindow.StandardLeft(now), d.MessengerWindow.HumanAgentLeft(now)
-	}
-	if !d.PrivateReplyEndsAt.IsZero() {
-		cp.PrivateReplyLeft = max(d.PrivateReplyEndsAt.Sub(now), 0)
-	}
-	pg := s.newPage("conversation", "#"+strconv.FormatInt(id, 10)+" "+d.Customer.Label(), p)
-	pg.Conv, pg.Status, pg.Error = cp, status, msg
-	s.render(w, r, pg)
-}
-
-// formKind names the state-changing forms of the conversation view.
-type formKind int
-
-const (
-	actReply formKind = iota
-	actClaim
-	actAssign
-	actClose
-	actReopen
-)
-
-// formAction handles a form post of the conversation view: on success it
-// redirects back (so a reload does not post again); on failure it shows
-// the view again with the reason and the right status code, keeping the
-// agent's draft reply.
-func (s *Server) formAction(kind formKind) func(w http.ResponseWriter, r *http.Request, p *Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p *Principal) {
-		id, err := pathID(r)
-		if err != nil {
-			s.fail(w, r, false, err)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, false, formError(err))
-			return
-		}
-		f := r.PostForm
-		ctx := r.Context()
-		text, public := f.Get("text"), f.Get("visibility") == "public"
-		switch kind {
-		case actReply:
-			_, err = s.svc.Reply(ctx, ReplyRequest{ConversationID: id, Agent: p.Agent.Name, Public: public, Text: text})
-		case actClaim:
-			_, err = s.svc.Claim(ctx, p.Agent.Name, id, f.Get("expect"))
-		case actAssign:
-			expect := f.Get("expect")
-			_, err = s.svc.Assign(ctx, p.Agent.Name, id, f.Get("assignee"), &expect)
-		case actClose:
-			_, err = s.svc.Close(ctx, p.Agent.Name, id)
-		case actReopen:
-			_, err = s.svc.Reopen(ctx, p.Agent.Name, id)
-		}
-		if err != nil {
-			status, body := classify(err)
-			if status >= 500 || status == http.StatusNotFound {
-				s.fail(w, r, false, err)
-				return
-			}
-			if status == http.StatusBadRequest {
-				s.logInvalid(r, err)
-			}
-			msg := body.Error
-			if body.Code == "refused" {
-				msg = "Not sent: " + body.Reason
-			}
-			s.renderConversation(w, r, p, id, status, msg, text, public)
-			return
-		}
-		http.Redirect(w, r, "/conversations/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	}
 }
 
 // ---- agents (admin) ----

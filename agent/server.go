@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/health"
+	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/sla"
 	"github.com/inboxbot/inboxbot/store"
@@ -72,6 +73,11 @@ type Options struct {
 	// Redactor hides secrets in what the desk shows (WithRedactor); nil:
 	// redact's package-level rules. Ignored when Service is set.
 	Redactor *redact.Redactor
+	// Clock is the desk's time; nil: the system clock.
+	Clock Clock
+	// Publish sends a live event to every desk instance (bus.PublishEvent):
+	// notes, presence, bulk changes. Nil: events stay in this instance.
+	Publish func(inbox.Event)
 }
 
 // Server serves the agents' desk. Create it with New, mount Handler, and
@@ -94,6 +100,12 @@ type Server struct {
 	// loginWait bounds how long a sign-in waits for a free password
 	// check before it gets 503.
 	loginWait time.Duration
+	// clock, publish and presence serve the desk's live parts: the SLA
+	// tick, notes and presence (see presence.go).
+	clock    Clock
+	publish  func(inbox.Event)
+	presence *presenceTable
+	stopTick func()
 	// sla is Options.SLA with its defaults.
 	sla sla.Config
 }
@@ -114,10 +126,19 @@ func New(o Options) (*Server, error) {
 	if svc == nil {
 		svc = NewService(o.Store, o.Replier, WithSessionTTL(cfg.SessionTTL), WithTokenTTL(cfg.TokenTTL), WithLogger(o.Log), WithRedactor(o.Redactor))
 	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.Service == nil {
+		for _, opt := range []ServiceOption{WithSLA(o.SLA.WithDefaults()), WithClock(o.Clock), WithPublisher(o.Publish)} {
+			opt(svc)
+		}
+	}
 	s := &Server{
 		cfg: cfg, svc: svc, health: o.Health, metrics: o.Metrics, log: o.Log,
 		hub: newHub(), limiter: newLimiter(cfg.LoginAttempts, time.Minute), webhooks: o.Webhooks,
 		loginWait: defaultLoginWait,
+		clock:     o.Clock, publish: o.Publish, presence: newPresenceTable(),
 	}
 	s.sla = o.SLA.WithDefaults()
 	var err error
@@ -133,6 +154,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.securityHeaders(s.mux())
+	s.stopTick = s.clock.Every(TickInterval, s.tick)
 	if o.Health != nil {
 		o.Health.OnChange(s.onHealthChange)
 	}
@@ -159,6 +181,7 @@ func (s *Server) Close() error {
 		if s.unsub != nil {
 			s.unsub()
 		}
+		s.stopTick()
 		s.hub.close()
 	})
 	return nil
@@ -248,6 +271,10 @@ func (s *Server) routes() []route {
 		{"POST", "/conversations/{id}/assign", signedIn, false, s.formAction(actAssign)},
 		{"POST", "/conversations/{id}/close", signedIn, false, s.formAction(actClose)},
 		{"POST", "/conversations/{id}/reopen", signedIn, false, s.formAction(actReopen)},
+		{"POST", "/conversations/{id}/notes", signedIn, false, s.formAction(actNote)},
+		{"POST", "/conversations/{id}/tags", signedIn, false, s.formAction(actTag)},
+		{"POST", "/conversations/{id}/merge", signedIn, false, s.formAction(actMerge)},
+		{"POST", "/bulk", signedIn, false, s.handleBulkForm},
 		{"GET", "/agents", adminOnly, false, s.handleAgentsPage},
 		{"POST", "/agents", adminOnly, false, s.handleAddAgentForm},
 		{"GET", "/events", signedIn, true, s.handleEvents},
@@ -261,6 +288,11 @@ func (s *Server) routes() []route {
 		{"POST", "/api/conversations/{id}/close", signedIn, true, s.apiClose},
 		{"POST", "/api/conversations/{id}/reopen", signedIn, true, s.apiReopen},
 		{"POST", "/api/messages/{id}/reveal", signedIn, true, s.apiReveal},
+		{"POST", "/api/conversations/{id}/notes", signedIn, true, s.apiNote},
+		{"POST", "/api/conversations/{id}/tags", signedIn, true, s.apiTag},
+		{"POST", "/api/conversations/{id}/merge", signedIn, true, s.apiMerge},
+		{"POST", "/api/conversations/{id}/presence", signedIn, true, s.apiPresence},
+		{"POST", "/api/conversations/bulk", signedIn, true, s.apiBulk},
 		{"GET", "/api/counts", signedIn, true, s.apiCounts},
 		{"GET", "/reports", signedIn, false, s.handleReports},
 		{"GET", "/api/reports", signedIn, true, s.apiReports},
@@ -406,9 +438,11 @@ func isLoopback(r *http.Request) bool {
 }
 
 // contentSecurityPolicy lets pages load only their own scripts, styles and
-// images: no inline script, so injected markup could not run even if it
+// images (and customers' profile pictures from the platforms' picture
+// hosts, see avatarHosts): no inline script, so injected markup could not run even if it
 // escaped html/template, and no framing (clickjacking).
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' https://pbs.twimg.com https://abs.twimg.com https://platform-lookaside.fbsbx.com https://*.fbcdn.net; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (s *Server) securityHeaders(next http.Handler) http.Handler {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/redact"
+	"github.com/inboxbot/inboxbot/sla"
 	"github.com/inboxbot/inboxbot/store"
 )
 
@@ -64,6 +65,10 @@ type Service struct {
 	pwSem chan struct{}
 	// rd hides secrets in what the desk shows (see redact.Mask).
 	rd *redact.Redactor
+	// sla is the response targets the queue is coloured and sorted by.
+	sla sla.Config
+	// publish announces notes and bulk changes to every desk; nil: nowhere.
+	publish func(inbox.Event)
 }
 
 // ServiceOption tunes a Service.
@@ -601,44 +606,7 @@ func (s *Service) Reopen(ctx context.Context, agent string, id int64) (Conversat
 // is working on. Admins may always (to tidy the queue); their audit entry
 // names the holder.
 func (s *Service) setStatus(ctx context.Context, agent string, id int64, st inbox.Status, action string) (ConversationView, error) {
-	// A few rounds at most: each retry means the holder changed meanwhile.
-	for range 3 {
-		cur, err := s.conversation(ctx, id)
-		if err != nil {
-			return ConversationView{}, err
-		}
-		u := store.Update{Status: &st}
-		detail := ""
-		if cur.Assignee != "" && cur.Assignee != agent {
-			admin, err := s.isAdmin(ctx, agent)
-			if err != nil {
-				return ConversationView{}, err
-			}
-			if !admin {
-				return ConversationView{}, &HeldError{ConversationID: id, Assignee: cur.Assignee}
-			}
-			detail = "held by " + cur.Assignee
-		} else {
-			// Compare-and-set: a claim by another agent since the read wins.
-			u.ExpectAssignee = &cur.Assignee
-		}
-		c, err := s.store.UpdateConversation(ctx, id, u)
-		switch {
-		case errors.Is(err, store.ErrConflict):
-			continue
-		case errors.Is(err, store.ErrNotFound):
-			return ConversationView{}, fmt.Errorf("%w: conversation %d", ErrNotFound, id)
-		case err != nil:
-			return ConversationView{}, fmt.Errorf("setting status of conversation %d: %w", id, err)
-		}
-		s.audit(ctx, "agent:"+agent, action, id, detail)
-		return conversationView(c), nil
-	}
-	cur, err := s.conversation(ctx, id)
-	if err != nil {
-		return ConversationView{}, err
-	}
-	return ConversationView{}, &HeldError{ConversationID: id, Assignee: cur.Assignee}
+	return s.holderUpdate(ctx, agent, id, store.Update{Status: &st}, action, "")
 }
 
 // isAdmin reports whether name is an enabled admin. An unknown name (the

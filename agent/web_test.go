@@ -208,8 +208,9 @@ func TestCustomerTextIsText(t *testing.T) {
 	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("escaped text missing")
 	}
-	if strings.Count(body, "<script") != 1 { // only the external app.js
-		t.Errorf("page has %d script tags, want 1", strings.Count(body, "<script"))
+	// Only the external app.js and desk.js.
+	if n, ext := strings.Count(body, "<script"), strings.Count(body, `<script src="/static/`); n != 2 || ext != n {
+		t.Errorf("page has %d script tags (%d external), want the 2 external ones", n, ext)
 	}
 	// The queue escapes customer names too.
 	rec = c.do(t, "GET", "/", "", "")
@@ -242,7 +243,7 @@ func TestConversationView(t *testing.T) {
 		`<mark class="secret booking_number hidden" title="booking number">[booking number]</mark>`,
 		`24-hour window: 21h`, `Human agent (7 days): 6d 21h left`,
 		`href="/conversations/` + strconv.FormatInt(pub, 10) + `"`,
-		`href="/?customer=`,
+		`href="/?person=`,
 		`value="private" id="vis-private" checked`,
 		`value="public" id="vis-public" disabled`,
 		`data-text="Thanks for reaching out! We&#39;re on it."`,

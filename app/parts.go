@@ -295,7 +295,7 @@ func (a *App) http(ln net.Listener, hooks map[string]http.Handler) (func(ctx con
 	if a.Role.runs(RoleWeb) {
 		srv, err := agent.New(agent.Options{
 			Config: a.Config.HTTP, Store: a.Store, Replier: a.Router, Health: a.Health,
-			Subscribe: a.Bus.SubscribeEvents, Metrics: a.Metrics.Handler(), Log: a.Log, SLA: a.Config.Policy.SLA,
+			Subscribe: a.Bus.SubscribeEvents, Publish: a.Bus.PublishEvent, Metrics: a.Metrics.Handler(), Log: a.Log, SLA: a.Config.Policy.SLA,
 			Webhooks: hooks, Redactor: a.Config.Policy.Redactor(),
 		})
 		if err != nil {

@@ -284,11 +284,19 @@ func (a *Action) Validate() error {
 }
 
 // Event is a live update for agents' screens, published on core NATS under
-// inbox.events.conversation.<id>. It carries ids and states, never text.
+// inbox.events.conversation.<id>. It carries ids, states and agents'
+// names, never text.
 type Event struct {
-	Type           string    `json:"type"` // "message", "action", "conversation", "health"
+	// Type is "message", "action", "conversation", "health", "note" (an
+	// internal note was added) or "presence" (an agent views or types).
+	Type           string    `json:"type"`
 	ConversationID int64     `json:"conversation_id,omitempty"`
 	ActionID       int64     `json:"action_id,omitempty"`
 	State          State     `json:"state,omitempty"`
 	At             time.Time `json:"at"`
+	// Agent names the agent of a presence or note event.
+	Agent string `json:"agent,omitempty"`
+	// Presence is what the agent of a presence event does: "viewing",
+	// "typing" or "left".
+	Presence string `json:"presence,omitempty"`
 }

@@ -85,18 +85,17 @@
   // that changed. DOMParser builds an inert document (its scripts never
   // run) from the server's escaped HTML; nodes are imported, not re-parsed.
   var regions = {
-    queue: ['facets', 'queue-list', 'banner'],
-    conversation: ['conv-head', 'thread', 'holder', 'actions', 'audit', 'reply-held', 'banner']
+    queue: ['facets', 'queue-head', 'queue-list', 'banner'],
+    conversation: ['facets', 'queue-head', 'queue-list', 'conv-head', 'thread', 'customer-card', 'holder',
+      'person', 'audit', 'reply-held', 'banner']
   }[page];
   if (!regions || !window.EventSource || !window.fetch) {
     return;
   }
   var url = body.getAttribute('data-url') || location.pathname + location.search;
-  var conv = body.getAttribute('data-conversation');
-  var linked = body.getAttribute('data-linked');
   var live = document.getElementById('live');
   var timer = null, busy = false, again = false, last = 0;
-  var minGap = page === 'queue' ? 1000 : 200;
+  var minGap = page === 'queue' ? 1000 : 300;
 
   function refresh() {
     if (busy) { again = true; return; }
@@ -120,6 +119,7 @@
         });
         applyRevealed();
         body.setAttribute('data-refreshed', String(last));
+        document.dispatchEvent(new Event('inboxbot:refreshed'));
       })
       .catch(function () { /* the next event retries */ })
       .then(function () {
@@ -135,6 +135,8 @@
   }
 
   var es = new EventSource('/events');
+  // desk.js shares the stream (presence) and the refresh.
+  window.inboxbot = { events: es, refresh: schedule };
   // On every (re)connect, catch up on what changed between the page's
   // render and the subscription (a reply sent in that gap, say).
   es.addEventListener('open', function () {
@@ -142,15 +144,10 @@
     schedule();
   });
   es.addEventListener('error', function () { if (live) { live.classList.remove('on'); } });
-  es.addEventListener('conversation', function (e) {
-    if (page === 'conversation') {
-      var ev;
-      try { ev = JSON.parse(e.data); } catch (err) { return; }
-      var id = String(ev.conversation_id);
-      if (id !== conv && id !== linked) { return; }
-    }
-    schedule();
-  });
+  // Any conversation's change may change the queue beside this one.
+  es.addEventListener('conversation', schedule);
+  // The desk's clock: relative times and SLA colours move on.
+  es.addEventListener('tick', schedule);
   es.addEventListener('health', schedule);
   es.addEventListener('resync', schedule);
   window.addEventListener('pagehide', function () { es.close(); });
