@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/inboxbot/inboxbot/inbox"
@@ -149,8 +151,9 @@ type Durations struct {
 }
 
 // Percentiles are the median and 90th percentile (nearest rank) of N
-// measured times. Agent is set in ByAgent rows, Platform and Channel in
-// ByChannel rows.
+// measured times, to the middle of a bucket: 10 seconds wide below an
+// hour, a minute below a day, 15 minutes beyond. Agent is set in ByAgent
+// rows, Platform and Channel in ByChannel rows.
 type Percentiles struct {
 	Agent    string         `json:"agent,omitempty"`
 	Platform inbox.Platform `json:"platform,omitempty"`
@@ -297,10 +300,10 @@ func (s *sqlStore) SetSLATargets(ctx context.Context, targets []SLATarget) error
 
 const dayNS = int64(24 * time.Hour)
 
-// Report computes the report of q.Period. Every query reads by time
-// through an index; percentiles are ranked by the database (window
-// functions, which SQLite and PostgreSQL share), so only small results
-// cross to Go.
+// Report computes the report of q's period. Daily counts and SLA and
+// answer totals are summed from the per-day tables the triggers keep;
+// durations are counted in buckets in one pass over the period's facts;
+// so only small results cross to Go.
 func (s *sqlStore) Report(ctx context.Context, q ReportQuery) (Report, error) {
 	if err := q.Validate(); err != nil {
 		return Report{}, fmt.Errorf("reporting: %w", err)
@@ -339,43 +342,72 @@ func (s *sqlStore) Report(ctx context.Context, q ReportQuery) (Report, error) {
 		{"answers", func() (err error) { rep.Answers, err = s.answers(ctx, from, to); return err }},
 		{"redactions", func() (err error) { rep.Redacted, err = s.redactions(ctx, from, to); return err }},
 	}
-	for _, st := range steps {
-		if err := st.run(); err != nil {
-			return Report{}, fmt.Errorf("reporting %s: %w", st.what, err)
-		}
+	// The steps fill separate fields and read through the reader pool,
+	// so they run side by side: the report takes as long as its longest
+	// scans rather than all of them in turn.
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, st := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := st.run(); err != nil {
+				errs[i] = fmt.Errorf("reporting %s: %w", st.what, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Report{}, err
 	}
 	return rep, nil
 }
 
-// series is a fact table counted per day: its table and time column.
-type series struct{ table, at string }
+// series is a fact counted per day: its table and time column, and the
+// table of its counts per day, platform and channel.
+type series struct{ table, at, days string }
 
 var (
-	openedSeries = series{"report_conversations", "opened_at"}
-	closedSeries = series{"report_closes", "at"}
+	openedSeries = series{"report_conversations", "opened_at", "report_opened_days"}
+	closedSeries = series{"report_closes", "at", "report_closed_days"}
 )
 
-// groupSQL returns the key column and the join of a grouping: the fact
-// table alone for platform and channel, the conversation for its
-// language, its flags for flags.
+// groupSQL returns the key column and the join of a grouping over a
+// series' facts x: the conversation for its language, its flags for flags.
 func groupSQL(g ReportGroup) (key, join string) {
 	switch g {
-	case GroupChannel:
-		return "x.channel", ""
 	case GroupLanguage:
 		return "c.language", " JOIN conversations c ON c.id = x.conversation_id"
 	case GroupFlag:
 		return "f.flag", " JOIN conversation_flags f ON f.conversation_id = x.conversation_id"
+	case GroupChannel:
+		return "x.channel", ""
 	}
 	return "x.platform", ""
 }
 
-// dayCounts counts a series per day and key of g, and in all (without
-// the grouping's join, so that flags do not change the total).
+// dayCounts counts a series per day and key of g, and in all. Platforms
+// and channels are summed from the days table; languages and flags, which
+// change after a conversation opens, are counted from the facts.
 func (s *sqlStore) dayCounts(ctx context.Context, sr series, g ReportGroup, from, to int64) ([]DayCount, int, error) {
-	key, join := groupSQL(g)
-	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT (x.`+sr.at+` - ?) / ? AS day, `+key+` AS k, COUNT(*) AS n
-		FROM `+sr.table+` x`+join+` WHERE x.`+sr.at+` >= ? AND x.`+sr.at+` < ? GROUP BY day, k`), from, dayNS, from, to)
+	fromDay, toDay := from/dayNS, to/dayNS
+	var (
+		query string
+		args  []any
+	)
+	switch g {
+	case GroupLanguage, GroupFlag:
+		key, join := groupSQL(g)
+		query = `SELECT x.` + sr.at + ` / ? AS day, ` + key + ` AS k, COUNT(*) AS n
+			FROM ` + sr.table + ` x` + join + ` WHERE x.` + sr.at + ` >= ? AND x.` + sr.at + ` < ? GROUP BY day, k`
+		args = []any{dayNS, from, to}
+	default:
+		key, _ := groupSQL(g)
+		query = `SELECT x.day, ` + key + ` AS k, SUM(x.n) FROM ` + sr.days + ` x
+			WHERE x.day >= ? AND x.day < ? GROUP BY x.day, k`
+		args = []any{fromDay, toDay}
+	}
+	rows, err := s.r.QueryContext(ctx, s.rb(query), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -389,7 +421,7 @@ func (s *sqlStore) dayCounts(ctx context.Context, sr series, g ReportGroup, from
 		if err := rows.Scan(&day, &dc.Key, &dc.N); err != nil {
 			return nil, 0, err
 		}
-		dc.Day = fromNS(from + day*dayNS)
+		dc.Day = fromNS(day * dayNS)
 		out = append(out, dc)
 	}
 	if err := rows.Err(); err != nil {
@@ -402,91 +434,103 @@ func (s *sqlStore) dayCounts(ctx context.Context, sr series, g ReportGroup, from
 		return out[i].Key < out[j].Key
 	})
 	var total int
-	err = s.r.QueryRowContext(ctx, s.rb(`SELECT COUNT(*) FROM `+sr.table+` WHERE `+sr.at+` >= ? AND `+sr.at+` < ?`), from, to).Scan(&total)
+	err = s.r.QueryRowContext(ctx, s.rb(`SELECT COALESCE(SUM(n), 0) FROM `+sr.days+` WHERE day >= ? AND day < ?`), fromDay, toDay).Scan(&total)
 	return out, total, err
 }
 
-// percentileSQL ranks the times d of src (columns agent, platform,
-// channel, d) within each partition and keeps the rows at the 50th and
-// 90th nearest ranks, ceil(n·p/100), with the partition's size.
-const percentileSQL = `SELECT %[1]s, n, rn, d FROM (
-	SELECT %[1]s, d, ROW_NUMBER() OVER (PARTITION BY %[1]s ORDER BY d) AS rn, COUNT(*) OVER (PARTITION BY %[1]s) AS n
-	FROM (%[2]s) src) ranked
-WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100`
+// Durations are counted in buckets, which keeps a 90-day report to one
+// aggregate pass per measure: 10 seconds wide below an hour, a minute
+// below a day, a quarter of an hour beyond. A percentile is the middle of
+// the bucket that holds its rank.
+const bucketSQL = `CASE WHEN d < 3600000000000 THEN d / 10000000000 * 10000000000
+	WHEN d < 86400000000000 THEN d / 60000000000 * 60000000000
+	ELSE d / 900000000000 * 900000000000 END`
+
+// bucketWidth is the width of the bucket that starts at lo.
+func bucketWidth(lo time.Duration) time.Duration {
+	switch {
+	case lo < time.Hour:
+		return 10 * time.Second
+	case lo < 24*time.Hour:
+		return time.Minute
+	}
+	return 15 * time.Minute
+}
 
 // rank is the nearest rank of percentile p among n values.
 func rank(n, p int) int { return (n*p + 99) / 100 }
 
-// durations returns the percentiles of src's times by agent and by
-// platform channel.
-func (s *sqlStore) durations(ctx context.Context, src string, from, to int64) (Durations, error) {
-	var d Durations
-	var err error
-	if d.ByAgent, err = s.percentiles(ctx, src, true, from, to); err != nil {
-		return d, err
-	}
-	if d.ByChannel, err = s.percentiles(ctx, src, false, from, to); err != nil {
-		return d, err
-	}
-	return d, nil
+// bucket is one bucket of a histogram: its start and count.
+type bucket struct {
+	lo time.Duration
+	n  int
 }
 
-// percentiles ranks src's times by agent, or by platform and channel.
-func (s *sqlStore) percentiles(ctx context.Context, src string, byAgent bool, from, to int64) ([]Percentiles, error) {
-	by := "platform, channel"
-	if byAgent {
-		by = "agent"
+// histogram is the buckets of one partition, in any order.
+type histogram []bucket
+
+// percentiles returns the partition's size, median and 90th percentile.
+func (h histogram) percentiles() (n int, p50, p90 time.Duration) {
+	sort.Slice(h, func(i, j int) bool { return h[i].lo < h[j].lo })
+	for _, b := range h {
+		n += b.n
 	}
-	rows, err := s.r.QueryContext(ctx, s.rb(fmt.Sprintf(percentileSQL, by, src)), from, to)
+	at := func(p int) time.Duration {
+		r, cum := rank(n, p), 0
+		for _, b := range h {
+			if cum += b.n; cum >= r {
+				return b.lo + bucketWidth(b.lo)/2
+			}
+		}
+		return 0
+	}
+	return n, at(50), at(90)
+}
+
+// durations returns the percentiles of src's times d (src has columns
+// agent, platform, channel and d, and its two ? bound the period), by
+// agent and by platform channel, from one pass over the period.
+func (s *sqlStore) durations(ctx context.Context, src string, from, to int64) (Durations, error) {
+	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT agent, platform, channel, `+bucketSQL+` AS b, COUNT(*)
+		FROM (`+src+`) src GROUP BY agent, platform, channel, b`), from, to)
 	if err != nil {
-		return nil, err
+		return Durations{}, err
 	}
 	defer rows.Close()
-	byKey := map[string]*Percentiles{}
+	byAgent, byChannel := map[string]histogram{}, map[[2]string]histogram{}
 	for rows.Next() {
 		var (
-			p        Percentiles
-			plat, ch string
-			rn       int
-			d        int64
-			key      string
+			agent, p, ch string
+			lo           int64
+			n            int
 		)
-		if byAgent {
-			err = rows.Scan(&p.Agent, &p.N, &rn, &d)
-			key = p.Agent
-		} else {
-			err = rows.Scan(&plat, &ch, &p.N, &rn, &d)
-			p.Platform, p.Channel = inbox.Platform(plat), inbox.Channel(ch)
-			key = plat + "/" + ch
+		if err := rows.Scan(&agent, &p, &ch, &lo, &n); err != nil {
+			return Durations{}, err
 		}
-		if err != nil {
-			return nil, err
-		}
-		cur := byKey[key]
-		if cur == nil {
-			cur = &p
-			byKey[key] = cur
-		}
-		if rn == rank(cur.N, 50) {
-			cur.P50 = time.Duration(d)
-		}
-		if rn == rank(cur.N, 90) {
-			cur.P90 = time.Duration(d)
-		}
+		b := bucket{time.Duration(lo), n}
+		byAgent[agent] = append(byAgent[agent], b)
+		byChannel[[2]string{p, ch}] = append(byChannel[[2]string{p, ch}], b)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return Durations{}, err
 	}
-	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
-		keys = append(keys, k)
+	d := Durations{ByAgent: []Percentiles{}, ByChannel: []Percentiles{}}
+	for agent, h := range byAgent {
+		p := Percentiles{Agent: agent}
+		p.N, p.P50, p.P90 = h.percentiles()
+		d.ByAgent = append(d.ByAgent, p)
 	}
-	sort.Strings(keys)
-	out := make([]Percentiles, len(keys))
-	for i, k := range keys {
-		out[i] = *byKey[k]
+	for k, h := range byChannel {
+		p := Percentiles{Platform: inbox.Platform(k[0]), Channel: inbox.Channel(k[1])}
+		p.N, p.P50, p.P90 = h.percentiles()
+		d.ByChannel = append(d.ByChannel, p)
 	}
-	return out, nil
+	sort.Slice(d.ByAgent, func(i, j int) bool { return d.ByAgent[i].Agent < d.ByAgent[j].Agent })
+	sort.Slice(d.ByChannel, func(i, j int) bool {
+		a, b := d.ByChannel[i], d.ByChannel[j]
+		return a.Platform < b.Platform || a.Platform == b.Platform && a.Channel < b.Channel
+	})
+	return d, nil
 }
 
 // slaCounts sums the period's days of first and next responses and their

@@ -110,10 +110,10 @@ func LoadHistory(ctx context.Context, driver, dsn string, h History) error {
 		if err := exec("customer messages", `INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
 				author, text, visibility, findings, parent_id, created_at)
 			SELECT c.id, c.platform, `+kindOf+`, 'load-in-' || c.id || '-' || CAST(? AS TEXT), 'in', 'load-u' || c.customer_id,
-				'Hello, I have a question about my booking, can you help?', c.channel,
-				CASE WHEN CAST(? AS INTEGER) = 0 AND c.channel = 'public' AND c.id % 10 = 0
+				'Hello, I have a question about my booking, please help', c.channel, -- no question mark: Rebind would take it for a parameter
+				CASE WHEN `+round+` = 0 AND c.channel = 'public' AND c.id % 10 = 0
 					THEN '[{"kind":"booking_number","start":5,"end":21}]' ELSE '' END, '', c.created_at + CAST(? AS BIGINT)
-			FROM conversations c`, round, r, in); err != nil {
+			FROM conversations c`, round, in); err != nil {
 			return err
 		}
 		// Agents answer 1 to 120 minutes later.
