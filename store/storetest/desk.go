@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -429,6 +430,19 @@ func testSearch(t *testing.T, s store.Store) {
 	ingestBatches(t, s, many, 350)
 	if p, err := s.Search(ctx, "pool cold", store.Filter{Limit: 500, Offset: 100}); err != nil || len(p.Conversations) != 500 || !p.More {
 		t.Errorf("a page deep into 700 matches: %d conversations, more %v, %v", len(p.Conversations), p.More, err)
+	}
+
+	// A rewritten text (the retention job's) is searched as it is now.
+	if _, err := s.RewriteTexts(ctx, convOf["se1"], func(text string) string {
+		return strings.ReplaceAll(text, "Rome", "Milan")
+	}); err != nil {
+		t.Fatalf("RewriteTexts: %v", err)
+	}
+	if got := search("milan", store.Filter{}); !slices.Equal(got, convs("se1")) {
+		t.Errorf("search for the rewritten word = %v, want %v", got, convs("se1"))
+	}
+	if got := search("rome", store.Filter{}); len(got) != 0 {
+		t.Errorf("search for the word rewritten away = %v, want none", got)
 	}
 
 	for _, q := range []string{"", "   ", "!!! ???", `""`, "@", string(make([]byte, store.MaxQueryBytes+1)), "a b c d e f g h i", "bad\xff"} {
