@@ -58,6 +58,12 @@ type Result struct {
 	P50Ms      float64 `json:"p50_ms"`
 	P99Ms      float64 `json:"p99_ms"`
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
+	// WriteBytesPerMsg is what the process wrote to storage per item:
+	// the bus's file store and, when the run opened it, the SQLite file
+	// with its WAL and checkpoints (/proc/self/io write_bytes; 0 where
+	// there is no /proc). A store in another process (PostgreSQL) writes
+	// there, not here.
+	WriteBytesPerMsg float64 `json:"write_bytes_per_msg"`
 }
 
 // timingStore records when each item's Ingest transaction committed.
@@ -99,6 +105,9 @@ func (s *timingStore) Ingest(ctx context.Context, items []store.Item) ([]store.I
 
 // Pipeline routes o.N synthetic items through bus → router → store and
 // measures throughput and ingest→stored latency. ctx bounds the run.
+//
+// WriteBytesPerMsg counts what the process writes from opening the bus and
+// store to closing them (so SQLite's final checkpoint is in it).
 func Pipeline(ctx context.Context, o Options) (Result, error) {
 	if o.N <= 0 {
 		o.N = 10000
@@ -109,11 +118,21 @@ func Pipeline(ctx context.Context, o Options) (Result, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	w0 := procstat.WriteBytes()
 	b, st, cleanup, err := open(ctx, o)
 	if err != nil {
 		return Result{}, err
 	}
-	defer cleanup()
+	res, err := route(ctx, o, b, st)
+	cleanup()
+	if w0 >= 0 {
+		res.WriteBytesPerMsg = float64(procstat.WriteBytes()-w0) / float64(o.N)
+	}
+	return res, err
+}
+
+// route is Pipeline once the bus and store are open.
+func route(ctx context.Context, o Options, b *bus.Bus, st store.Store) (Result, error) {
 	items := Traffic(o.Seed, o.N)
 	ts := &timingStore{Store: st, done: make(map[string]time.Time, o.N), all: make(chan struct{}), want: o.N}
 	m := metrics.New()

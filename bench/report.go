@@ -18,6 +18,10 @@ type Report struct {
 	// PipelineMsgsPerSec is bus → router (policy with redaction, without
 	// the language detector) → store, as fast as possible.
 	PipelineMsgsPerSec float64 `json:"pipeline_msgs_per_s"`
+	// PipelineWriteBytesPerMsg is what that run wrote to disk per item:
+	// the bus's file store and the SQLite file, WAL and checkpoints
+	// included (Result.WriteBytesPerMsg).
+	PipelineWriteBytesPerMsg float64 `json:"pipeline_write_bytes_per_msg"`
 	// PipelineWithLanguageMsgsPerSec is the same with the language
 	// detector loaded (its load time is not counted).
 	PipelineWithLanguageMsgsPerSec float64 `json:"pipeline_with_language_msgs_per_s,omitempty"`
@@ -62,7 +66,7 @@ func Run(ctx context.Context, n, rate int, ps Policies, progress func(string)) (
 	if err != nil {
 		return rep, err
 	}
-	rep.PipelineMsgsPerSec = res.MsgsPerSec
+	rep.PipelineMsgsPerSec, rep.PipelineWriteBytesPerMsg = res.MsgsPerSec, res.WriteBytesPerMsg
 	progress(fmt.Sprintf("latency: %d items offered at %d/s", min(n, 5*rate), rate))
 	lat, err := Pipeline(ctx, Options{N: min(n, 5*rate), Rate: rate, Dir: filepath.Join(dir, "latency"), Policy: ps.Plain, Seed: 2})
 	if err != nil {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -22,6 +23,30 @@ func openSQLite(t testing.TB) store.Store {
 
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t) })
+}
+
+// TestSQLiteSetup checks the writer's settings on the file: WAL, and 1 KiB
+// pages for a new database (fewer bytes per dirty page; see sqlite.go).
+func TestSQLiteSetup(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "inboxbot.db")
+	s, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite3", "file:"+dsn+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var size int
+	var mode string
+	if err := db.QueryRow("PRAGMA page_size").Scan(&size); err != nil || size != 1024 {
+		t.Errorf("page_size = %d, %v; want 1024", size, err)
+	}
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
 }
 
 func TestSQLiteReopen(t *testing.T) {

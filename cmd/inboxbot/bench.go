@@ -52,6 +52,7 @@ func cmdBench(ctx context.Context, e env, args []string) int {
 	}
 	out, _ := json.MarshalIndent(rep, "", "  ")
 	fmt.Fprintf(e.stdout, "routed and stored (redaction, no language detector): %8.0f msgs/s\n", rep.PipelineMsgsPerSec)
+	fmt.Fprintf(e.stdout, "written to disk per message (bus and SQLite):        %8.0f bytes\n", rep.PipelineWriteBytesPerMsg)
 	if rep.PipelineWithLanguageMsgsPerSec > 0 {
 		fmt.Fprintf(e.stdout, "routed and stored with the language detector:       %8.0f msgs/s (models loaded in %.1f s)\n", rep.PipelineWithLanguageMsgsPerSec, rep.LanguageLoadSeconds)
 	}
