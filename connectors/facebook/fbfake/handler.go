@@ -416,6 +416,9 @@ func (s *Server) get(q *request, node, edge string, fields []field) (any, *apiEr
 			return s.listComments(q, c.post.comments, c, q.params, fields), nil
 		}
 	}
+	if u, ok := s.customer(node); ok && edge == "" {
+		return selectFields(profileJSON(u), fields, nil), nil
+	}
 	return nil, notFound(node)
 }
 
