@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,6 +92,15 @@ func benchApp(b *testing.B, env []string, register func(hook string) error) *app
 // end of the test, and Run must end without error.
 func runApp(tb testing.TB, env []string) *app.App {
 	tb.Helper()
+	a, _ := startApp(tb, app.RoleAll, env, func(config.Config) *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) })
+	return a
+}
+
+// startApp is runApp for a role, with the logger that logger builds from
+// the loaded config; stop stops the app (it is idempotent, and runs at the
+// end of the test too). env may name its own data dir.
+func startApp(tb testing.TB, role app.Role, env []string, logger func(config.Config) *slog.Logger) (a *app.App, stop func()) {
+	tb.Helper()
 	cfg, err := config.Load("", append([]string{
 		"INBOXBOT_DATA_DIR=" + tb.TempDir(),
 		"INBOXBOT_HTTP_ADDR=127.0.0.1:0",
@@ -102,21 +112,25 @@ func runApp(tb testing.TB, env []string) *app.App {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.Open(ctx, cfg, app.RoleAll, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err = app.Open(ctx, cfg, role, logger(cfg))
 	if err != nil {
 		cancel()
 		tb.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("Run: %v", err)
-		}
-		a.Close()
-	})
-	return a
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("Run: %v", err)
+			}
+			a.Close()
+		})
+	}
+	tb.Cleanup(stop)
+	return a, stop
 }
 
 // xEnv configures X for the fake fk, in v2 mode.
