@@ -260,12 +260,34 @@ func (a *App) openConnectors(ctx context.Context) error {
 		a.parts = append(a.parts, part{string(p), r.Run})
 		return nil
 	}
+	// Customers' profiles are looked up by one instance per account, the
+	// holder of its own lease, in passes that never hold items back.
+	profiles := func(p inbox.Platform, account string, src connectors.ProfileSource, s connectors.ProfileSettings, batch int) error {
+		if !s.On() {
+			return nil
+		}
+		lease, err := connectors.NewKVLease(ctx, a.Bus.JetStream(), "profiles."+string(p)+"."+account, a.owner, cfg.NATS.LeaseTTL, cfg.NATS.Replicas)
+		if err != nil {
+			return err
+		}
+		pr, err := connectors.NewProfiler(connectors.ProfilerConfig{Platform: p, MaxAge: s.MaxAge, Batch: batch},
+			connectors.ProfilerDeps{Source: src, Store: a.Store, Lease: lease, Log: a.Log})
+		if err != nil {
+			return err
+		}
+		a.parts = append(a.parts, part{string(p) + "-profiles", pr.Run})
+		return nil
+	}
 	if cfg.Facebook.Enabled {
 		fb, err := a.facebook()
 		if err != nil {
 			return err
 		}
 		if err := add(inbox.Facebook, cfg.Facebook.PageID, fb, cfg.Facebook.PollInterval, cfg.Facebook.UnauthorizedRetry); err != nil {
+			return err
+		}
+		// Each PSID is one Graph call in the Page's budget: a few a pass.
+		if err := profiles(inbox.Facebook, cfg.Facebook.PageID, fb, cfg.Facebook.Profiles, 10); err != nil {
 			return err
 		}
 	} else {
@@ -279,6 +301,11 @@ func (a *App) openConnectors(ctx context.Context) error {
 		}
 		if err := add(inbox.Twitter, "default", tw, cfg.Twitter.PollInterval, cfg.Twitter.UnauthorizedRetry); err != nil {
 			return err
+		}
+		if cfg.Twitter.API != twitter.APIv11 {
+			if err := profiles(inbox.Twitter, "default", tw, cfg.Twitter.Profiles, twitter.MaxProfileBatch); err != nil {
+				return err
+			}
 		}
 	} else {
 		a.Health.Register("twitter", false)

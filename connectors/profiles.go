@@ -32,6 +32,40 @@ type ProfileSource interface {
 	LookupProfiles(ctx context.Context, ids []string) ([]store.Profile, error)
 }
 
+// ProfileSettings are a platform section's `profiles:` settings.
+type ProfileSettings struct {
+	// Enabled turns look-ups on. Default true.
+	Enabled *bool `yaml:"enabled"`
+	// MaxAge is how old a profile may be before the customer's next
+	// private message has it looked up again. Default 168h (7 days);
+	// at least 1h.
+	MaxAge time.Duration `yaml:"max_age"`
+}
+
+// WithDefaults returns s with its zero fields set to their defaults.
+func (s ProfileSettings) WithDefaults() ProfileSettings {
+	if s.Enabled == nil {
+		on := true
+		s.Enabled = &on
+	}
+	if s.MaxAge == 0 {
+		s.MaxAge = DefaultProfileMaxAge
+	}
+	return s
+}
+
+// On reports whether look-ups are on (the default).
+func (s ProfileSettings) On() bool { return s.Enabled == nil || *s.Enabled }
+
+// Validate reports a max age under an hour, by its key within the
+// platform's section.
+func (s ProfileSettings) Validate() error {
+	if s.MaxAge != 0 && s.MaxAge < time.Hour {
+		return fmt.Errorf("profiles.max_age: %s is under an hour", s.MaxAge)
+	}
+	return nil
+}
+
 // ProfilerConfig configures the profile look-ups of one platform account.
 type ProfilerConfig struct {
 	// Platform is the platform looked up.

@@ -64,6 +64,10 @@ type Config struct {
 	// (conversations, messages, posts, and comments per post). Default
 	// 25, Facebook's own default; at most 100.
 	PageSize int `yaml:"page_size"`
+	// Profiles looks up the name and picture of Messenger customers
+	// (the User Profile API, one Graph call each in the Page's budget),
+	// once and again when a week old.
+	Profiles connectors.ProfileSettings `yaml:"profiles"`
 	// RateLimitWait is how long to wait after a rate-limit error (codes 4,
 	// 17, 32, 613, 80001–80014) when the usage headers give no
 	// estimated_time_to_regain_access. Default 60s.
@@ -112,6 +116,7 @@ func (c Config) WithDefaults() Config {
 	if c.UnauthorizedRetry == 0 {
 		c.UnauthorizedRetry = connectors.DefaultUnauthorizedRetry
 	}
+	c.Profiles = c.Profiles.WithDefaults()
 	return c
 }
 
@@ -125,7 +130,8 @@ func (c Config) Validate() error {
 		connectors.CheckBaseURL("graph_url", c.GraphURL),
 		connectors.CheckInterval("poll_interval", c.PollInterval),
 		connectors.CheckInterval("poll_interval_with_webhooks", c.PollIntervalWithWebhooks),
-		connectors.CheckUnauthorizedRetry("unauthorized_retry", c.UnauthorizedRetry))
+		connectors.CheckUnauthorizedRetry("unauthorized_retry", c.UnauthorizedRetry),
+		c.Profiles.Validate())
 	if c.Version != "" && !versionPattern.MatchString(c.Version) {
 		bad("version: %q is not a Graph API version like %s", c.Version, DefaultVersion)
 	}

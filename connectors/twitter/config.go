@@ -50,6 +50,10 @@ type Config struct {
 	// Prices are what each X request costs (see Prices). Unset prices
 	// take X's published pay-per-use prices.
 	Prices Prices `yaml:"prices"`
+	// Profiles looks up the name, handle and picture of DM senders (GET
+	// /2/users, each user a User read at prices.user_read, within the
+	// daily budget), once and again when a week old. v2 only.
+	Profiles connectors.ProfileSettings `yaml:"profiles"`
 }
 
 // The values of Config.API.
@@ -154,6 +158,7 @@ func (c Config) WithDefaults() Config {
 		c.UnauthorizedRetry = connectors.DefaultUnauthorizedRetry
 	}
 	c.Prices = c.Prices.withDefaults()
+	c.Profiles = c.Profiles.WithDefaults()
 	return c
 }
 
@@ -177,6 +182,7 @@ func (c Config) Validate() error {
 		bad("daily_budget_usd: %v is negative (0 means no budget)", c.DailyBudgetUSD)
 	}
 	errs = append(errs, c.Prices.validate()...)
+	errs = append(errs, c.Profiles.Validate())
 	if c.Enabled {
 		for _, f := range []struct{ key, v string }{
 			{"consumer_key", c.ConsumerKey}, {"consumer_secret", c.ConsumerSecret},
