@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,20 +17,6 @@ import (
 	"github.com/inboxbot/inboxbot/store"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
-
-// reportScale is the reports benchmark's history: 100,000 conversations
-// and 1,000,000 messages over 90 days (REPORT_BENCH_CONVERSATIONS changes
-// the number of conversations, for a quicker look).
-func reportScale(tb testing.TB) storetest.History {
-	n := 100_000
-	if v := os.Getenv("REPORT_BENCH_CONVERSATIONS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			tb.Fatalf("REPORT_BENCH_CONVERSATIONS: %v", err)
-		}
-	}
-	return storetest.History{Conversations: n, Rounds: 5, Days: 90, End: time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)}
-}
 
 // benchReportsPage renders the reports page for the 90 days of h through
 // the whole HTML handler (sign-in, store, charts, template), split by
@@ -72,37 +56,16 @@ func benchReportsPage(b *testing.B, st store.Store, h storetest.History) {
 }
 
 // BenchmarkReportsPage is the reports page at 100,000 conversations and
-// 1,000,000 messages over 90 days, on SQLite.
+// 1,000,000 messages over 90 days (storetest.BenchHistory), on SQLite.
 func BenchmarkReportsPage(b *testing.B) {
-	h := reportScale(b)
-	dsn := filepath.Join(b.TempDir(), "inboxbot.db")
-	st, err := store.Open(context.Background(), store.Config{Driver: store.DriverSQLite, DSN: dsn})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	start := time.Now()
-	if err := storetest.LoadHistory(context.Background(), store.DriverSQLite, dsn, h); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("loaded %d conversations and %d messages in %s", h.Conversations, h.Messages(), time.Since(start).Round(time.Second))
-	benchReportsPage(b, st, h)
+	h := storetest.BenchHistory(b)
+	benchReportsPage(b, storetest.OpenLoaded(b, store.DriverSQLite, filepath.Join(b.TempDir(), "inboxbot.db"), h), h)
 }
 
 // BenchmarkReportsPagePostgres is BenchmarkReportsPage on PostgreSQL
 // (INBOXBOT_TEST_POSTGRES_URL).
 func BenchmarkReportsPagePostgres(b *testing.B) {
-	h := reportScale(b)
+	h := storetest.BenchHistory(b)
 	dsn, _ := testutil.PostgresSchema(b, "reportspage")
-	st, err := store.Open(context.Background(), store.Config{Driver: store.DriverPostgres, DSN: dsn})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	start := time.Now()
-	if err := storetest.LoadHistory(context.Background(), store.DriverPostgres, dsn, h); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("loaded %d conversations and %d messages in %s", h.Conversations, h.Messages(), time.Since(start).Round(time.Second))
-	benchReportsPage(b, st, h)
+	benchReportsPage(b, storetest.OpenLoaded(b, store.DriverPostgres, dsn, h), h)
 }

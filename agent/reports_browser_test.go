@@ -1,47 +1,12 @@
 package agent
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
-
-// headless starts headless Chromium for a test and returns a context
-// that drives one tab, bounded by timeout. Without Chromium the test is
-// skipped, except under CI=true, where it fails.
-func headless(t *testing.T, timeout time.Duration) context.Context {
-	t.Helper()
-	exe := chromium()
-	if exe == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is required in CI (apt-get install chromium)")
-		}
-		t.Skip("chromium not installed")
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1400),
-	)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	ctx, cancel := context.WithTimeout(bctx, timeout)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // TestBrowserReports opens the reports page of a seeded store in real
 // Chromium and reads what it drew: each chart laid out with a size, the
@@ -53,14 +18,11 @@ func TestBrowserReports(t *testing.T) {
 	pw := e.addAgent(t, "ada", RoleAdmin)
 	ts := httptest.NewServer(e.h)
 	t.Cleanup(ts.Close)
-	ctx := headless(t, 90*time.Second)
+	// The desk's Chromium helpers (desk_browser_test.go) on this server.
+	d := &desk{url: ts.URL}
+	b := d.signIn(t, browser(t), "ada", pw)
+	ctx := b.ctx
 
-	run := func(step string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
 	number := func(expr string) int {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](expr))
@@ -83,13 +45,8 @@ func TestBrowserReports(t *testing.T) {
 		}).length`)
 	}
 
-	reports := ts.URL + reportPath("/reports", seed)
-	run("sign in and open the reports",
-		chromedp.Navigate(reports),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("name"), "ada"),
-		chromedp.SendKeys(chromedp.ID("password"), pw),
-		chromedp.Click(chromedp.ID("sign-in")),
+	b.do("open the reports",
+		chromedp.Navigate(ts.URL+reportPath("/reports", seed)),
 		chromedp.WaitVisible(chromedp.ID("chart-opened")),
 	)
 	if n := drawn(); n != 7 {
@@ -118,11 +75,11 @@ func TestBrowserReports(t *testing.T) {
 	if got := number(`document.querySelectorAll("#chart-first-agent g.row").length`); got != 2 {
 		t.Errorf("first response chart has %d agents, want 2", got)
 	}
-	(&desk{}).shot(t, ctx, "reports.png")
+	d.shot(t, ctx, "reports.png")
 
 	// Split by flag through the form: the redacted conversations' bars
 	// add up to the redacted count.
-	run("split by flag",
+	b.do("split by flag",
 		chromedp.SetValue(chromedp.CSS(`#report-form select[name="group"]`), "flag"),
 		chromedp.Submit(chromedp.CSS("#report-form")),
 		chromedp.WaitVisible(chromedp.CSS(`#chart-opened[aria-label$="by flag"]`)),

@@ -3,6 +3,9 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -27,6 +30,39 @@ func (h History) Messages() int { return h.Conversations * h.Rounds * 2 }
 
 // From is when the first conversation opens.
 func (h History) From() time.Time { return h.End.Add(-time.Duration(h.Days) * 24 * time.Hour) }
+
+// BenchHistory is the history the reports benchmarks run on: 100,000
+// conversations and 1,000,000 messages over the 90 days that end tonight
+// (UTC), since reports count whole days. REPORT_BENCH_CONVERSATIONS
+// changes the number of conversations, for a quicker look.
+func BenchHistory(tb testing.TB) History {
+	n := 100_000
+	if v := os.Getenv("REPORT_BENCH_CONVERSATIONS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			tb.Fatalf("REPORT_BENCH_CONVERSATIONS: %v", err)
+		}
+	}
+	tonight := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	return History{Conversations: n, Rounds: 5, Days: 90, End: tonight}
+}
+
+// OpenLoaded opens an empty store of driver at dsn, loads h into it and
+// logs how long that took; the store is closed when tb ends.
+func OpenLoaded(tb testing.TB, driver, dsn string, h History) store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), store.Config{Driver: driver, DSN: dsn})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	start := time.Now()
+	if err := LoadHistory(context.Background(), driver, dsn, h); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("loaded %d conversations and %d messages into %s in %s", h.Conversations, h.Messages(), driver, time.Since(start).Round(time.Second))
+	return st
+}
 
 // LoadHistory fills the empty, migrated database of a store (the driver
 // and DSN it was opened with) with h: customers, conversations on both
