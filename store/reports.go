@@ -373,11 +373,12 @@ var (
 )
 
 // groupSQL returns the key column and the join of a grouping over a
-// series' facts x: the conversation for its language, its flags for flags.
+// series' facts x: the facts hold the language (migration 0012), flags
+// need the conversation's flags.
 func groupSQL(g ReportGroup) (key, join string) {
 	switch g {
 	case GroupLanguage:
-		return "c.language", " JOIN conversations c ON c.id = x.conversation_id"
+		return "x.language", ""
 	case GroupFlag:
 		return "f.flag", " JOIN conversation_flags f ON f.conversation_id = x.conversation_id"
 	case GroupChannel:
@@ -388,7 +389,8 @@ func groupSQL(g ReportGroup) (key, join string) {
 
 // dayCounts counts a series per day and key of g, and in all. Platforms
 // and channels are summed from the days table; languages and flags, which
-// change after a conversation opens, are counted from the facts.
+// change after a conversation opens, are counted from the facts (a
+// conversation under its language now, a close under its language then).
 func (s *sqlStore) dayCounts(ctx context.Context, sr series, g ReportGroup, from, to int64) ([]DayCount, int, error) {
 	fromDay, toDay := from/dayNS, to/dayNS
 	var (

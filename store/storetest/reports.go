@@ -252,6 +252,16 @@ func testReports(t *testing.T, s store.Store) {
 		t.Errorf("redacted = %+v, want %+v", rep.Redacted, wantRedacted)
 	}
 
+	// A conversation's language decided again moves it in the split by
+	// language.
+	moved := item(in(inbox.Facebook, inbox.Message, "r-msg2", "r-t-dan", "r-dan", r.start.Add(-time.Minute)))
+	moved.Language, moved.LanguageConfidence = "fr", 0.9
+	ingest(t, s, moved)
+	byLang := report(t, store.GroupLanguage)
+	if want := (store.DayCount{Day: days(2), Key: "fr", N: 1}); len(byLang.Opened) != 4 || byLang.Opened[3] != want {
+		t.Errorf("opened by language after the change = %+v, want the Messenger conversation under fr", byLang.Opened)
+	}
+
 	// New targets judge new answers only: the breaches above stand.
 	if err := s.SetSLATargets(t.Context(), nil); err != nil {
 		t.Fatal(err)
