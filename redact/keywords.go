@@ -460,7 +460,9 @@ func pinKeywordAfter(s string, p int) (found, sole bool) {
 			if !hasLetter(w) {
 				continue
 			}
-			if isPINKeyword(w) {
+			// Most words are ASCII and start with a letter no keyword
+			// starts with: no need to normalize them.
+			if (w[0] >= utf8.RuneSelf || kwFirst[w[0]] || strings.Contains(w, "\u200b")) && isPINKeyword(w) {
 				return true, !pinFollows(s, pos)
 			}
 			words++
@@ -479,11 +481,80 @@ func pinKeywordAfter(s string, p int) (found, sole bool) {
 	return false, false
 }
 
+// nextPINKeyword searches the words from p for a PIN keyword, reading them
+// as pinKeywordAfter does, until one that starts after limit. It returns
+// where the search ended (a word boundary) and where the keyword starts,
+// or -1.
+func nextPINKeyword(s string, p, limit int) (end, at int) {
+	for p < len(s) && p <= limit {
+		c := s[p]
+		if c < utf8.RuneSelf {
+			if c|0x20 < 'a' || c|0x20 > 'z' {
+				p++ // most of what is not a letter is ASCII
+				continue
+			}
+			// An ASCII word: compared only when a keyword may start so
+			// and it ends before any other rune.
+			e := p + 1
+			for e < len(s) && s[e]|0x20 >= 'a' && s[e]|0x20 <= 'z' {
+				e++
+			}
+			if e == len(s) || s[e] < utf8.RuneSelf {
+				if asciiKeywordShape(s[p:e]) && isPINKeyword(s[p:e]) {
+					return e, p
+				}
+				p = e
+				continue
+			}
+		}
+		r, n := decodeAt(s, p)
+		if isTransparent(r) || !isWordPart(r) {
+			p += n
+			continue
+		}
+		e := wordAfter(s, p, len(s))
+		w := s[p:e]
+		if (w[0] >= utf8.RuneSelf || kwFirst[w[0]] || strings.Contains(w, "\u200b")) && isPINKeyword(w) {
+			return e, p
+		}
+		p = e
+	}
+	return p, -1
+}
+
+// asciiKeywordLens marks, by a word's first three letters (lower case),
+// the lengths an ASCII PIN keyword starting so has: a cheap test that
+// rules out nearly every ASCII word before it is normalized and looked up.
+var asciiKeywordLens = func() (t [26 * 26 * 26]uint32) {
+	for _, k := range pinKeywords {
+		if isASCIIString(k) && len(k) >= 3 && len(k) < 32 {
+			t[tri(k)] |= 1 << len(k)
+		}
+	}
+	return t
+}()
+
+// tri is the index of the first three letters of the ASCII word w (at
+// least three letters) in asciiKeywordLens.
+func tri(w string) int {
+	return (int(w[0]|0x20-'a')*26+int(w[1]|0x20-'a'))*26 + int(w[2]|0x20-'a')
+}
+
+// asciiKeywordShape reports whether the ASCII letters w start and are as
+// long as some ASCII PIN keyword.
+func asciiKeywordShape(w string) bool {
+	return len(w) >= 3 && len(w) < 32 && asciiKeywordLens[tri(w)]&(1<<len(w)) != 0
+}
+
 // wordAfter returns the end of the word that starts at p (letters, marks
 // and invisible characters), not looking at or beyond hi.
 func wordAfter(s string, p, hi int) int {
 	pos := p
 	for pos < hi {
+		if c := s[pos] | 0x20; c >= 'a' && c <= 'z' {
+			pos++
+			continue
+		}
 		r, n := decodeAt(s, pos)
 		if !isWordPart(r) {
 			return pos

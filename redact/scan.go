@@ -130,6 +130,16 @@ type scanner struct {
 	// of times.
 	tokStart, tokEnd int
 	tokURL           bool
+
+	// The search for PIN keywords after digit runs: the text from kwFrom
+	// to kwScanned has been searched, and kwAt is where the first PIN
+	// keyword in it starts, or -1. Runs come in increasing order, so each
+	// byte is searched at most once, and only near runs.
+	kwFrom, kwScanned, kwAt int
+	// The search for PIN keywords before digit runs: the text up to
+	// kbScanned has been searched, and kbLast is where the last PIN
+	// keyword in it ends, or -1.
+	kbScanned, kbLast int
 }
 
 // scannerPool recycles the buffers between calls, so that scanning a clean
@@ -149,7 +159,40 @@ func getScanner(s string, allowed []string) *scanner {
 	sc.raw, sc.values = sc.raw[:0], sc.values[:0]
 	sc.lastBookingEnd = -1
 	sc.tokStart, sc.tokEnd = -1, -1
+	sc.kwFrom, sc.kwScanned, sc.kwAt = -1, -1, -1
+	sc.kbScanned, sc.kbLast = 0, -1
 	return sc
+}
+
+// keywordBefore reports whether a PIN keyword ends within lookBackBytes
+// before position p, the start of a run; only then is pinKeywordBefore
+// worth its word-by-word look back. The text is searched forward, once.
+func (sc *scanner) keywordBefore(p int) bool {
+	for sc.kbScanned < p {
+		end, at := nextPINKeyword(sc.s, sc.kbScanned, p)
+		if at < 0 {
+			sc.kbScanned = p // a digit: a word boundary to resume from
+			break
+		}
+		sc.kbScanned, sc.kbLast = end, end
+	}
+	// pinKeywordBefore looks back lookBackBytes from before a '#' and
+	// invisible runes.
+	return sc.kbLast >= 0 && sc.kbLast > p-lookBackBytes-4*maxTransparentSkip-4
+}
+
+// keywordSoon reports whether a PIN keyword starts within lookAheadBytes
+// after position p, a run's end; only then is pinKeywordAfter worth its
+// word-by-word look.
+func (sc *scanner) keywordSoon(p int) bool {
+	if sc.kwFrom < 0 || p < sc.kwFrom || sc.kwAt >= 0 && p > sc.kwAt || sc.kwAt < 0 && p > sc.kwScanned {
+		// A run's end is a word boundary, so a search may start there.
+		sc.kwFrom, sc.kwScanned, sc.kwAt = p, p, -1
+	}
+	if sc.kwAt < 0 && sc.kwScanned <= p+lookAheadBytes {
+		sc.kwScanned, sc.kwAt = nextPINKeyword(sc.s, sc.kwScanned, p+lookAheadBytes)
+	}
+	return sc.kwAt >= 0 && sc.kwAt-p <= lookAheadBytes
 }
 
 // rawFinding is a finding while scanning: its kind, offsets and the length
@@ -221,7 +264,18 @@ func (sc *scanner) chunk(p int) int {
 		g := group{start: pos, d0: len(sc.digits)}
 		end := pos
 		for pos < len(s) {
-			r, n := decodeAt(s, pos)
+			// ASCII first: most digits are, and no ASCII rune other
+			// than a digit belongs to a group.
+			if c := s[pos]; c < utf8.RuneSelf {
+				if c-'0' >= 10 {
+					break
+				}
+				sc.digits = append(sc.digits, c)
+				pos++
+				end = pos
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(s[pos:])
 			if v := digitValue(r); v >= 0 {
 				sc.digits = append(sc.digits, byte('0'+v))
 				pos += n
@@ -239,7 +293,10 @@ func (sc *scanner) chunk(p int) int {
 		// anywhere, and a digit after it.
 		q, runes, cls, space := pos, 0, sepNone, false
 		for q < len(s) {
-			r, n := decodeAt(s, q)
+			r, n := rune(s[q]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRuneInString(s[q:])
+			}
 			if isTransparent(r) {
 				q += n
 				continue
@@ -307,7 +364,7 @@ func (sc *scanner) analyze() {
 	}
 	keyword := false
 	if pin0 && !afterBooking {
-		keyword = pinKeywordBefore(sc.s, sc.hashStart()) || tail == 0
+		keyword = tail == 0 || sc.keywordBefore(g[0].start) && pinKeywordBefore(sc.s, sc.hashStart())
 		if !hasSecret && !keyword && tail < 0 {
 			return // only a PIN after a keyword could be here
 		}
@@ -347,7 +404,7 @@ func (sc *scanner) pinTail() (first int, sole bool) {
 		i--
 	}
 	end := g[n-1].end
-	if sc.span(i, n) != 4 || i > 0 && !g[i-1].sepSpace || !sc.pinEndOK(n) || postcodeLetters(sc.s, end) {
+	if sc.span(i, n) != 4 || i > 0 && !g[i-1].sepSpace || !sc.keywordSoon(end) || !sc.pinEndOK(n) || postcodeLetters(sc.s, end) {
 		return -1, false
 	}
 	found, sole := pinKeywordAfter(sc.s, end)
