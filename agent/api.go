@@ -239,7 +239,8 @@ func pathID(r *http.Request) (int64, error) {
 }
 
 // parseFilter reads the queue filters shared by the UI and the API. The
-// status defaults to open (the queue); "all" lists every status. The
+// status defaults to open (the queue), or to every status for a search
+// (q); "all" lists every status. The
 // assignee "me" is the caller and "-" selects unassigned conversations.
 // sort is waiting (default), due (SLA) or newest.
 func parseFilter(q url.Values, me string) (store.Filter, error) {
@@ -257,7 +258,10 @@ func parseFilter(q url.Values, me string) (store.Filter, error) {
 	}
 	switch v := q.Get("status"); v {
 	case "":
-		f.Status = inbox.Open
+		// The queue is what is open; a search looks through everything.
+		if strings.TrimSpace(q.Get("q")) == "" {
+			f.Status = inbox.Open
+		}
 	case "all":
 	case string(inbox.Open), string(inbox.Pending), string(inbox.Closed):
 		f.Status = inbox.Status(v)

@@ -120,10 +120,16 @@ func (s *Server) deskData(ctx context.Context, r *http.Request, p *Principal, se
 			return nil, err
 		}
 	}
-	statusCounts := map[string]int{}
+	// Closed conversations are not counted (store.Counts), nor therefore
+	// are "closed" and "all".
+	statusCounts := map[string]int{"closed": -1, "all": -1}
 	for k, v := range counts.ByStatus {
 		statusCounts[k] = v
-		statusCounts["all"] += v
+	}
+	// Without a status, the queue lists what is open, a search everything.
+	statusDefault := "open"
+	if search != "" {
+		statusDefault = "all"
 	}
 	// The agent's own name is "me" in the assignee facet.
 	me := p.Agent.Name
@@ -138,7 +144,7 @@ func (s *Server) deskData(ctx context.Context, r *http.Request, p *Principal, se
 		aq = withValue(q, "assignee", "me")
 	}
 	d.Facets = []facet{
-		makeFacet("Status", "status", q, statusCounts, []string{"open", "pending", "closed", "all"}, nil, "open"),
+		makeFacet("Status", "status", q, statusCounts, []string{"open", "pending", "closed", "all"}, nil, statusDefault),
 		makeFacet("Assignee", "assignee", aq, assignees, []string{"me", "-"}, map[string]string{"-": "unassigned"}, ""),
 		makeFacet("Platform", "platform", q, counts.ByPlatform, nil, nil, ""),
 		makeFacet("Channel", "channel", q, counts.ByChannel, nil, nil, ""),

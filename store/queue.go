@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/inboxbot/inboxbot/inbox"
 )
 
 // Sort is an order of the queue.
@@ -117,26 +120,36 @@ func (w where) with(cond string, args ...any) where {
 	}
 }
 
-// Counts returns the queue's facet counts over the conversations f
-// selects, in one round trip. Each facet leaves out its own field of f,
-// so that each count is the length of the list that choosing that value
-// would show. Unassigned conversations are counted under "-", the
-// Filter.Assignee value that selects them; conversations of unknown
-// language under "". Paging and order are ignored.
-func (s *sqlStore) Counts(ctx context.Context, f Filter) (Counts, error) {
-	var (
-		parts []string
-		args  []any
-	)
-	for _, col := range []string{facetPlatform, facetChannel, facetLanguage, facetStatus, facetAssignee} {
-		w := filterWhere(f, col)
-		parts = append(parts, `SELECT '`+col+`' AS facet, c.`+col+` AS value, COUNT(*) AS n FROM conversations c`+w.String()+` GROUP BY c.`+col)
-		args = append(args, w.args...)
+// chosen reports whether f chooses a value of the facet col.
+func chosen(f Filter, col string) bool {
+	switch col {
+	case facetPlatform:
+		return f.Platform != ""
+	case facetChannel:
+		return f.Channel != ""
+	case facetLanguage:
+		return f.Language != ""
+	case facetStatus:
+		return f.Status != ""
+	case facetAssignee:
+		return f.Assignee != ""
 	}
-	w := filterWhere(f, facetFlag)
-	parts = append(parts, `SELECT 'flag', fl.flag, COUNT(*) FROM conversation_flags fl JOIN conversations c ON c.id = fl.conversation_id`+w.String()+` GROUP BY fl.flag`)
-	args = append(args, w.args...)
+	return f.Flag != ""
+}
 
+// Counts returns the queue's facet counts over the conversations f
+// selects, in two round trips. Each facet leaves out its own field of f,
+// so that each count is the length of the list that choosing that value
+// would show. The facets f chooses no value of share that filter, so one
+// pass over the matching conversations counts them all (over the
+// conversations_facets index alone); the others (and flags, which are a
+// table of their own) are counted each on its own. ByStatus counts the
+// open and pending conversations: closed ones are the archive, too many
+// to count on every page and of no use as a count.
+// Unassigned conversations are counted under "-", the Filter.Assignee
+// value that selects them; conversations of unknown language under "".
+// Paging and order are ignored.
+func (s *sqlStore) Counts(ctx context.Context, f Filter) (Counts, error) {
 	c := Counts{
 		ByPlatform: map[string]int{},
 		ByChannel:  map[string]int{},
@@ -149,24 +162,80 @@ func (s *sqlStore) Counts(ctx context.Context, f Filter) (Counts, error) {
 		facetPlatform: c.ByPlatform, facetChannel: c.ByChannel, facetLanguage: c.ByLanguage,
 		facetFlag: c.ByFlag, facetStatus: c.ByStatus, facetAssignee: c.ByAssignee,
 	}
-	rows, err := s.r.QueryContext(ctx, s.rb(strings.Join(parts, "\nUNION ALL ")), args...)
-	if err != nil {
-		return Counts{}, fmt.Errorf("counting queue: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var facet, value string
-		var n int
-		if err := rows.Scan(&facet, &value, &n); err != nil {
-			return Counts{}, fmt.Errorf("counting queue: %w", err)
-		}
-		if facet == facetAssignee && value == "" {
+	count := func(facet, value string, n int) {
+		switch {
+		case facet == facetStatus && value == string(inbox.Closed):
+			return // the archive: not counted (see Counts)
+		case facet == facetAssignee && value == "":
 			value = "-"
 		}
 		facets[facet][value] += n
 	}
-	if err := rows.Err(); err != nil {
+	var (
+		shared, parts []string
+		args          []any
+	)
+	for _, col := range []string{facetPlatform, facetChannel, facetLanguage, facetStatus, facetAssignee} {
+		if !chosen(f, col) {
+			shared = append(shared, "c."+col)
+			continue
+		}
+		w := filterWhere(f, col)
+		if col == facetStatus {
+			w = w.with("c.status IN ('open', 'pending')")
+		}
+		parts = append(parts, `SELECT '`+col+`' AS facet, c.`+col+` AS value, COUNT(*) AS n FROM conversations c`+w.String()+` GROUP BY c.`+col)
+		args = append(args, w.args...)
+	}
+	w := filterWhere(f, facetFlag)
+	parts = append(parts, `SELECT 'flag' AS facet, fl.flag AS value, COUNT(*) AS n FROM conversation_flags fl JOIN conversations c ON c.id = fl.conversation_id`+w.String()+` GROUP BY fl.flag`)
+	args = append(args, w.args...)
+	err := s.scan(ctx, strings.Join(parts, "\nUNION ALL "), args, func(rows *sql.Rows) error {
+		var facet, value string
+		var n int
+		if err := rows.Scan(&facet, &value, &n); err != nil {
+			return err
+		}
+		count(facet, value, n)
+		return nil
+	})
+	if err == nil && len(shared) > 0 {
+		w := filterWhere(f, "")
+		cols := strings.Join(shared, ", ")
+		err = s.scan(ctx, `SELECT `+cols+`, COUNT(*) FROM conversations c`+w.String()+` GROUP BY `+cols, w.args, func(rows *sql.Rows) error {
+			values := make([]string, len(shared))
+			dest := make([]any, len(shared)+1)
+			for i := range values {
+				dest[i] = &values[i]
+			}
+			var n int
+			dest[len(shared)] = &n
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			for i, col := range shared {
+				count(strings.TrimPrefix(col, "c."), values[i], n)
+			}
+			return nil
+		})
+	}
+	if err != nil {
 		return Counts{}, fmt.Errorf("counting queue: %w", err)
 	}
 	return c, nil
+}
+
+// scan runs a read query and calls row for each row.
+func (s *sqlStore) scan(ctx context.Context, query string, args []any, row func(*sql.Rows) error) error {
+	rows, err := s.r.QueryContext(ctx, s.rb(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
