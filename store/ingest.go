@@ -285,7 +285,7 @@ func (g *ingester) customer(ctx context.Context, m *inbox.Inbound) (int64, error
 		return 0, fmt.Errorf("reading customer: %w", err)
 	}
 	err = g.get(ctx, `INSERT INTO customers (platform, external_id, handle, name) VALUES (?, ?, ?, ?)
-		ON CONFLICT (platform, external_id) DO UPDATE SET `+customerUpsertSet+`
+		ON CONFLICT (platform, external_id) DO UPDATE SET `+customerSet("excluded")+`
 		RETURNING id`, []any{k.platform, k.externalID, k.handle, k.name}, &id)
 	if err != nil {
 		return 0, fmt.Errorf("storing customer: %w", err)
@@ -294,11 +294,13 @@ func (g *ingester) customer(ctx context.Context, m *inbox.Inbound) (int64, error
 	return id, nil
 }
 
-// customerUpsertSet keeps a customer's handle and name unless the new
-// ones are not empty.
-const customerUpsertSet = `
-	handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE customers.handle END,
-	name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END`
+// customerSet keeps a customer's handle and name unless the new ones,
+// read from the row named from (e.g. "excluded"), are not empty.
+func customerSet(from string) string {
+	return strings.ReplaceAll(`
+	handle = CASE WHEN new.handle <> '' THEN new.handle ELSE customers.handle END,
+	name = CASE WHEN new.name <> '' THEN new.name ELSE customers.name END`, "new.", from+".")
+}
 
 // upsertConversation creates or updates a conversation for one new
 // customer message in a single statement; see Ingest for the rules.

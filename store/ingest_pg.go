@@ -38,16 +38,19 @@ var pgIngestSegment = pgNumbered(`WITH
 cu_in AS (
 	SELECT * FROM unnest($cu_platform::text[], $cu_external_id::text[], $cu_handle::text[], $cu_name::text[])
 	AS t(platform, external_id, handle, name)),
-cu_up AS (
+cu_new AS (
 	INSERT INTO customers (platform, external_id, handle, name)
-	SELECT platform, external_id, handle, name FROM cu_in
-	ON CONFLICT (platform, external_id) DO UPDATE SET ` + customerUpsertSet + `
-	WHERE (excluded.handle <> '' AND excluded.handle <> customers.handle)
-		OR (excluded.name <> '' AND excluded.name <> customers.name)
+	SELECT i.platform, i.external_id, i.handle, i.name FROM cu_in i
+	WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.platform = i.platform AND c.external_id = i.external_id)
 	RETURNING id, platform, external_id),
+cu_chg AS (
+	UPDATE customers SET ` + customerSet("i") + `
+	FROM cu_in i
+	WHERE customers.platform = i.platform AND customers.external_id = i.external_id
+		AND ((i.handle <> '' AND i.handle <> customers.handle) OR (i.name <> '' AND i.name <> customers.name))),
 cu AS (
 	SELECT i.platform, i.external_id, COALESCE(u.id, c.id) AS id FROM cu_in i
-	LEFT JOIN cu_up u ON u.platform = i.platform AND u.external_id = i.external_id
+	LEFT JOIN cu_new u ON u.platform = i.platform AND u.external_id = i.external_id
 	LEFT JOIN customers c ON c.platform = i.platform AND c.external_id = i.external_id),
 cv_in AS (
 	SELECT t.*, CASE WHEN t.first_awaiting_ok THEN t.first_awaiting END AS first_awaiting_since,
