@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -28,7 +29,8 @@ const (
 // A word with a digit in it is an id: a conversation id, or a platform id
 // of a message, thread or customer, matched exactly. Digits are not
 // searchable in text: private messages hold booking numbers and PINs in
-// clear, and search must not find them.
+// clear, and search must not find them. A handle's digits count
+// ("@guest123"): handles and names are not secret.
 type Query struct {
 	// Terms are the words and phrases.
 	Terms []Term
@@ -40,7 +42,8 @@ type Query struct {
 
 // Term is a word or phrase: tokens that must follow each other.
 type Term struct {
-	// Tokens are lower case letters and digits other than 0-9.
+	// Tokens are lower case letters and digits: digits other than 0-9
+	// for words and phrases, all of them for handles.
 	Tokens []string
 	// Prefix makes the last token match any word it starts.
 	Prefix bool
@@ -75,7 +78,7 @@ func ParseQuery(s string) (Query, error) {
 			// A phrase runs to the closing quote, or to the end.
 			phrase, after, _ := strings.Cut(rest[1:], `"`)
 			rest = after
-			if t := (Term{Tokens: tokens(phrase)}); len(t.Tokens) > 0 {
+			if t := (Term{Tokens: tokens(phrase, false)}); len(t.Tokens) > 0 {
 				q.Terms = append(q.Terms, t)
 			}
 			continue
@@ -87,13 +90,13 @@ func ParseQuery(s string) (Query, error) {
 		}
 		switch {
 		case strings.HasPrefix(word, "@"):
-			if t := (Term{Tokens: tokens(word[1:]), Prefix: true}); len(t.Tokens) > 0 {
+			if t := (Term{Tokens: tokens(word[1:], true), Prefix: true}); len(t.Tokens) > 0 {
 				q.Handles = append(q.Handles, t)
 			}
 		case strings.ContainsAny(word, "0123456789"):
 			q.IDs = append(q.IDs, strings.Trim(word, `"'.,;:!?()[]{}<>#`))
 		default:
-			t := Term{Tokens: tokens(word), Prefix: strings.HasSuffix(word, "*")}
+			t := Term{Tokens: tokens(word, false), Prefix: strings.HasSuffix(word, "*")}
 			if len(t.Tokens) > 0 {
 				q.Terms = append(q.Terms, t)
 			}
@@ -109,11 +112,12 @@ func ParseQuery(s string) (Query, error) {
 	return q, nil
 }
 
-// tokens splits text as the search indexes do: runs of letters, marks and
-// digits other than 0-9, in lower case.
-func tokens(text string) []string {
+// tokens splits text as the search indexes do: runs of letters, marks
+// and digits, in lower case; the digits 0-9 split too unless digits is
+// set (messages' index leaves them out, customers' keeps them).
+func tokens(text string, digits bool) []string {
 	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r)) || ('0' <= r && r <= '9')
+		return !(unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r)) || (!digits && '0' <= r && r <= '9')
 	})
 }
 
@@ -134,15 +138,22 @@ type searchSyntax interface {
 	// selects messages matching all terms; keyset is the column ordering
 	// them.
 	messages(terms []Term) (from, cond, keyset string, arg any)
-	// customers returns the condition, with one argument, that selects
-	// conversations c whose customer matches all terms in their name or
-	// handle and all handles in their handle.
-	customers(terms, handles []Term) (cond string, arg any)
+	// customers returns a query, with its arguments but the last (the
+	// limit), of the ids of the customers whose name or handle matches
+	// all terms and whose handle matches all handles, newest first.
+	customers(terms, handles []Term) (query string, args []any)
+	// recent is the size of the first window of newest messages a search
+	// reads (see searchStream); 0: no windows. See tsquery.
+	recent() int64
+	// args are a query's arguments as the database driver takes them.
+	args(args []any) []any
 }
 
 var searchSyntaxes = map[string]searchSyntax{DriverSQLite: fts4{}, DriverPostgres: tsquery{}}
 
-// fts4 is SQLite's FTS4 query syntax (see migrations/sqlite/0004_desk.sql).
+// fts4 is SQLite's FTS4 query syntax (see migrations/sqlite/0004_desk.sql
+// and later). FTS4 reads a term's matches in docid order itself, so the
+// newest come first at no cost.
 type fts4 struct{}
 
 func (fts4) messages(terms []Term) (string, string, string, any) {
@@ -150,10 +161,14 @@ func (fts4) messages(terms []Term) (string, string, string, any) {
 		`messages_fts MATCH ?`, `f.docid`, fts4Expr(terms, "")
 }
 
-func (fts4) customers(terms, handles []Term) (string, any) {
-	return `c.customer_id IN (SELECT docid FROM customers_fts WHERE customers_fts MATCH ?)`,
-		strings.TrimSpace(fts4Expr(terms, "") + " " + fts4Expr(handles, "handle"))
+func (fts4) customers(terms, handles []Term) (string, []any) {
+	return `SELECT docid FROM customers_fts WHERE customers_fts MATCH ? ORDER BY docid DESC LIMIT ?`,
+		[]any{strings.TrimSpace(fts4Expr(terms, "") + " " + fts4Expr(handles, "handle"))}
 }
+
+func (fts4) recent() int64 { return 0 }
+
+func (fts4) args(args []any) []any { return args }
 
 // fts4Expr ANDs terms: each a quoted phrase, or, restricted to a column
 // (where FTS4 takes no phrases), each token on its own.
@@ -176,49 +191,96 @@ func fts4Expr(terms []Term, column string) string {
 }
 
 // tsquery is PostgreSQL's full-text search with the 'simple'
-// configuration (see migrations/postgres/0004_desk.sql: the document
-// expressions here are those of the indexes).
+// configuration (see migrations/postgres/0004_desk.sql and 0013: the
+// document expressions here are those of the indexes).
+//
+// A GIN index cannot hand out matches newest first: PostgreSQL either
+// collects every match and sorts them (fast for rare words, slow for
+// common ones) or walks the messages newest first and checks each (the
+// reverse). Its estimates for phrases, and for words common in some
+// periods only, are poor; so a search asks for the newest messages in
+// windows (recent messages, then twice as many older ones, and so on),
+// and each plan reads at most one window: a common word fills a page in
+// the first, a rare one costs a few index look-ups per window.
 type tsquery struct{}
 
 const (
-	pgMessageDoc  = `to_tsvector('simple'::regconfig, translate(m.text, '0123456789', '          '))`
-	pgCustomerDoc = `(setweight(to_tsvector('simple'::regconfig, translate(handle, '0123456789', '          ')), 'A') ||
-		setweight(to_tsvector('simple'::regconfig, translate(name, '0123456789', '          ')), 'B'))`
+	pgCustomerDoc = `to_tsvector('simple'::regconfig, handle || ' ' || name)`
+	pgHandleDoc   = `to_tsvector('simple'::regconfig, handle)`
 )
 
 func (tsquery) messages(terms []Term) (string, string, string, any) {
 	return ` FROM messages m JOIN conversations c ON c.id = m.conversation_id`,
-		pgMessageDoc + ` @@ to_tsquery('simple', ?)`, `m.id`, tsqueryExpr(terms, "")
+		`m.search @@ to_tsquery('simple', ?)`, `m.id`, tsqueryExpr(terms)
 }
 
-func (tsquery) customers(terms, handles []Term) (string, any) {
-	expr := tsqueryExpr(terms, "")
-	if h := tsqueryExpr(handles, "A"); h != "" {
-		expr = strings.TrimPrefix(expr+" & "+h, " & ")
+func (tsquery) customers(terms, handles []Term) (string, []any) {
+	var conds []string
+	var args []any
+	if len(terms) > 0 {
+		conds = append(conds, pgCustomerDoc+` @@ to_tsquery('simple', ?)`)
+		args = append(args, tsqueryExpr(terms))
 	}
-	return `c.customer_id IN (SELECT id FROM customers WHERE ` + pgCustomerDoc + ` @@ to_tsquery('simple', ?))`, expr
+	if len(handles) > 0 {
+		conds = append(conds, pgHandleDoc+` @@ to_tsquery('simple', ?)`)
+		args = append(args, tsqueryExpr(handles))
+	}
+	// MATERIALIZED: the index finds the customers first; otherwise the
+	// planner may check every customer in id order instead.
+	return `WITH matched AS MATERIALIZED (SELECT id FROM customers WHERE ` + strings.Join(conds, " AND ") + `)
+		SELECT id FROM matched ORDER BY id DESC LIMIT ?`, args
+}
+
+func (tsquery) recent() int64 { return 50_000 }
+
+// args sends a search's queries with their values in the text (pgx's
+// simple protocol), so that each is planned for its words and window: a
+// prepared statement's generic plan, which PostgreSQL may pick after a
+// few runs, knows neither and is the worst plan for one or the other.
+// Every value is a number or a tsquery of letters and digits.
+func (tsquery) args(args []any) []any {
+	return append([]any{pgx.QueryExecModeSimpleProtocol}, args...)
 }
 
 // tsqueryExpr ANDs terms, each a phrase of quoted lexemes (tokens hold
-// letters and digits only, so quoting is safe), restricted to weight when
-// one is given.
-func tsqueryExpr(terms []Term, weight string) string {
+// letters and digits only, so quoting is safe).
+func tsqueryExpr(terms []Term) string {
 	var parts []string
 	for _, t := range terms {
 		lex := make([]string, len(t.Tokens))
 		for i, tok := range t.Tokens {
 			lex[i] = "'" + tok + "'"
-			suffix := weight
 			if t.Prefix && i == len(t.Tokens)-1 {
-				suffix = "*" + weight
-			}
-			if suffix != "" {
-				lex[i] += ":" + suffix
+				lex[i] += ":*"
 			}
 		}
 		parts = append(parts, "("+strings.Join(lex, " <-> ")+")")
 	}
 	return strings.Join(parts, " & ")
+}
+
+// maxCustomers bounds the customers a search's customer terms select: a
+// name many share ("Guest") lists the conversations of the newest ones.
+const maxCustomers = 500
+
+// matchedCustomers returns the ids of the customers matching terms and
+// handles, newest first, at most maxCustomers.
+func (s *sqlStore) matchedCustomers(ctx context.Context, syn searchSyntax, terms, handles []Term) ([]int64, error) {
+	query, args := syn.customers(terms, handles)
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, s.r, &ids, s.rb(query), syn.args(append(args, maxCustomers))...); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// inIDs is the condition "col IN (ids)" with its arguments.
+func inIDs(col string, ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
 }
 
 // searchChunk is how many rows a search stream reads at a time; a stream
@@ -250,19 +312,30 @@ func (s *sqlStore) Search(ctx context.Context, query string, f Filter) (SearchPa
 		}
 	}
 	if !r.full() && (len(q.Terms) > 0 || len(q.Handles) > 0) {
-		cond, arg := syn.customers(q.Terms, q.Handles)
-		err := s.searchStream(ctx, ` FROM conversations c`, w, cond, arg, "c.id", "0", r)
+		ids, err := s.matchedCustomers(ctx, syn, q.Terms, q.Handles)
+		if err == nil && len(ids) > 0 {
+			cond, args := inIDs("c.customer_id", ids)
+			err = s.searchStream(ctx, syn, ` FROM conversations c`, w.with(cond, args...), "c.id", "0", 0, r)
+		}
 		if err != nil {
 			return SearchPage{}, fmt.Errorf("searching customers: %w", err)
 		}
 	}
 	if !r.full() && len(q.Terms) > 0 {
 		from, cond, keyset, arg := syn.messages(q.Terms)
-		mw := w
+		mw := w.with(cond, arg)
 		if len(q.Handles) > 0 {
-			mw = w.with(syn.customers(nil, q.Handles))
+			ids, err := s.matchedCustomers(ctx, syn, nil, q.Handles)
+			if err != nil {
+				return SearchPage{}, fmt.Errorf("searching customers: %w", err)
+			}
+			if len(ids) == 0 {
+				ids = []int64{0} // no customer: no message either
+			}
+			cond, args := inIDs("c.customer_id", ids)
+			mw = mw.with(cond, args...)
 		}
-		if err := s.searchStream(ctx, from, mw, cond, arg, keyset, "m.id", r); err != nil {
+		if err := s.searchStream(ctx, syn, from, mw, keyset, "m.id", syn.recent(), r); err != nil {
 			return SearchPage{}, fmt.Errorf("searching messages: %w", err)
 		}
 	}
@@ -305,24 +378,47 @@ func (r *results) add(conv, msg int64) {
 func (r *results) full() bool { return len(r.ids) >= r.want }
 
 // searchStream reads the conversations (and the matching message, msgCol)
-// that match cond and w, newest keyset first, a chunk at a time, until r
-// is full or the matches run out.
-func (s *sqlStore) searchStream(ctx context.Context, from string, w where, cond string, arg any, keyset, msgCol string, r *results) error {
+// that match w, newest keyset first, a chunk at a time, until r is full
+// or the matches run out. With recent > 0 (messages only) it reads the
+// keys in windows from the newest down, the recent newest first and each window twice
+// the one before (see tsquery), so that the database plans each window
+// on its own and no plan reads more than a window's worth.
+func (s *sqlStore) searchStream(ctx context.Context, syn searchSyntax, from string, w where, keyset, msgCol string, recent int64, r *results) error {
 	after := int64(-1)
+	if recent <= 0 {
+		return s.searchWalk(ctx, syn, from, w, keyset, msgCol, &after, r)
+	}
+	var hi int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages`).Scan(&hi); err != nil {
+		return err
+	}
+	for size := recent; hi > 0 && !r.full(); size *= 2 {
+		lo := max(hi-size, 0)
+		if err := s.searchWalk(ctx, syn, from, w.with(keyset+" > ? AND "+keyset+" <= ?", lo, hi), keyset, msgCol, &after, r); err != nil {
+			return err
+		}
+		hi = lo
+	}
+	return nil
+}
+
+// searchWalk is one walk of searchStream, below *after when it is not
+// negative; it leaves *after at the last key read.
+func (s *sqlStore) searchWalk(ctx context.Context, syn searchSyntax, from string, w where, keyset, msgCol string, after *int64, r *results) error {
 	for chunk := searchChunk; ; chunk *= 2 {
-		cw := w.with(cond, arg)
-		if after >= 0 {
-			cw = cw.with(keyset+" < ?", after)
+		cw := w
+		if *after >= 0 {
+			cw = cw.with(keyset+" < ?", *after)
 		}
 		query := `SELECT c.id, ` + msgCol + `, ` + keyset + from + cw.String() + ` ORDER BY ` + keyset + ` DESC LIMIT ?`
-		rows, err := s.r.QueryContext(ctx, s.rb(query), append(cw.args, chunk)...)
+		rows, err := s.r.QueryContext(ctx, s.rb(query), syn.args(append(cw.args, chunk))...)
 		if err != nil {
 			return err
 		}
 		n := 0
 		for rows.Next() {
 			var conv, msg int64
-			if err := rows.Scan(&conv, &msg, &after); err != nil {
+			if err := rows.Scan(&conv, &msg, after); err != nil {
 				rows.Close()
 				return err
 			}
