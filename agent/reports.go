@@ -112,12 +112,12 @@ func redactReport(rep store.Report) store.Report {
 
 // report runs the report a request asks for, for an admin.
 func (s *Server) report(r *http.Request, p *Principal) (store.Report, reportForm, error) {
+	if !p.Admin() {
+		return store.Report{}, reportForm{}, fmt.Errorf("%w: only admins may see reports", ErrForbidden)
+	}
 	q, form, err := parseReport(r.URL.Query(), time.Now(), store.SLATargets(s.sla))
 	if err != nil {
 		return store.Report{}, form, err
-	}
-	if !p.Admin() {
-		return store.Report{}, form, fmt.Errorf("%w: only admins may see reports", ErrForbidden)
 	}
 	rep, err := s.svc.Report(r.Context(), q)
 	return rep, form, err

@@ -147,8 +147,10 @@ func TestReportsRoles(t *testing.T) {
 		case !api && (rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login")):
 			t.Errorf("anonymous GET %s = %d %s, want a redirect to sign in", path, rec.Code, rec.Header().Get("Location"))
 		}
-		if rec := agent.do(t, "GET", path, "", ""); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "only admins") {
-			t.Errorf("agent GET %s = %d %s, want 403", path, rec.Code, rec.Body.String())
+		for _, q := range []string{"", "?group=customer"} {
+			if rec := agent.do(t, "GET", path+q, "", ""); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "only admins") {
+				t.Errorf("agent GET %s%s = %d %s, want 403", path, q, rec.Code, rec.Body.String())
+			}
 		}
 		if rec := admin.do(t, "GET", path, "", ""); rec.Code != http.StatusOK {
 			t.Errorf("admin GET %s = %d %s", path, rec.Code, rec.Body.String())
