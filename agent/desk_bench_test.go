@@ -1,0 +1,73 @@
+package agent
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/testutil"
+	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/storetest"
+)
+
+// BenchmarkDeskPage renders the desk's pages through the whole HTML
+// handler (session, queue, glances, facet counts, search, template) at
+// 100,000 conversations and 1,000,000 messages (storetest.BenchHistory),
+// on SQLite. Goal: each under 100 ms.
+func BenchmarkDeskPage(b *testing.B) {
+	h := storetest.BenchHistory(b)
+	benchDeskPage(b, storetest.OpenLoaded(b, store.DriverSQLite, filepath.Join(b.TempDir(), "inboxbot.db"), h))
+}
+
+// BenchmarkDeskPagePostgres is BenchmarkDeskPage on PostgreSQL
+// (INBOXBOT_TEST_POSTGRES_URL).
+func BenchmarkDeskPagePostgres(b *testing.B) {
+	h := storetest.BenchHistory(b)
+	dsn, _ := testutil.PostgresSchema(b, "deskpage")
+	benchDeskPage(b, storetest.OpenLoaded(b, store.DriverPostgres, dsn, h))
+}
+
+func benchDeskPage(b *testing.B, st store.Store) {
+	srv, err := New(Options{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	srv.svc.cost = bcrypt.MinCost
+	ctx := context.Background()
+	pw, err := srv.svc.AddAgent(ctx, "alice", RoleAgent)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sess, err := srv.svc.Login(ctx, "alice", pw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := st.Conversations(ctx, store.Filter{Status: inbox.Open, Limit: 1})
+	if err != nil || len(p.Conversations) == 0 {
+		b.Fatalf("no open conversation: %v", err)
+	}
+	conv := "/conversations/" + strconv.FormatInt(p.Conversations[0].ID, 10)
+	for _, path := range []string{"/", "/?sort=due", "/?q=booking", conv} {
+		b.Run(path, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest("GET", path, nil)
+				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token})
+				rec := httptest.NewRecorder()
+				srv.Handler().ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", path, rec.Code)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+		})
+	}
+}
