@@ -43,8 +43,12 @@ func (a *App) policy(_ context.Context) (router.Policy, error) {
 		return router.NewPolicy(a.Config.Policy, deps)
 	}
 	// The detector is started here rather than inside NewPolicy so that
-	// /healthz can show its models loading.
-	det, err := language.Start(a.Config.Policy.WithDefaults().Language.Detector())
+	// /healthz can show its models loading, and the log says once when
+	// they start and once when they are ready (the router retries items
+	// that arrive before without a warning each).
+	langCfg := a.Config.Policy.WithDefaults().Language.Detector()
+	a.Log.Info("loading language models", "languages", len(langCfg.Languages))
+	det, err := language.Start(langCfg)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}

@@ -159,3 +159,27 @@ func titleCase(w string) bool {
 	}
 	return false
 }
+
+// withoutForeignLetters returns cleaned text without the words that have
+// letters outside the English alphabet (a to z), and whether there were
+// any.
+func withoutForeignLetters(cleaned string) (string, bool) {
+	words := strings.Fields(cleaned)
+	out := words[:0:0]
+	for _, w := range words {
+		plain := true
+		for _, r := range w {
+			if r >= 0x80 && unicode.IsLetter(r) {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			out = append(out, w)
+		}
+	}
+	if len(out) == len(words) {
+		return cleaned, false
+	}
+	return strings.Join(out, " "), true
+}

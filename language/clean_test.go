@@ -64,27 +64,31 @@ func TestNormalizeHint(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	c := Config{}.WithDefaults()
-	if len(c.Languages) != len(DefaultLanguages) || c.Threshold != 0.04 || c.ShortThreshold != 0.01 {
+	if len(c.Languages) != len(DefaultLanguages) || c.Ratio != DefaultRatio || c.ShortRatio != DefaultShortRatio || c.WordRatio != DefaultWordRatio {
 		t.Errorf("defaults %+v", c)
 	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("defaults invalid: %v", err)
 	}
-	bad := Config{Languages: []string{"en", "qq", "klingon"}, Threshold: 0.6, ShortThreshold: -1}
+	bad := Config{Languages: []string{"en", "qq", "klingon", "zu"}, Ratio: 0.5, ShortRatio: 2e6}
 	err := bad.Validate()
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{`languages: unknown language code: "qq"`, `unknown language code: "klingon"`, "threshold: 0.6 is outside", "short_threshold: -1 is outside"} {
+	for _, want := range []string{`languages: unknown language code: "qq"`, `unknown language code: "klingon"`, `unknown language code: "zu" is not among the 54 stored languages`, "ratio: 0.5 is outside [1, 1e+06]", "short_ratio: 2e+06 is outside"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
+	}
+	if err := (Config{Ratio: 30, WordRatio: 5}).Validate(); err == nil || !strings.Contains(err.Error(), "short_ratio: 12 is below ratio (30)") ||
+		!strings.Contains(err.Error(), "word_ratio: 5 is below short_ratio (12)") {
+		t.Errorf("short ratio below ratio: %v", err)
 	}
 	if _, err := Start(bad); err == nil {
 		t.Error("Start accepted a bad config")
 	}
 	langs, _ := parseLanguages([]string{"es", "ES", "all"})
-	if len(langs) != 75 {
+	if len(langs) != len(DefaultLanguages) {
 		t.Errorf("all: %d languages", len(langs))
 	}
 	langs, _ = parseLanguages([]string{"es"})

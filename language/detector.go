@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/pemistahl/lingua-go"
+	"github.com/inboxbot/inboxbot/language/internal/modelfile"
 )
 
 // Verdict says whether a text is English. Its values are the strings
@@ -42,38 +40,44 @@ type Result struct {
 	EnglishConfidence float64
 	// Words is the number of words left after Clean.
 	Words int
-	// Masked reports that the verdict came from the text with its
-	// capitalised names masked (see MaskNames).
+	// Masked reports that the verdict came from the text without its
+	// names: its capitalised words (MaskNames) or its words in letters
+	// English does not use (see the package doc).
 	Masked bool
 }
 
-// Detector detects languages. Its models load in the background; Detect
-// waits for them. It is safe for concurrent use.
+// Detector detects languages. It is safe for concurrent use.
 type Detector struct {
-	cfg   Config
-	langs []lingua.Language
-	known map[string]bool // ISO 639-1 codes of langs
+	cfg        Config
+	ids        []int   // language IDs of cfg.Languages, in lingua's order
+	configured langSet // the same as a set
+	sc         scorer
 
 	ready    chan struct{}
-	det      lingua.LanguageDetector // set before ready is closed
-	loadTime time.Duration           // set before ready is closed
+	loadTime time.Duration // set before ready is closed
 }
 
-// Start checks cfg and starts loading the models of its languages in the
-// background. It returns at once, so that a server is ready for HTTP and
-// ingest while the models load (a few seconds, see the package doc).
+// Start checks cfg and opens the models of its languages. The models are
+// read in place from the binary, so this takes well under a millisecond
+// and the detector is ready when Start returns; Wait and ErrNotReady
+// remain for callers that start detectors of other kinds.
 func Start(cfg Config) (*Detector, error) {
+	start := time.Now()
 	d, err := newDetector(cfg)
 	if err != nil {
 		return nil, err
 	}
-	go d.load()
+	m, err := openModels()
+	if err != nil {
+		return nil, err
+	}
+	d.sc = newEngine(m, d.ids)
+	d.loadTime = time.Since(start)
+	close(d.ready)
 	return d, nil
 }
 
-// Load is Start followed by waiting for the models, for commands and
-// tests that need the detector at once. ctx bounds the wait; the loading
-// itself cannot be cancelled and goes on in the background.
+// Load is Start followed by waiting for the models, bounded by ctx.
 func Load(ctx context.Context, cfg Config) (*Detector, error) {
 	d, err := Start(cfg)
 	if err != nil {
@@ -85,65 +89,21 @@ func Load(ctx context.Context, cfg Config) (*Detector, error) {
 	return d, nil
 }
 
+// newDetector checks cfg and returns a detector without models.
 func newDetector(cfg Config) (*Detector, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("language: %w", err)
 	}
-	langs, err := parseLanguages(cfg.Languages)
+	ids, err := parseLanguages(cfg.Languages)
 	if err != nil {
 		return nil, fmt.Errorf("language: %w", err)
 	}
-	known := make(map[string]bool, len(langs))
-	for _, l := range langs {
-		known[isoCode(l)] = true
+	d := &Detector{cfg: cfg, ids: ids, ready: make(chan struct{})}
+	for _, id := range ids {
+		d.configured.add(id)
 	}
-	return &Detector{cfg: cfg, langs: langs, known: known, ready: make(chan struct{})}, nil
-}
-
-// load reads the models two languages at a time, then builds the detector
-// over them. lingua keeps models in process-wide maps, so a detector built
-// for a pair fills them for the final detector too. Loading pairs in turn,
-// instead of every language at once as WithPreloadedLanguageModels does,
-// keeps the peak of decoding garbage low on a shared machine; the garbage
-// is returned to the OS at the end, which is what makes the steady RSS
-// much lower than the peak.
-func (d *Detector) load() {
-	start := time.Now()
-	var preload []lingua.Language
-	for _, l := range d.langs {
-		if !byScript[l] {
-			preload = append(preload, l)
-		}
-	}
-	for i := 0; i < len(preload); i += 2 {
-		pair := []lingua.Language{preload[i], lingua.English}
-		if i+1 < len(preload) {
-			pair[1] = preload[i+1]
-		}
-		if pair[0] == pair[1] { // English last and alone: already loaded
-			continue
-		}
-		lingua.NewLanguageDetectorBuilder().FromLanguages(pair...).WithPreloadedLanguageModels().Build()
-		runtime.GC()
-	}
-	d.det = lingua.NewLanguageDetectorBuilder().FromLanguages(d.langs...).Build()
-	debug.FreeOSMemory()
-	d.loadTime = time.Since(start)
-	close(d.ready)
-}
-
-// byScript are the languages that lingua recognises by their script
-// alone, before any model is consulted: those with a script of their own,
-// Japanese (kana) and Chinese (Han without kana). Their models are not
-// preloaded; lingua loads them on first use should its rules ever fall
-// through to the models (a text mixing scripts in equal parts), which
-// bounds what they can add to memory.
-var byScript = map[lingua.Language]bool{
-	lingua.Armenian: true, lingua.Bengali: true, lingua.Georgian: true, lingua.Greek: true,
-	lingua.Gujarati: true, lingua.Hebrew: true, lingua.Korean: true, lingua.Punjabi: true,
-	lingua.Tamil: true, lingua.Telugu: true, lingua.Thai: true, lingua.Japanese: true,
-	lingua.Chinese: true,
+	return d, nil
 }
 
 // Ready reports whether the models are loaded.
@@ -183,9 +143,9 @@ func (d *Detector) LoadTime() time.Duration {
 // Languages returns the ISO 639-1 codes of the languages the detector
 // knows.
 func (d *Detector) Languages() []string {
-	out := make([]string, len(d.langs))
-	for i, l := range d.langs {
-		out[i] = isoCode(l)
+	out := make([]string, len(d.ids))
+	for i, id := range d.ids {
+		out[i] = modelfile.Codes[id]
 	}
 	return out
 }
@@ -197,66 +157,6 @@ func (d *Detector) Detect(ctx context.Context, text, hint string) (Result, error
 		return Result{}, err
 	}
 	return d.withHint(d.detect(text), NormalizeHint(hint)), nil
-}
-
-// threshold is the English confidence below which a text of n words is
-// not English.
-func (d *Detector) threshold(n int) float64 {
-	if n <= 3 {
-		return d.cfg.ShortThreshold
-	}
-	return d.cfg.Threshold
-}
-
-// detect applies the three-way rule to text.
-func (d *Detector) detect(text string) Result {
-	r := d.score(Clean(text))
-	if r.English == English || r.Words == 0 {
-		return r
-	}
-	// Rescue English around foreign names: score the text again without
-	// its capitalised words. The masked text can only make a text English
-	// or unsure, never non-English. A text of nothing but names has no
-	// language evidence left, so it is unsure.
-	masked, ok := MaskNames(text)
-	if !ok {
-		return r
-	}
-	m := d.score(Clean(masked))
-	switch {
-	case m.English == English:
-		m.Masked = true
-		return m
-	case r.English == NotEnglish && (m.English == Unsure || m.Words == 0):
-		r.English, r.Masked = Unsure, true
-	}
-	return r
-}
-
-// score applies the three-way rule to cleaned text.
-func (d *Detector) score(cleaned string) Result {
-	r := Result{Words: Words(cleaned), English: Unsure}
-	if r.Words == 0 {
-		return r
-	}
-	vals := d.det.ComputeLanguageConfidenceValues(cleaned)
-	top := vals[0]
-	if top.Value() > 0 {
-		r.Language, r.Confidence = isoCode(top.Language()), top.Value()
-	}
-	for _, v := range vals {
-		if v.Language() == lingua.English {
-			r.EnglishConfidence = v.Value()
-			break
-		}
-	}
-	switch {
-	case r.Language == "en":
-		r.English = English
-	case r.EnglishConfidence < d.threshold(r.Words):
-		r.English = NotEnglish
-	}
-	return r
 }
 
 // withHint combines r with the platform's guess. Twitter's lang is a good
@@ -283,7 +183,7 @@ func (d *Detector) withHint(r Result, hint string) Result {
 		}
 		return r
 	}
-	if !d.known[hint] {
+	if id := modelfile.ID(hint); id < 0 || !d.configured.has(id) {
 		return r
 	}
 	switch r.English {
@@ -331,32 +231,36 @@ func NormalizeHint(tag string) string {
 	return tag
 }
 
-// isoCode returns l's ISO 639-1 code in lower case.
-func isoCode(l lingua.Language) string {
-	return strings.ToLower(l.IsoCode639_1().String())
-}
-
-// parseLanguages turns ISO 639-1 codes (or "all") into lingua languages,
-// always including English.
-func parseLanguages(codes []string) ([]lingua.Language, error) {
-	var out []lingua.Language
+// parseLanguages turns ISO 639-1 codes (or "all": every stored
+// language) into language IDs in lingua's order, always including
+// English. A code must name a stored language.
+func parseLanguages(codes []string) ([]int, error) {
+	m, err := openModels()
+	if err != nil {
+		return nil, err
+	}
+	var out []int
 	var errs []error
 	for _, c := range codes {
 		if strings.EqualFold(c, "all") {
-			out = append(out, lingua.AllLanguages()...)
+			out = append(out, m.ids...)
 			continue
 		}
-		l := lingua.GetLanguageFromIsoCode639_1(lingua.GetIsoCode639_1FromValue(c))
-		if l == lingua.Unknown {
+		id := modelfile.ID(strings.ToLower(c))
+		switch {
+		case id < 0:
 			errs = append(errs, fmt.Errorf("%w: %q", ErrUnknownLanguage, c))
 			continue
+		case m.slotOf(id) < 0:
+			errs = append(errs, fmt.Errorf("%w: %q is not among the %d stored languages", ErrUnknownLanguage, c, len(m.ids)))
+			continue
 		}
-		out = append(out, l)
+		out = append(out, id)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	out = append(out, lingua.English)
+	out = append(out, idEnglish)
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }

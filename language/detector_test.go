@@ -7,9 +7,6 @@ import (
 )
 
 func TestDetect(t *testing.T) {
-	if testing.Short() {
-		t.Skip("loads the language models")
-	}
 	d := loadTestDetector(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -48,25 +45,40 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// TestDetectWaitsForModels: Detect is bounded by its context while the
-// models load.
-func TestDetectWaitsForModels(t *testing.T) {
+// TestStartIsReady: the models are read in place, so a detector is ready
+// as soon as Start returns, and Detect does not wait even on a cancelled
+// context.
+func TestStartIsReady(t *testing.T) {
 	d, err := Start(Config{Languages: []string{"en", "fr"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Ready() || d.LoadTime() <= 0 {
+		t.Errorf("ready %v, load time %s", d.Ready(), d.LoadTime())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if r, err := d.Detect(ctx, "bonjour, je voudrais annuler ma réservation", ""); err != nil || r.Language != "fr" {
+		t.Errorf("got %+v, %v", r, err)
+	}
+	if got := d.Languages(); len(got) != 2 || got[0] != "en" && got[1] != "en" {
+		t.Errorf("languages %v", got)
+	}
+}
+
+// TestDetectWaitsForModels: Detect on a detector whose models are not in
+// yet is bounded by its context, and its error says why.
+func TestDetectWaitsForModels(t *testing.T) {
+	d, err := newDetector(Config{Languages: []string{"en", "fr"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := d.Detect(ctx, "bonjour", ""); !d.Ready() && (!errors.Is(err, ErrNotReady) || !errors.Is(err, context.Canceled)) {
+	if _, err := d.Detect(ctx, "bonjour", ""); !errors.Is(err, ErrNotReady) || !errors.Is(err, context.Canceled) {
 		t.Errorf("before the models: %v", err)
 	}
-	if err := d.Wait(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := d.Detect(context.Background(), "bonjour, je voudrais annuler ma réservation", ""); err != nil || r.Language != "fr" {
-		t.Errorf("after: %+v %v", r, err)
-	}
-	if got := d.Languages(); len(got) != 2 || got[0] != "en" && got[1] != "en" {
-		t.Errorf("languages %v", got)
+	if d.Ready() || d.LoadTime() != 0 {
+		t.Errorf("ready %v, load time %s", d.Ready(), d.LoadTime())
 	}
 }

@@ -10,4 +10,7 @@ var (
 	// ErrUnknownLanguage means a configured language code is not one the
 	// detector supports.
 	ErrUnknownLanguage = errors.New("unknown language code")
+	// ErrModels means the embedded model store is damaged or of another
+	// version than the code: a build problem, not a runtime one.
+	ErrModels = errors.New("language: bad model store")
 )

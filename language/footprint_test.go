@@ -26,7 +26,7 @@ func BenchmarkDetectorLoad(b *testing.B) {
 	if s := os.Getenv("LANGUAGE_SET"); s != "" {
 		cfg.Languages = strings.Split(s, ",")
 	}
-	samples := tweetSet(b)
+	samples := tweetSet(b, tuneSplit)
 	for len(samples) < 10000 {
 		samples = append(samples, samples...)
 	}

@@ -20,7 +20,7 @@ import (
 //	policy:
 //	  invite_window: 24h
 //	  notice_window: 24h
-//	  language:   {languages: [...], threshold: 0.04, short_threshold: 0.01, wait: 5s}
+//	  language:   {languages: [...], ratio: 3.3, short_ratio: 12, word_ratio: 100, wait: 5s}
 //	  twitter:    {account_id: "", english_only: true, invite_dm: true, follow: false}
 //	  facebook:   {page_id: "", private_reply: true, public_ack: true, hide_pii: true}
 //	  contact:    {facebook_page: "", phone: "", email: "", help_center: ""}
@@ -61,16 +61,18 @@ type Config struct {
 
 // LanguageConfig configures language detection (policy.language).
 type LanguageConfig struct {
-	// Languages are the ISO 639-1 codes the detector tells apart ("all"
-	// for all 75). Default language.DefaultLanguages; the package
-	// language documents what a smaller or larger set costs and gains.
+	// Languages are the ISO 639-1 codes the detector tells apart, among
+	// the 54 of its model store ("all" for all of them). Default
+	// language.DefaultLanguages; the package language documents the set.
 	Languages []string `yaml:"languages"`
-	// Threshold is the English confidence below which a text of four or
-	// more words is not English. Default 0.04.
-	Threshold float64 `yaml:"threshold"`
-	// ShortThreshold is the same for texts of one to three words. Default
-	// 0.01.
-	ShortThreshold float64 `yaml:"short_threshold"`
+	// Ratio is how many times more likely than English the detector's
+	// first choice must be for a text of four or more words to be not
+	// English. Default 3.3.
+	Ratio float64 `yaml:"ratio"`
+	// ShortRatio is the same for texts of two or three words. Default 12.
+	ShortRatio float64 `yaml:"short_ratio"`
+	// WordRatio is the same for texts of one word. Default 100.
+	WordRatio float64 `yaml:"word_ratio"`
 	// Wait bounds how long a routing batch waits for the language models
 	// while they load at start; after it the batch is retried. Default 5s;
 	// it must stay below the router's 10 s acknowledgement wait.
@@ -79,7 +81,7 @@ type LanguageConfig struct {
 
 // Detector returns the detector's part of the settings.
 func (c LanguageConfig) Detector() language.Config {
-	return language.Config{Languages: c.Languages, Threshold: c.Threshold, ShortThreshold: c.ShortThreshold}
+	return language.Config{Languages: c.Languages, Ratio: c.Ratio, ShortRatio: c.ShortRatio, WordRatio: c.WordRatio}
 }
 
 // TwitterPolicy configures the rules for the Twitter account
@@ -187,7 +189,7 @@ func (c Config) WithDefaults() Config {
 		c.NoticeWindow = DefaultNoticeWindow
 	}
 	d := c.Language.Detector().WithDefaults()
-	c.Language.Languages, c.Language.Threshold, c.Language.ShortThreshold = d.Languages, d.Threshold, d.ShortThreshold
+	c.Language.Languages, c.Language.Ratio, c.Language.ShortRatio, c.Language.WordRatio = d.Languages, d.Ratio, d.ShortRatio, d.WordRatio
 	if c.Language.Wait == 0 {
 		c.Language.Wait = DefaultLanguageWait
 	}

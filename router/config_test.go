@@ -13,7 +13,8 @@ func TestConfigDefaults(t *testing.T) {
 	if c.InviteWindow != 24*time.Hour || c.NoticeWindow != 24*time.Hour || c.Language.Wait != DefaultLanguageWait {
 		t.Errorf("windows %s %s wait %s", c.InviteWindow, c.NoticeWindow, c.Language.Wait)
 	}
-	if len(c.Language.Languages) != len(language.DefaultLanguages) || c.Language.Threshold != 0.04 || c.Language.ShortThreshold != 0.01 {
+	if len(c.Language.Languages) != len(language.DefaultLanguages) || c.Language.Ratio != language.DefaultRatio ||
+		c.Language.ShortRatio != language.DefaultShortRatio || c.Language.WordRatio != language.DefaultWordRatio {
 		t.Errorf("language %+v", c.Language)
 	}
 	if !on(c.Twitter.EnglishOnly) || !on(c.Twitter.InviteDM) || c.Twitter.Follow ||
@@ -50,10 +51,10 @@ func TestConfigValidate(t *testing.T) {
 			want: []string{"invite_window: 1s is too short", "notice_window: -1h0m0s is too short"}},
 		{name: "unknown language", cfg: func(c *Config) { c.Language.Languages = []string{"en", "xx"} },
 			want: []string{`language.languages: unknown language code: "xx"`}},
-		{name: "thresholds", cfg: func(c *Config) { c.Language.Threshold, c.Language.ShortThreshold = 0.01, 0.02 },
-			want: []string{"language.short_threshold: 0.02 is above threshold (0.01)"}},
-		{name: "threshold range", cfg: func(c *Config) { c.Language.Threshold = 0.7 },
-			want: []string{"language.threshold: 0.7 is outside [0, 0.5)"}},
+		{name: "ratios", cfg: func(c *Config) { c.Language.Ratio, c.Language.ShortRatio = 5, 4 },
+			want: []string{"language.short_ratio: 4 is below ratio (5)"}},
+		{name: "ratio range", cfg: func(c *Config) { c.Language.Ratio = 0.7 },
+			want: []string{"language.ratio: 0.7 is outside [1, 1e+06]"}},
 		{name: "negative wait", cfg: func(c *Config) { c.Language.Wait = -time.Second }, want: []string{"language.wait: -1s is outside 0..5s"}},
 		{name: "wait longer than the acknowledgement wait allows", cfg: func(c *Config) { c.Language.Wait = 20 * time.Second }, want: []string{"language.wait: 20s is outside 0..5s"}},
 		{name: "account id", cfg: func(c *Config) { c.Twitter.AccountID = "@support" }, want: []string{`twitter.account_id: "@support" is not a numeric user id`}},

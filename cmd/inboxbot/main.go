@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sort"
 	"syscall"
 )
@@ -51,15 +50,7 @@ var commands = map[string]command{
 	"version":       {"print the version", cmdVersion},
 }
 
-// memoryLimit is the soft memory limit when GOMEMLIMIT is not set: the
-// language models churn garbage, and without a limit the heap peaks at
-// about 1.7 GB under load instead of 1.2 GB.
-const memoryLimit = 1100 << 20
-
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, env{os.Stdin, os.Stdout, os.Stderr, os.Environ()}, os.Args[1:]))
