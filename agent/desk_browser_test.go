@@ -73,9 +73,12 @@ func (d *desk) signIn(t *testing.T, root context.Context, name, password string)
 	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	b := &tab{t: t, ctx: ctx, name: name}
+	b.do("open the sign-in page", chromedp.Navigate(d.url+"/login"), chromedp.WaitVisible(chromedp.ID("login-form")))
+	// The logo's "inbox" half is dark on the white card, not white on white.
+	if c := b.eval(`getComputedStyle(document.querySelector('#login-form .brand')).color`); c == "rgb(255, 255, 255)" {
+		t.Errorf("the sign-in logo is %v on a white card", c)
+	}
 	b.do("sign in "+name,
-		chromedp.Navigate(d.url+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
 		chromedp.SendKeys(chromedp.ID("name"), name),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("sign-in")),

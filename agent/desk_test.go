@@ -698,3 +698,42 @@ func TestMovedToPrivateShownUnder(t *testing.T) {
 		t.Error("the private conversation is missing")
 	}
 }
+
+// TestLiveEventsCarryNoText: what the desk announces on the bus (a note,
+// presence, a bulk change) names conversations and agents, never text.
+func TestLiveEventsCarryNoText(t *testing.T) {
+	var mu sync.Mutex
+	var events []inbox.Event
+	e := newTestEnv(t, func(o *Options) {
+		o.Publish = func(ev inbox.Event) {
+			mu.Lock()
+			events = append(events, ev)
+			mu.Unlock()
+		}
+	})
+	e.addAgent(t, "alice", RoleAgent)
+	e.addAgent(t, "bob", RoleAgent)
+	alice := e.bearer(t, "alice")
+	id := e.conv(t, inbox.Twitter, inbox.DM, "cust", "my PIN is 4821")
+	decode(t, alice.json(t, "POST", "/api/conversations/"+cid(id)+"/notes", `{"text":"refund approved, booking 1425587239 @bob"}`), http.StatusCreated, nil)
+	decode(t, alice.json(t, "POST", "/api/conversations/"+cid(id)+"/presence", `{"state":"typing"}`), http.StatusNoContent, nil)
+	decode(t, alice.json(t, "POST", "/api/conversations/bulk", fmt.Sprintf(`{"ids":[%d],"action":"tag","tag":"vip"}`, id)), http.StatusOK, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	types := map[string]bool{}
+	for _, ev := range events {
+		types[ev.Type] = true
+		b, _ := json.Marshal(ev)
+		for _, bad := range []string{"refund", "1425587239", "4821", "PIN"} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("event %s carries %q", b, bad)
+			}
+		}
+		if ev.ConversationID != id {
+			t.Errorf("event %+v names another conversation", ev)
+		}
+	}
+	if !types["note"] || !types["presence"] || !types["conversation"] {
+		t.Errorf("events published: %v", types)
+	}
+}
