@@ -38,6 +38,7 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ ./redact/ ./store/ ./agent/
+	$(GO) test -run '^$$' -bench '^BenchmarkDetect$$' -cpu 1 ./language/
 	$(GO) run ./cmd/inboxbot bench
 
 # Each fuzzer for FUZZTIME; finds land in the package's testdata/fuzz as seeds.
@@ -45,6 +46,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME) ./redact/
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config/
+	$(GO) test -run '^$$' -fuzz '^FuzzDetect$$' -fuzztime $(FUZZTIME) ./language/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./connectors/facebook/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime $(FUZZTIME) ./connectors/facebook/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseTime$$' -fuzztime $(FUZZTIME) ./connectors/facebook/

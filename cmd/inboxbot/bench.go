@@ -54,7 +54,7 @@ func cmdBench(ctx context.Context, e env, args []string) int {
 	fmt.Fprintf(e.stdout, "routed and stored (redaction, no language detector): %8.0f msgs/s\n", rep.PipelineMsgsPerSec)
 	fmt.Fprintf(e.stdout, "written to disk per message (bus and SQLite):        %8.0f bytes\n", rep.PipelineWriteBytesPerMsg)
 	if rep.PipelineWithLanguageMsgsPerSec > 0 {
-		fmt.Fprintf(e.stdout, "routed and stored with the language detector:       %8.0f msgs/s (models loaded in %.1f s)\n", rep.PipelineWithLanguageMsgsPerSec, rep.LanguageLoadSeconds)
+		fmt.Fprintf(e.stdout, "routed and stored with the language detector:       %8.0f msgs/s (models ready in %.2f ms)\n", rep.PipelineWithLanguageMsgsPerSec, 1000*rep.LanguageLoadSeconds)
 	}
 	fmt.Fprintf(e.stdout, "raw JetStream publish+consume:                       %8.0f msgs/s (pipeline at %.0f%%)\n", rep.JetStreamMsgsPerSec, 100*rep.PipelineMsgsPerSec/rep.JetStreamMsgsPerSec)
 	fmt.Fprintf(e.stdout, "ingest→stored at %d msgs/s offered:                p50 %.1f ms, p99 %.1f ms\n", rep.OfferedRate, rep.P50Ms, rep.P99Ms)
