@@ -68,7 +68,11 @@ func TestModels(t *testing.T) {
 // TestParseModelsRejects: a damaged store is refused with ErrModels, not
 // read out of bounds.
 func TestParseModelsRejects(t *testing.T) {
-	withByte := func(i int, b byte) string { s := []byte(modelData[:4096]); s[i] = b; return string(s) + modelData[4096:] }
+	withByte := func(i int, b byte) string {
+		s := []byte(modelData[:4096])
+		s[i] = b
+		return string(s) + modelData[4096:]
+	}
 	for name, data := range map[string]string{
 		"empty":     "",
 		"magic":     "XXXX" + modelData[4:],

@@ -63,14 +63,15 @@ func (s *scratch) splitWords(text string) {
 		r := s.text[i]
 		switch {
 		case cjkSingle(r):
-			s.words = append(s.words, span{i, i + 1})
+			s.words = append(s.words, span{i, i + 1, true})
 			i++
 		case unicode.IsLetter(r):
-			j := i + 1
+			j, special := i+1, r >= 0x80
 			for j < len(s.text) && unicode.IsLetter(s.text[j]) {
+				special = special || s.text[j] >= 0x80
 				j++
 			}
-			s.words = append(s.words, span{i, j})
+			s.words = append(s.words, span{i, j, special})
 			i = j
 		default:
 			i++
@@ -78,8 +79,12 @@ func (s *scratch) splitWords(text string) {
 	}
 }
 
-// span is a word: s.text[start:end].
-type span struct{ start, end int }
+// span is a word: s.text[start:end]; special if it has letters outside
+// ASCII.
+type span struct {
+	start, end int
+	special    bool
+}
 
 // count is a number of votes for a language.
 type count struct {
@@ -253,6 +258,9 @@ func (e *engine) filterByRules(s *scratch) langSet {
 		}
 		for _, w := range s.words {
 			word := s.text[w.start:w.end]
+			if !w.special {
+				continue // the shared letters are all outside ASCII
+			}
 			for _, c := range sc.chars {
 				if !containsRune(word, c) {
 					continue

@@ -1,7 +1,6 @@
 package language
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"sync"
@@ -98,7 +97,8 @@ type scratch struct {
 	unigram   []int32 // unigram node per rune of text, -1 if none
 	paths     []path  // per rune of text: its trie path, if in a word
 	first     []uint8 // per rune of text: bit k if its k-gram is the first of its kind
-	grams     []gram
+	grams     []gram  // the distinct n-grams of one length
+	seen      []int32 // open-addressing set: index+1 in grams, 0 if free
 	sums      [modelfile.Levels][maxSlots]float64
 	known     [maxSlots]int // distinct letters each slot's unigram model knows
 }
@@ -111,10 +111,9 @@ type path struct {
 }
 
 // gram is one n-gram of the text, for finding the distinct ones: its
-// runes packed (21 bits each) and where it starts.
+// runes packed (21 bits each).
 type gram struct {
 	key [2]uint64
-	at  int
 }
 
 // score implements scorer.
@@ -252,8 +251,19 @@ func (e *engine) sums(s *scratch, lengths []int, mask uint64) {
 }
 
 // markFirst marks, in s.first, the first occurrence of each distinct
-// k-gram of the words (lingua counts each distinct n-gram once).
+// k-gram of the words (lingua counts each distinct n-gram once), with a
+// small open-addressing set of the n-grams seen.
 func (e *engine) markFirst(s *scratch, k int) {
+	n := 0
+	for _, w := range s.words {
+		n += max(0, w.end-w.start-k+1)
+	}
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	s.seen = slices.Grow(s.seen[:0], size)[:size]
+	clear(s.seen)
 	s.grams = s.grams[:0]
 	for _, w := range s.words {
 		for i := w.start; i+k <= w.end; i++ {
@@ -261,19 +271,18 @@ func (e *engine) markFirst(s *scratch, k int) {
 			for j, r := range s.text[i : i+k] {
 				g.key[j/3] = g.key[j/3]<<21 | uint64(r)
 			}
-			g.at = i
-			s.grams = append(s.grams, g)
-		}
-	}
-	slices.SortFunc(s.grams, func(a, b gram) int {
-		if c := cmp.Compare(a.key[0], b.key[0]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.key[1], b.key[1])
-	})
-	for j, g := range s.grams {
-		if j == 0 || s.grams[j-1].key != g.key {
-			s.first[g.at] |= 1 << k
+			h := (g.key[0]*0x9E3779B97F4A7C15 ^ g.key[1]*0xC2B2AE3D27D4EB4F) >> 32
+			for slot := int(h) & (size - 1); ; slot = (slot + 1) & (size - 1) {
+				if s.seen[slot] == 0 {
+					s.grams = append(s.grams, g)
+					s.seen[slot] = int32(len(s.grams))
+					s.first[i] |= 1 << k
+					break
+				}
+				if s.grams[s.seen[slot]-1].key == g.key {
+					break
+				}
+			}
 		}
 	}
 }
