@@ -28,9 +28,9 @@ run:
 demo:
 	$(GO) run ./cmd/inboxbot demo
 
-# deploy's TestStaticBinary builds the static binary from cold (its tags
-# change every package): longer than go test's default 10 minutes on a
-# loaded machine, hence -timeout.
+# cmd/inboxbot's end-to-end tests build the static binary from cold (its
+# tags change every package): longer than go test's default 10 minutes on
+# a loaded machine, hence -timeout.
 test:
 	$(GO) vet ./...
 	$(GO) test -race $(RACE_PKGS)

@@ -12,6 +12,7 @@
 //   - Dockerfile: the static binary on a distroless base (`make image`).
 //
 // Every metric the rules and the dashboard use must be one inboxbot
-// exports, and the static binary the Dockerfile builds is built and
-// started here, and must answer /healthz.
+// exports. The static binary the Dockerfile builds is built with the
+// Makefile's flags, started and probed by cmd/inboxbot's TestStaticBinary,
+// which shares the build with the end-to-end tests.
 package deploy

@@ -24,7 +24,9 @@ import (
 	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
-// binary is the inboxbot binary built once for the end-to-end tests.
+// binary is the inboxbot binary built once for the end-to-end tests: the
+// static binary that deploy/Dockerfile ships (see staticBuild), so that
+// the tests run what operators run and TestStaticBinary shares the build.
 var (
 	binOnce sync.Once
 	binPath string
@@ -40,9 +42,16 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "inboxbot")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		args, err := staticBuild()
 		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			binErr = err
+			return
+		}
+		cmd := exec.Command("go", append(append([]string{"build"}, args...), "-o", binPath, ".")...)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build %v: %v\n%s", args, err, out)
 		}
 	})
 	if binErr != nil {

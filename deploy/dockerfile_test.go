@@ -1,0 +1,53 @@
+package deploy
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// makeVar reads a variable of the Makefile (NAME := value).
+func makeVar(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^` + name + `\s*:?=\s*(.+)$`).FindSubmatch(data)
+	if m == nil {
+		t.Fatalf("the Makefile has no %s", name)
+	}
+	return strings.TrimSpace(string(m[1]))
+}
+
+// TestDockerfileBuildsTheStaticBinary: the image is the Makefile's static
+// build (the same tags and link flags) on a distroless base, as a
+// non-root user, and `make image` builds it. cmd/inboxbot's
+// TestStaticBinary builds that binary with the Makefile's flags, starts
+// it and probes /healthz (the end-to-end tests share the build).
+func TestDockerfileBuildsTheStaticBinary(t *testing.T) {
+	data, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(data)
+	tags, ldflags := makeVar(t, "STATIC_TAGS"), makeVar(t, "STATIC_LDFLAGS")
+	for _, want := range []string{
+		"CGO_ENABLED=1", "-tags " + tags, ldflags, "./cmd/inboxbot",
+		"FROM gcr.io/distroless/static-debian12:nonroot", "USER 65532:65532", `CMD ["serve"]`,
+	} {
+		if !strings.Contains(df, want) {
+			t.Errorf("the Dockerfile lacks %q", want)
+		}
+	}
+	for _, tag := range []string{"osusergo", "netgo", "sqlite_omit_load_extension"} {
+		if !strings.Contains(tags, tag) {
+			t.Errorf("STATIC_TAGS %q lacks %s", tags, tag)
+		}
+	}
+	mk, _ := os.ReadFile("../Makefile")
+	if !regexp.MustCompile(`(?m)^image:\n\tdocker build -f deploy/Dockerfile`).Match(mk) {
+		t.Error("the Makefile has no image target building deploy/Dockerfile")
+	}
+}
