@@ -5,20 +5,18 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/inboxbot/inboxbot/internal/testutil"
 )
 
-// makeVar reads a variable of the Makefile (NAME := value).
+// makeVar reads a variable of the Makefile.
 func makeVar(t *testing.T, name string) string {
 	t.Helper()
-	data, err := os.ReadFile("../Makefile")
+	v, err := testutil.MakefileVar(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^` + name + `\s*:?=\s*(.+)$`).FindSubmatch(data)
-	if m == nil {
-		t.Fatalf("the Makefile has no %s", name)
-	}
-	return strings.TrimSpace(string(m[1]))
+	return v
 }
 
 // TestDockerfileBuildsTheStaticBinary: the image is the Makefile's static

@@ -3,13 +3,11 @@ package main
 import (
 	"debug/elf"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,22 +20,11 @@ import (
 // Makefile's STATIC_TAGS and STATIC_LDFLAGS, which deploy/Dockerfile
 // uses too (deploy's tests check that they match).
 func staticBuild() ([]string, error) {
-	mk, err := os.ReadFile("../../Makefile")
+	tags, err := testutil.MakefileVar("STATIC_TAGS")
 	if err != nil {
 		return nil, err
 	}
-	get := func(name string) (string, error) {
-		m := regexp.MustCompile(`(?m)^` + name + `\s*:?=\s*(.+)$`).FindSubmatch(mk)
-		if m == nil {
-			return "", fmt.Errorf("the Makefile has no %s", name)
-		}
-		return strings.TrimSpace(string(m[1])), nil
-	}
-	tags, err := get("STATIC_TAGS")
-	if err != nil {
-		return nil, err
-	}
-	ldflags, err := get("STATIC_LDFLAGS")
+	ldflags, err := testutil.MakefileVar("STATIC_LDFLAGS")
 	if err != nil {
 		return nil, err
 	}
