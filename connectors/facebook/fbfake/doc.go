@@ -53,6 +53,12 @@
 // separate Messenger id (PSID), as Facebook does; a Private Reply's answer
 // ({"recipient_id","message_id"}) then carries the commenter's PSID.
 //
+// Setting an app up (setup.go): the fb_exchange_token grant of
+// /oauth/access_token, a user's Pages (/me/accounts), debug_token (with
+// expires_at and data_access_expires_at), POST /{page}/subscribed_apps and
+// POST /{app-id}/subscriptions, with user tokens from UserToken and the
+// token's expiry and permissions set by SetTokenExpiry and SetScopes.
+//
 // Webhooks: SetWebhook makes Meta's verification request and subscribes
 // the Page; every message (and echo of the Page's own), post, comment and
 // hide then becomes an event, delivered in signed batches with retries,

@@ -122,6 +122,12 @@
 // PauseWebhook holds events back (to test that polling fills the gap);
 // DeliverRaw sends any body through the same path.
 //
+// Connecting an account (oauth.go): the OAuth 1.0a PIN flow
+// (/oauth/request_token, the /oauth/authorize page, /oauth/access_token,
+// signatures checked), the app's bearer token (/oauth2/token), webhook
+// registration (/2/webhooks, with its CRC check) and the account's
+// subscription (/2/account_activity/webhooks/:id/subscriptions/all).
+//
 // Ids are snowflake-like: they increase with time and carry it.
 package twfake
 
