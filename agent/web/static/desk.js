@@ -273,6 +273,11 @@
     }
   });
 
+  // A profile picture that cannot be loaded leaves the initials under it.
+  document.addEventListener('error', function (e) {
+    if (e.target.tagName === 'IMG' && e.target.parentNode.classList.contains('avatar')) { e.target.remove(); }
+  }, true);
+
   function refreshed() {
     localTimes();
     restorePicks();
