@@ -584,11 +584,13 @@ func (s *sqlStore) slaCounts(ctx context.Context, q ReportQuery, from, to int64)
 	// Still waiting: not closed, waiting since a time in the period, for
 	// longer than today's target of the answer owed (the first while the
 	// conversation has had none). They are the queue's waiting
-	// conversations, few, so they are judged here.
+	// conversations, few, so they are judged here. "IS FALSE" is the
+	// form both planners match to the queue index's leading expression
+	// (PostgreSQL turns "= FALSE" into NOT and scans the table).
 	waiting, err := s.r.QueryContext(ctx, s.rb(`SELECT c.platform, c.channel, c.awaiting_since,
 			CASE WHEN EXISTS (SELECT 1 FROM report_responses r WHERE r.conversation_id = c.id) THEN 1 ELSE 0 END
 		FROM conversations c
-		WHERE (c.awaiting_since IS NULL) = FALSE AND c.awaiting_since >= ? AND c.awaiting_since < ? AND c.status <> 'closed'`), from, to)
+		WHERE (c.awaiting_since IS NULL) IS FALSE AND c.awaiting_since >= ? AND c.awaiting_since < ? AND c.status <> 'closed'`), from, to)
 	if err != nil {
 		return nil, err
 	}
