@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -106,19 +107,24 @@ func (s *Server) deskData(ctx context.Context, r *http.Request, p *Principal, se
 		return nil, err
 	}
 	search := strings.TrimSpace(q.Get("q"))
+	// The facet counts do not depend on the page: both at once.
+	counts := store.Counts{}
+	var countErr error
+	var wg sync.WaitGroup
+	if search == "" {
+		wg.Go(func() { counts, countErr = s.svc.Counts(ctx, f) })
+	}
 	page, err := s.svc.Queue(ctx, p.Agent.Name, f, search)
+	wg.Wait()
+	if err == nil {
+		err = countErr
+	}
 	if err != nil {
 		return nil, err
 	}
 	d := &deskPage{
 		Me: p.Agent.Name, Filter: f, Query: q, QueryString: q.Encode(), Search: search, Sort: string(f.Sort),
 		Page: page, Counted: search == "", Selected: selected,
-	}
-	counts := store.Counts{}
-	if d.Counted {
-		if counts, err = s.svc.Counts(ctx, f); err != nil {
-			return nil, err
-		}
 	}
 	// Closed conversations are not counted (store.Counts), nor therefore
 	// are "closed" and "all".

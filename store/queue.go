@@ -187,9 +187,14 @@ func (s *sqlStore) Counts(ctx context.Context, f Filter) (Counts, error) {
 		parts = append(parts, `SELECT '`+col+`' AS facet, c.`+col+` AS value, COUNT(*) AS n FROM conversations c`+w.String()+` GROUP BY c.`+col)
 		args = append(args, w.args...)
 	}
-	w := filterWhere(f, facetFlag)
-	parts = append(parts, `SELECT 'flag' AS facet, fl.flag AS value, COUNT(*) AS n FROM conversation_flags fl JOIN conversations c ON c.id = fl.conversation_id`+w.String()+` GROUP BY fl.flag`)
-	args = append(args, w.args...)
+	// Flags over every conversation need no conversation at all: the
+	// conversation_flags_flag index counts them.
+	flags := `SELECT 'flag' AS facet, fl.flag AS value, COUNT(*) AS n FROM conversation_flags fl GROUP BY fl.flag`
+	if w := filterWhere(f, facetFlag); len(w.conds) > 0 {
+		flags = `SELECT 'flag' AS facet, fl.flag AS value, COUNT(*) AS n FROM conversation_flags fl JOIN conversations c ON c.id = fl.conversation_id` + w.String() + ` GROUP BY fl.flag`
+		args = append(args, w.args...)
+	}
+	parts = append(parts, flags)
 	err := s.scan(ctx, strings.Join(parts, "\nUNION ALL "), args, func(rows *sql.Rows) error {
 		var facet, value string
 		var n int
