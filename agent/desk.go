@@ -269,21 +269,13 @@ type Desk struct {
 // Open returns a conversation for agent, and marks it read for them: its
 // customer messages so far and the notes that mention them.
 func (s *Service) Open(ctx context.Context, agent string, id int64) (Desk, error) {
-	d, err := s.ShowConversation(ctx, id)
+	d, msgs, acts, err := s.showConversation(ctx, id)
 	if err != nil {
 		return Desk{}, err
 	}
 	c, err := s.conversation(ctx, id)
 	if err != nil {
 		return Desk{}, err
-	}
-	msgs, err := s.store.Messages(ctx, id)
-	if err != nil {
-		return Desk{}, fmt.Errorf("loading messages of %d: %w", id, err)
-	}
-	acts, err := s.store.Actions(ctx, id)
-	if err != nil {
-		return Desk{}, fmt.Errorf("loading actions of %d: %w", id, err)
 	}
 	notes, err := s.store.Notes(ctx, id)
 	if err != nil {

@@ -436,21 +436,28 @@ func (s *Service) conversation(ctx context.Context, id int64) (store.Conversatio
 // ShowConversation returns a conversation with its whole thread, its
 // actions and their delivery states, and its audit trail.
 func (s *Service) ShowConversation(ctx context.Context, id int64) (ConversationDetail, error) {
+	d, _, _, err := s.showConversation(ctx, id)
+	return d, err
+}
+
+// showConversation is ShowConversation, returning also the messages and
+// actions as stored, for the desk's thread (see Open).
+func (s *Service) showConversation(ctx context.Context, id int64) (ConversationDetail, []store.Message, []inbox.Action, error) {
 	c, err := s.conversation(ctx, id)
 	if err != nil {
-		return ConversationDetail{}, err
+		return ConversationDetail{}, nil, nil, err
 	}
 	msgs, err := s.store.Messages(ctx, id)
 	if err != nil {
-		return ConversationDetail{}, fmt.Errorf("loading messages of %d: %w", id, err)
+		return ConversationDetail{}, nil, nil, fmt.Errorf("loading messages of %d: %w", id, err)
 	}
 	acts, err := s.store.Actions(ctx, id)
 	if err != nil {
-		return ConversationDetail{}, fmt.Errorf("loading actions of %d: %w", id, err)
+		return ConversationDetail{}, nil, nil, fmt.Errorf("loading actions of %d: %w", id, err)
 	}
 	trail, err := s.store.AuditTrail(ctx, id)
 	if err != nil {
-		return ConversationDetail{}, fmt.Errorf("loading audit trail of %d: %w", id, err)
+		return ConversationDetail{}, nil, nil, fmt.Errorf("loading audit trail of %d: %w", id, err)
 	}
 	d := ConversationDetail{
 		ConversationView:   conversationView(c),
@@ -469,7 +476,7 @@ func (s *Service) ShowConversation(ctx context.Context, id int64) (ConversationD
 	for i, a := range trail {
 		d.Audit[i] = AuditView{Actor: a.Actor, Action: a.Action, Detail: a.Detail, At: a.At}
 	}
-	return d, nil
+	return d, msgs, acts, nil
 }
 
 // Reply sends an agent's reply through the reply guard. The agent must
