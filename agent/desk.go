@@ -72,18 +72,6 @@ func slaView(cfg sla.Config, c store.Conversation, answered bool, now time.Time)
 	return SLAView{State: t.State(now.Sub(c.AwaitingSince), answered), DueAt: c.AwaitingSince.Add(due), First: !answered}
 }
 
-// slaTargets are the targets in the store's terms, for SortDue.
-func slaTargets(cfg sla.Config) []store.SLATarget {
-	var out []store.SLATarget
-	for _, ch := range cfg.Channels() {
-		out = append(out, store.SLATarget{
-			Platform: ch.Platform, Channel: ch.Channel,
-			FirstResponse: ch.Target.FirstResponse, NextResponse: ch.Target.NextResponse,
-		})
-	}
-	return out
-}
-
 // QueueItem is a conversation as the queue lists it.
 type QueueItem struct {
 	ConversationView
@@ -131,7 +119,7 @@ func (s *Service) Queue(ctx context.Context, agent string, f store.Filter, q str
 	f.Limit = min(f.Limit, 500)
 	f.Offset = max(f.Offset, 0)
 	if f.Sort == store.SortDue {
-		f.Targets = slaTargets(s.sla)
+		f.Targets = store.SLATargets(s.sla)
 	}
 	out := QueuePage{Limit: f.Limit, Offset: f.Offset, Query: q}
 	var (

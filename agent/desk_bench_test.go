@@ -56,38 +56,47 @@ func settle(b *testing.B, driver, dsn, stmt string) {
 }
 
 func benchDeskPage(b *testing.B, st store.Store) {
-	srv, err := New(Options{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	srv.svc.cost = bcrypt.MinCost
+	page := benchPages(b, st, RoleAgent)
 	ctx := context.Background()
-	pw, err := srv.svc.AddAgent(ctx, "alice", RoleAgent)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sess, err := srv.svc.Login(ctx, "alice", pw)
-	if err != nil {
-		b.Fatal(err)
-	}
 	p, err := st.Conversations(ctx, store.Filter{Status: inbox.Open, Limit: 1})
 	if err != nil || len(p.Conversations) == 0 {
 		b.Fatalf("no open conversation: %v", err)
 	}
 	conv := "/conversations/" + strconv.FormatInt(p.Conversations[0].ID, 10)
 	for _, path := range []string{"/", "/?sort=due", "/?q=booking", conv} {
-		b.Run(path, func(b *testing.B) {
-			for b.Loop() {
-				req := httptest.NewRequest("GET", path, nil)
-				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token})
-				rec := httptest.NewRecorder()
-				srv.Handler().ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("GET %s: %d", path, rec.Code)
-				}
+		b.Run(path, func(b *testing.B) { page(b, path) })
+	}
+}
+
+// benchPages starts a desk on st with one signed-in user of role, and
+// returns what a page benchmark runs: GET path with that session for
+// b.N iterations, failing on anything but 200, reported in ms/page.
+func benchPages(b *testing.B, st store.Store, role string) func(b *testing.B, path string) {
+	srv, err := New(Options{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
+	srv.svc.cost = bcrypt.MinCost
+	ctx := context.Background()
+	pw, err := srv.svc.AddAgent(ctx, "bench", role)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sess, err := srv.svc.Login(ctx, "bench", pw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(b *testing.B, path string) {
+		for b.Loop() {
+			req := httptest.NewRequest("GET", path, nil)
+			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token})
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
 			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
-		})
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
 	}
 }

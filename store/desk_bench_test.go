@@ -47,7 +47,7 @@ func BenchmarkDeskPostgres(b *testing.B) {
 
 func benchDesk(b *testing.B, st store.Store, driver, dsn string) {
 	ctx := b.Context()
-	h := reportHistory(b)
+	h := storetest.BenchHistory(b)
 	start := time.Now()
 	if err := storetest.LoadHistory(ctx, driver, dsn, h); err != nil {
 		b.Fatal(err)

@@ -48,7 +48,3 @@ func BenchmarkReportPostgres(b *testing.B) {
 	dsn, _ := testutil.PostgresSchema(b, "reports")
 	benchReport(b, storetest.OpenLoaded(b, store.DriverPostgres, dsn, h), h)
 }
-
-// reportHistory is the benchmarks' history (storetest.BenchHistory); the
-// desk's benchmarks load the same one.
-func reportHistory(tb testing.TB) storetest.History { return storetest.BenchHistory(tb) }
