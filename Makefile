@@ -1,6 +1,9 @@
 # The README's commands. `make test` is what CI runs (through .ci/run).
 GO ?= go
-# Packages where concurrency lives run under the race detector.
+# Packages where concurrency lives run under the race detector. language
+# runs there with -short (its concurrent detection and model loading; the
+# agreement test that loads lingua-go's 1 GB of models takes minutes under
+# -race and runs, without it, in the last line of test).
 RACE_PKGS := ./bus/... ./store/... ./router/... ./connectors/... ./app/... ./config/... ./health/... ./agent/...
 
 .PHONY: run demo test bench build fuzz static image
@@ -34,6 +37,7 @@ demo:
 test:
 	$(GO) vet ./...
 	$(GO) test -race $(RACE_PKGS)
+	$(GO) test -race -short ./language/...
 	$(GO) test -timeout 30m $$($(GO) list ./... | grep -v -E '/(bus|store|router|connectors|app|config|health|agent)(/|$$)')
 
 bench:

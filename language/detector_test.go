@@ -3,6 +3,7 @@ package language
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -80,5 +81,50 @@ func TestDetectWaitsForModels(t *testing.T) {
 	}
 	if d.Ready() || d.LoadTime() != 0 {
 		t.Errorf("ready %v, load time %s", d.Ready(), d.LoadTime())
+	}
+}
+
+// TestDetectConcurrently: one Detector serves every router goroutine, so
+// concurrent calls must give the answers a lone call gives (run under the
+// race detector by `make test`).
+func TestDetectConcurrently(t *testing.T) {
+	d := loadTestDetector(t)
+	ctx := context.Background()
+	texts := []string{
+		"@HotelHelp the air conditioning in my room is broken, can you send someone?",
+		"@HotelHelp hola, necesito ayuda con mi reserva, no me llegó el correo",
+		"予約の確認メールが届きません",
+		"Здравствуйте, я не могу найти своё бронирование",
+	}
+	want := make([]Result, len(texts))
+	for i, text := range texts {
+		r, err := d.Detect(ctx, text, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = r
+	}
+	const workers, rounds = 8, 50
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for n := range rounds {
+				i := (w + n) % len(texts)
+				r, err := d.Detect(ctx, texts[i], "")
+				if err == nil && (r.English != want[i].English || r.Language != want[i].Language || r.Confidence != want[i].Confidence) {
+					err = fmt.Errorf("%q: got %s %s %.4f concurrently, %s %s %.4f alone", texts[i], r.English, r.Language, r.Confidence, want[i].English, want[i].Language, want[i].Confidence)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
