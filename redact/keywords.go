@@ -525,8 +525,10 @@ func nextPINKeyword(s string, p, limit int) (end, at int) {
 // asciiKeywordLens marks, by a word's first three letters (lower case),
 // the lengths an ASCII PIN keyword starting so has: a cheap test that
 // rules out nearly every ASCII word before it is normalized and looked up.
+// It holds the normalized keywords, since an ASCII word matches a keyword
+// written with accents ("sifre" is "şifre").
 var asciiKeywordLens = func() (t [26 * 26 * 26]uint32) {
-	for _, k := range pinKeywords {
+	for k := range pinKeywordSet {
 		if isASCIIString(k) && len(k) >= 3 && len(k) < 32 {
 			t[tri(k)] |= 1 << len(k)
 		}

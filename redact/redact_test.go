@@ -65,6 +65,8 @@ var redactCases = []struct {
 	{"pt senha", "a senha é 8080", "a senha é [PIN]"},
 	{"pt codigo pin", "o código PIN é 8080", "o código PIN é [PIN]"},
 	{"nl pincode", "mijn pincode is 1357", "mijn pincode is [PIN]"},
+	{"tr sifre without accent", "sifre 2468", "sifre [PIN]"},
+	{"tr sifrem after", "2468 sifrem", "[PIN] sifrem"},
 	{"tr pin kodu", "PIN kodu 2468", "PIN kodu [PIN]"},
 	{"pl pin-kod", "PIN-kod 2468", "PIN-kod [PIN]"},
 	{"sv pin-kod", "min PIN-kod är 2468", "min PIN-kod är [PIN]"},
