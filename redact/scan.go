@@ -722,16 +722,22 @@ func (sc *scanner) buildSegs(st0 int) {
 	for range n + 1 {
 		sc.ends = append(sc.ends, false)
 	}
+	// Every group read alone (a decoy if blocked, another number if not)
+	// is a segment too; solve adds it without a list entry, which spares
+	// a third of the entries in long runs of short groups.
 	for i := 0; i < n; i++ {
-		li := sc.glen(i)
-		if sc.blocked[i] {
-			sc.add(i, i+1, segDecoy)
-		} else {
-			sc.add(i, i+1, segOther)
-		}
-		sc.addDecoys(i, n, li)
+		sc.addDecoys(i, n, sc.glen(i))
 		sc.addSecrets(i, n, st0)
 	}
+}
+
+// unitScore is what group k read alone adds to a reading: a decoy if the
+// context rules it out as part of a secret, another number if not.
+func (sc *scanner) unitScore(k int) score {
+	if sc.blocked[k] {
+		return mkScore(0, 0, sc.glen(k), 0, 0)
+	}
+	return mkScore(0, sc.glen(k), 0, 0, 0)
 }
 
 // addDecoys adds the decoys that start at group i (li digits long).
@@ -1076,48 +1082,72 @@ func (sc *scanner) solve(st0 int) {
 	fw, bw := sc.fw, sc.bw
 	fw[st0] = 0
 	bw[2*n], bw[2*n+1] = 0, 0
+	segs := sc.segs
 	// Only a PIN depends on the state (it needs state 1), so every other
 	// segment continues the better of the two states. noScore is so low
-	// that sums with it never win, which spares the validity checks.
-	for _, sg := range sc.segs {
-		i, j := 2*int(sg.i), 2*int(sg.j)
-		f := fw[i+1]
-		if !sg.needsState1() {
-			f = max(f, fw[i])
-		}
-		if sg.kind == segBooking {
-			j++
-		}
-		fw[j] = max(fw[j], f+sg.v)
-	}
-	for k := len(sc.segs) - 1; k >= 0; k-- {
-		sg := sc.segs[k]
-		i, j := 2*int(sg.i), 2*int(sg.j)
-		if sg.kind == segBooking {
-			j++
-		}
-		t := bw[j] + sg.v
-		bw[i+1] = max(bw[i+1], t)
-		if !sg.needsState1() {
-			bw[i] = max(bw[i], t)
-		}
-	}
-	best := bw[st0]
-	for _, sg := range sc.segs {
-		onBest := false
-		if sg.kind >= segBooking {
-			i, j := 2*int(sg.i), 2*int(sg.j)
-			f := fw[i+1]
-			if !sg.needsState1() {
-				f = max(f, fw[i])
+	// that sums with it never win, which spares the validity checks. The
+	// segments are ordered by start, so when those from group i come up,
+	// fw at i is final; each group read alone is a segment that solve
+	// adds itself (buildSegs lists none).
+	k := 0
+	for i := range n {
+		f1 := fw[2*i+1]
+		f0 := max(fw[2*i], f1)
+		fw[2*i+2] = max(fw[2*i+2], f0+sc.unitScore(i))
+		for ; k < len(segs) && int(segs[k].i) == i; k++ {
+			sg := &segs[k]
+			f := f0
+			if sg.needsState1() {
+				f = f1
 			}
+			j := 2 * int(sg.j)
 			if sg.kind == segBooking {
 				j++
 			}
-			onBest = f+sg.v+bw[j] == best
+			fw[j] = max(fw[j], f+sg.v)
 		}
-		sc.onBest = append(sc.onBest, onBest)
-		if onBest && sg.kind == segCard {
+	}
+	// The best reading ends in either state; the backward pass marks the
+	// secret segments that lie on one (bw after a segment is final when it
+	// comes up, as the segments are taken in reverse order).
+	best := max(fw[2*n], fw[2*n+1])
+	sc.onBest = sc.onBest[:0]
+	for range segs {
+		sc.onBest = append(sc.onBest, false)
+	}
+	onBest := sc.onBest
+	cardOnBest := false
+	k = len(segs) - 1
+	for i := n - 1; i >= 0; i-- {
+		t := bw[2*i+2] + sc.unitScore(i)
+		b0, b1 := max(bw[2*i], t), max(bw[2*i+1], t)
+		for ; k >= 0 && int(segs[k].i) == i; k-- {
+			sg := &segs[k]
+			j := 2 * int(sg.j)
+			if sg.kind == segBooking {
+				j++
+			}
+			t := bw[j] + sg.v
+			b1 = max(b1, t)
+			if !sg.needsState1() {
+				b0 = max(b0, t)
+			}
+			if sg.kind >= segBooking {
+				f := fw[2*i+1]
+				if !sg.needsState1() {
+					f = max(f, fw[2*i])
+				}
+				onBest[k] = f+t == best
+				cardOnBest = cardOnBest || onBest[k] && sg.kind == segCard
+			}
+		}
+		bw[2*i], bw[2*i+1] = b0, b1
+	}
+	for k, sg := range segs {
+		if !cardOnBest {
+			break
+		}
+		if onBest[k] && sg.kind == segCard {
 			if c := len(sc.cards); c > 0 && sc.cards[c-1].j > sg.i {
 				sc.cards[c-1].j = max(sc.cards[c-1].j, sg.j)
 			} else {
