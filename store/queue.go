@@ -137,15 +137,38 @@ func chosen(f Filter, col string) bool {
 	return f.Flag != ""
 }
 
+// counted returns what the queue's counts (the page's total and the facet
+// counts but flags) add up for f: the rows of queue_counts (migration
+// 0014), which the triggers keep per status, platform, channel, language
+// and assignee, when f filters by those alone, so that a count reads a
+// few dozen rows rather than every conversation it counts; the
+// conversations themselves when f also filters by customer, person or
+// flag. Both carry the facet columns, as c.
+func counted(f Filter) (from, count string, w where) {
+	if f.CustomerID != 0 || f.PersonID != 0 || f.Flag != "" {
+		return ` FROM conversations c`, `COUNT(*)`, where{}
+	}
+	// Rows whose conversations have all moved on count 0; leaving them
+	// out keeps them out of the facets, as for conversations.
+	return ` FROM queue_counts c`, `CAST(SUM(c.n) AS BIGINT)`, where{conds: []string{"c.n > 0"}}
+}
+
+// and returns w with the conditions and arguments of v added.
+func (w where) and(v where) where {
+	return where{
+		conds: append(slices.Clone(w.conds), v.conds...),
+		args:  append(slices.Clone(w.args), v.args...),
+	}
+}
+
 // Counts returns the queue's facet counts over the conversations f
 // selects, in two round trips. Each facet leaves out its own field of f,
 // so that each count is the length of the list that choosing that value
 // would show. The facets f chooses no value of share that filter, so one
-// pass over the matching conversations counts them all (over the
-// conversations_facets index alone); the others (and flags, which are a
-// table of their own) are counted each on its own. ByStatus counts the
-// open and pending conversations: closed ones are the archive, too many
-// to count on every page and of no use as a count.
+// pass over the matching rows counts them all (see counted); the others
+// (and flags, which are a table of their own) are counted each on its
+// own. ByStatus counts the open and pending conversations: closed ones
+// are the archive, of no use as a count.
 // Unassigned conversations are counted under "-", the Filter.Assignee
 // value that selects them; conversations of unknown language under "".
 // Paging and order are ignored.
@@ -175,16 +198,17 @@ func (s *sqlStore) Counts(ctx context.Context, f Filter) (Counts, error) {
 		shared, parts []string
 		args          []any
 	)
+	from, agg, live := counted(f)
 	for _, col := range []string{facetPlatform, facetChannel, facetLanguage, facetStatus, facetAssignee} {
 		if !chosen(f, col) {
 			shared = append(shared, "c."+col)
 			continue
 		}
-		w := filterWhere(f, col)
+		w := filterWhere(f, col).and(live)
 		if col == facetStatus {
 			w = w.with("c.status IN ('open', 'pending')")
 		}
-		parts = append(parts, `SELECT '`+col+`' AS facet, c.`+col+` AS value, COUNT(*) AS n FROM conversations c`+w.String()+` GROUP BY c.`+col)
+		parts = append(parts, `SELECT '`+col+`' AS facet, c.`+col+` AS value, `+agg+` AS n`+from+w.String()+` GROUP BY c.`+col)
 		args = append(args, w.args...)
 	}
 	// Flags over every conversation need no conversation at all: the
@@ -205,9 +229,9 @@ func (s *sqlStore) Counts(ctx context.Context, f Filter) (Counts, error) {
 		return nil
 	})
 	if err == nil && len(shared) > 0 {
-		w := filterWhere(f, "")
+		w := filterWhere(f, "").and(live)
 		cols := strings.Join(shared, ", ")
-		err = s.scan(ctx, `SELECT `+cols+`, COUNT(*) FROM conversations c`+w.String()+` GROUP BY `+cols, w.args, func(rows *sql.Rows) error {
+		err = s.scan(ctx, `SELECT `+cols+`, `+agg+from+w.String()+` GROUP BY `+cols, w.args, func(rows *sql.Rows) error {
 			values := make([]string, len(shared))
 			dest := make([]any, len(shared)+1)
 			for i := range values {

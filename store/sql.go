@@ -358,7 +358,9 @@ func (s *sqlStore) Conversations(ctx context.Context, f Filter) (Page, error) {
 	offset := max(f.Offset, 0)
 
 	var page Page
-	if err := s.r.QueryRowContext(ctx, s.rb(`SELECT COUNT(*) FROM conversations c`+w.String()), w.args...).Scan(&page.Total); err != nil {
+	from, agg, live := counted(f)
+	cw := w.and(live)
+	if err := s.r.QueryRowContext(ctx, s.rb(`SELECT COALESCE(`+agg+`, 0)`+from+cw.String()), cw.args...).Scan(&page.Total); err != nil {
 		return Page{}, fmt.Errorf("counting conversations: %w", err)
 	}
 	var rows []convRow

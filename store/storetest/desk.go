@@ -95,6 +95,118 @@ func testCounts(t *testing.T, s store.Store) {
 	}
 }
 
+// testCountsFollowChanges moves conversations between statuses,
+// assignees and languages, by ingest (one by one and in batches) and by
+// agents, and checks the queue's totals and facet counts against the
+// conversations themselves, listed in full and counted here: the stores
+// keep counts (migration 0014) rather than count the conversations.
+func testCountsFollowChanges(t *testing.T, s store.Store) {
+	var items []store.Item
+	for i := range 12 {
+		ext, author := fmt.Sprintf("cf%d", i), fmt.Sprintf("cfu%d", i)
+		var it store.Item
+		switch i % 3 {
+		case 0:
+			it = mention(ext, author, at(i))
+		case 1:
+			it = fbMessage(ext, "cft"+ext, author, at(i))
+		default:
+			it = fbComment(ext, "cft"+ext, author, at(i))
+		}
+		if i%4 == 1 {
+			it.Language, it.LanguageConfidence, it.Flags = "es", 1, []string{inbox.FlagNonEnglish}
+		}
+		if i%5 == 2 {
+			it.Status = inbox.Pending
+		}
+		items = append(items, it)
+	}
+	res := ingest(t, s, items[:6]...)
+	for _, it := range items[6:] {
+		res = append(res, ingest(t, s, it)...)
+	}
+	id := func(i int) int64 { return res[i].ConversationID }
+	update(t, s, id(0), store.Update{Assignee: ptr("ann")})
+	update(t, s, id(1), store.Update{Assignee: ptr("bob"), Status: ptr(inbox.Closed)})
+	update(t, s, id(2), store.Update{Status: ptr(inbox.Closed)})
+	update(t, s, id(0), store.Update{Assignee: ptr("bob")})
+	update(t, s, id(3), store.Update{Status: ptr(inbox.Pending)})
+	update(t, s, id(6), store.Update{Status: ptr(inbox.Closed), Assignee: ptr("ann")})
+	update(t, s, id(4), store.Update{Status: ptr(inbox.Closed), Assignee: ptr("ann")})
+	// The customers write again: the closed conversations reopen, one in
+	// another language; the pending one stays so; an open one too; id(4)
+	// stays closed.
+	again1 := fbMessage("cf1b", "cftcf1", "cfu1", at(30))
+	again1.Language, again1.LanguageConfidence = "de", 1
+	again2 := fbComment("cf2b", "cftcf2", "cfu2", at(31))
+	again2.Status = inbox.Pending
+	ingest(t, s, again1, again2, mention("cf9b", "cfu9", at(32)))
+	ingest(t, s, mention("cf6b", "cfu6", at(33)))
+
+	all := page(t, s, store.Filter{Limit: 500}).Conversations
+	if len(all) != len(items) {
+		t.Fatalf("%d conversations, want %d", len(all), len(items))
+	}
+	assignee := func(c store.Conversation) string {
+		if c.Assignee == "" {
+			return "-"
+		}
+		return c.Assignee
+	}
+	// matches is the filter, leaving out the facet skip.
+	matches := func(c store.Conversation, f store.Filter, skip string) bool {
+		return (f.Platform == "" || skip == "platform" || c.Platform == f.Platform) &&
+			(f.Channel == "" || skip == "channel" || c.Channel == f.Channel) &&
+			(f.Language == "" || skip == "language" || c.Language == f.Language) &&
+			(f.Status == "" || skip == "status" || c.Status == f.Status) &&
+			(f.Assignee == "" || skip == "assignee" || assignee(c) == f.Assignee) &&
+			(f.Flag == "" || skip == "flag" || slices.Contains(c.Flags, f.Flag))
+	}
+	for _, f := range []store.Filter{
+		{}, {Status: inbox.Open}, {Status: inbox.Closed}, {Status: inbox.Pending, Platform: inbox.Facebook},
+		{Assignee: "bob"}, {Assignee: "-", Channel: inbox.Public}, {Language: "es"}, {Language: "de", Status: inbox.Open},
+		{Flag: inbox.FlagNonEnglish}, {Platform: inbox.Twitter, Assignee: "ann"},
+	} {
+		want := map[string]map[string]int{
+			"platform": {}, "channel": {}, "language": {}, "flag": {}, "status": {}, "assignee": {},
+		}
+		total := 0
+		for _, c := range all {
+			if matches(c, f, "") {
+				total++
+			}
+			for facet, values := range map[string][]string{
+				"platform": {string(c.Platform)}, "channel": {string(c.Channel)}, "language": {c.Language},
+				"flag": c.Flags, "status": {string(c.Status)}, "assignee": {assignee(c)},
+			} {
+				if !matches(c, f, facet) {
+					continue
+				}
+				for _, v := range values {
+					if facet != "status" || v != string(inbox.Closed) {
+						want[facet][v]++
+					}
+				}
+			}
+		}
+		if got := page(t, s, f).Total; got != total {
+			t.Errorf("filter %+v: total %d, want %d", f, got, total)
+		}
+		c, err := s.Counts(t.Context(), f)
+		if err != nil {
+			t.Fatalf("Counts(%+v): %v", f, err)
+		}
+		for facet, got := range map[string]map[string]int{
+			"platform": c.ByPlatform, "channel": c.ByChannel, "language": c.ByLanguage,
+			"flag": c.ByFlag, "status": c.ByStatus, "assignee": c.ByAssignee,
+		} {
+			if fmt.Sprint(got) != fmt.Sprint(want[facet]) {
+				t.Errorf("filter %+v: %s counts %v, want %v", f, facet, got, want[facet])
+			}
+		}
+	}
+}
+
 func testSorts(t *testing.T, s store.Store) {
 	// fb: a Messenger chat waiting since minute 0; tw: a tweet waiting
 	// since minute 10; old: answered, updated last.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Filters", testFilters},
 		{"Limits", testLimits},
 		{"Counts", testCounts},
+		{"CountsFollowChanges", testCountsFollowChanges},
 		{"Sorts", testSorts},
 		{"Glances", testGlances},
 		{"Notes", testNotes},
