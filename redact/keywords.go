@@ -232,6 +232,9 @@ func isPINKeyword(w string) bool {
 	if len(w) < 3 {
 		return false
 	}
+	if isASCIILetters(w) {
+		return asciiPINKeyword(w)
+	}
 	var wb wordBuf
 	n := normWord(wb[:0], w)
 	if isPINKeywordNorm(n) {
@@ -386,7 +389,14 @@ func pinKeywordBefore(s string, p int) bool {
 			// Most words are ASCII and start with a letter no keyword
 			// (or, for the word next to the digits, no noun) starts with.
 			c := w[0] | 0x20
-			if w[0] >= utf8.RuneSelf || kwFirst[c] || words == 0 && nounFirst[c] {
+			if isASCIILetters(w) {
+				if asciiPINKeyword(w) {
+					return true
+				}
+				if words == 0 && isNoun(w) {
+					return false
+				}
+			} else if w[0] >= utf8.RuneSelf || kwFirst[c] || words == 0 && nounFirst[c] {
 				var wb wordBuf
 				n := normWord(wb[:0], w)
 				if isPINKeywordNorm(n) || strings.Contains(w, "\u200b") && isPINKeyword(w) {
@@ -500,7 +510,7 @@ func nextPINKeyword(s string, p, limit int) (end, at int) {
 				e++
 			}
 			if e == len(s) || s[e] < utf8.RuneSelf {
-				if asciiKeywordShape(s[p:e]) && isPINKeyword(s[p:e]) {
+				if asciiPINKeyword(s[p:e]) {
 					return e, p
 				}
 				p = e
@@ -546,6 +556,46 @@ func tri(w string) int {
 // long as some ASCII PIN keyword.
 func asciiKeywordShape(w string) bool {
 	return len(w) >= 3 && len(w) < 32 && asciiKeywordLens[tri(w)]&(1<<len(w)) != 0
+}
+
+// asciiKeywordsByLen lists the normalized PIN keywords that are ASCII, by
+// length, for asciiPINKeyword.
+var asciiKeywordsByLen = func() (t [32][]string) {
+	for k := range pinKeywordSet {
+		if isASCIIString(k) && len(k) < 32 {
+			t[len(k)] = append(t[len(k)], k)
+		}
+	}
+	return t
+}()
+
+// asciiPINKeyword is isPINKeyword for a word of ASCII letters: its lower
+// case is one of the ASCII keywords. It neither normalizes the word nor
+// hashes it, since every digit run near words asks this of several of them.
+func asciiPINKeyword(w string) bool {
+	if !asciiKeywordShape(w) {
+		return false
+	}
+	var b [32]byte
+	for k := 0; k < len(w); k++ {
+		b[k] = w[k] | 0x20
+	}
+	for _, k := range asciiKeywordsByLen[len(w)] {
+		if string(b[:len(w)]) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// isASCIILetters reports whether w is made of ASCII letters only.
+func isASCIILetters(w string) bool {
+	for k := 0; k < len(w); k++ {
+		if (w[k]|0x20) < 'a' || (w[k]|0x20) > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // wordAfter returns the end of the word that starts at p (letters, marks
