@@ -491,6 +491,12 @@ func testSearch(t *testing.T, s store.Store) {
 		{`"change my dates"`, convs("se2")},
 		{`"dates my change"`, []int64{}},
 		{`"booking number"`, convs("se4")},
+		// A phrase, not its words: se5 has "dates", se3 "booking".
+		{`"my dates"`, convs("se2")},
+		{`"find the booking"`, convs("se4")},
+		// A word the index splits is a phrase, a prefix still.
+		{"the-book*", convs("se4", "se3")},
+		{"booking-num*", convs("se4")},
 		// Handles: a prefix of the customer's handle only.
 		{"@ann", convs("se4", "se1")},
 		{"@ann_sm", convs("se1")},
