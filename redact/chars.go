@@ -39,12 +39,15 @@ func buildNdTable() []ndRange {
 // digitValue returns the decimal value of r, or -1 when r is not a decimal
 // digit in any script.
 func digitValue(r rune) int {
-	if r < utf8.RuneSelf {
-		if r >= '0' && r <= '9' {
-			return int(r - '0')
-		}
-		return -1
+	// The common cases are small enough to be inlined at every call.
+	if uint32(r-'0') < 10 {
+		return int(r - '0')
 	}
+	return ndValue(r)
+}
+
+// ndValue is digitValue for the runes other than the ASCII digits.
+func ndValue(r rune) int {
 	if r < 0x660 { // no decimal digits between ASCII and Arabic-Indic
 		return -1
 	}
@@ -71,9 +74,12 @@ func digitValue(r rune) int {
 // grapheme joiner among them) and the Hangul fillers. Such runes are skipped
 // as if they were not there, so "12\u200b34" reads as "1234".
 func isTransparent(r rune) bool {
+	return r >= 0xAD && isTransparentFrom0xAD(r) // ASCII inlined at every call
+}
+
+// isTransparentFrom0xAD is isTransparent for runes from U+00AD on.
+func isTransparentFrom0xAD(r rune) bool {
 	switch {
-	case r < 0xAD:
-		return false
 	case r == 0xAD:
 		return true
 	case r < 0x300:
@@ -103,17 +109,18 @@ const maxSepRunes = 3
 // spaces of any width (and tabs, not line breaks), dots and middle dots,
 // dashes of any kind, slashes.
 func sepClass(r rune) int {
-	if r < utf8.RuneSelf {
-		switch r {
-		case ' ', '\t':
-			return sepSpace
-		case '.':
-			return sepDot
-		case '-':
-			return sepDash
-		case '/', '\\':
-			return sepSlash
-		}
+	if uint32(r) < utf8.RuneSelf { // inlined at every call
+		return int(asciiSep[r])
+	}
+	return sepClassNonASCII(r)
+}
+
+// asciiSep is sepClass of the ASCII runes.
+var asciiSep = [utf8.RuneSelf]uint8{' ': sepSpace, '\t': sepSpace, '.': sepDot, '-': sepDash, '/': sepSlash, '\\': sepSlash}
+
+// sepClassNonASCII is sepClass for the other runes (and -1, no rune).
+func sepClassNonASCII(r rune) int {
+	if r < 0 {
 		return sepNone
 	}
 	switch r {
@@ -155,9 +162,14 @@ func isSpace(r rune) bool {
 // isWordRune reports letters and combining marks, the runes that make up a
 // word for keyword matching.
 func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
+	if r < utf8.RuneSelf { // inlined at every call
 		return (r|0x20) >= 'a' && (r|0x20) <= 'z'
 	}
+	return isWordRuneNonASCII(r)
+}
+
+// isWordRuneNonASCII is isWordRune for the runes beyond ASCII.
+func isWordRuneNonASCII(r rune) bool {
 	if r == utf8.RuneError {
 		return false
 	}
@@ -183,22 +195,38 @@ func isCurrencySymbol(r rune) bool {
 	return unicode.Is(unicode.Sc, r)
 }
 
+// decodeAt returns the rune at s[i] and its length, or -1 and 0 at the
+// end of s. ASCII is decoded inline at every call.
 func decodeAt(s string, i int) (rune, int) {
+	if i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			return rune(c), 1
+		}
+	}
+	return decodeAtNonASCII(s, i)
+}
+
+func decodeAtNonASCII(s string, i int) (rune, int) {
 	if i >= len(s) {
 		return -1, 0
-	}
-	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
 	}
 	return utf8.DecodeRuneInString(s[i:])
 }
 
+// decodeBefore returns the rune that ends at s[i] and its length, or -1
+// and 0 at the start of s. ASCII is decoded inline at every call.
 func decodeBefore(s string, i int) (rune, int) {
+	if i > 0 {
+		if c := s[i-1]; c < utf8.RuneSelf {
+			return rune(c), 1
+		}
+	}
+	return decodeBeforeNonASCII(s, i)
+}
+
+func decodeBeforeNonASCII(s string, i int) (rune, int) {
 	if i <= 0 {
 		return -1, 0
-	}
-	if c := s[i-1]; c < utf8.RuneSelf {
-		return rune(c), 1
 	}
 	return utf8.DecodeLastRuneInString(s[:i])
 }

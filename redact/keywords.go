@@ -93,7 +93,9 @@ func isCurrencyCode(w string) bool {
 		return false
 	}
 	for _, c := range currencyByFirst[w[0]] {
-		if c == w {
+		// Codes are at least two bytes long; most words differ in
+		// length or second byte, which spares the comparison.
+		if len(c) == len(w) && c[1] == w[1] && c == w {
 			return true
 		}
 	}
@@ -342,7 +344,14 @@ func placeholderEndsAt(s string, i int) bool {
 // isWordPart reports the runes a word is made of for keyword matching:
 // letters, marks and invisible characters.
 func isWordPart(r rune) bool {
-	return isWordRune(r) || isTransparent(r)
+	if r < utf8.RuneSelf { // inlined at every call
+		return (r|0x20) >= 'a' && (r|0x20) <= 'z'
+	}
+	return isWordPartNonASCII(r)
+}
+
+func isWordPartNonASCII(r rune) bool {
+	return isWordRuneNonASCII(r) || isTransparentFrom0xAD(r)
 }
 
 // wordBefore returns the start of the word that ends at p (letters, marks
