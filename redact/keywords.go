@@ -335,6 +335,9 @@ func hasUnspaced(w string) bool {
 // Placeholders stop the keyword look-back: "[PIN] 5678" left by an earlier
 // redaction must not make 5678 a PIN, which keeps Redact idempotent.
 func placeholderEndsAt(s string, i int) bool {
+	if i == 0 || s[i-1] != ']' {
+		return false // all of them end with ']'
+	}
 	p := s[:i]
 	return strings.HasSuffix(p, placeholderPIN) ||
 		strings.HasSuffix(p, placeholderBooking) ||
@@ -585,16 +588,23 @@ func asciiPINKeyword(w string) bool {
 	if !asciiKeywordShape(w) {
 		return false
 	}
-	var b [32]byte
-	for k := 0; k < len(w); k++ {
-		b[k] = w[k] | 0x20
-	}
 	for _, k := range asciiKeywordsByLen[len(w)] {
-		if string(b[:len(w)]) == k {
+		if asciiLowerEqual(w, k) {
 			return true
 		}
 	}
 	return false
+}
+
+// asciiLowerEqual reports whether the ASCII letters w are k (lower case,
+// as long as w) in any case.
+func asciiLowerEqual(w, k string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i]|0x20 != k[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // isASCIILetters reports whether w is made of ASCII letters only.

@@ -121,6 +121,10 @@ type scanner struct {
 
 	ctx runCtx
 
+	// tailBlocked is pinTailBlocked at the end of the current run: 0 not
+	// yet known, 1 false, 2 true.
+	tailBlocked int8
+
 	// lastBookingEnd is the end of a booking number that closed the
 	// previous digit run, or -1: a PIN may follow it without a keyword.
 	lastBookingEnd int
@@ -348,6 +352,7 @@ func (sc *scanner) analyze() {
 	for k := range g {
 		sc.pre = append(sc.pre, sc.pre[k]+int32(g[k].len()))
 	}
+	sc.tailBlocked = 0
 	afterBooking := sc.lastBookingEnd >= 0 && sc.followsBooking()
 	sc.lastBookingEnd = -1
 	if sc.pre[n] < 4 {
@@ -879,7 +884,14 @@ func (sc *scanner) pinEndOK(j int) bool {
 	if j < len(g) {
 		return g[j-1].sepSpace
 	}
-	return !sc.pinTailBlocked(g[j-1].end)
+	// Several rules ask this of the run's end; the answer is kept.
+	if sc.tailBlocked == 0 {
+		sc.tailBlocked = 1
+		if sc.pinTailBlocked(g[j-1].end) {
+			sc.tailBlocked = 2
+		}
+	}
+	return sc.tailBlocked == 1
 }
 
 // pinTailBlocked reports a separator without a space right after the run
@@ -1544,8 +1556,15 @@ func currencyWordAt(s string, p int) bool {
 	}
 	e := p
 	for e < len(s) && e-p <= 8 {
+		if c := s[e]; c < utf8.RuneSelf { // ASCII without decoding
+			if c != '$' && ((c|0x20) < 'a' || (c|0x20) > 'z') {
+				break
+			}
+			e++
+			continue
+		}
 		r, n := decodeAt(s, e)
-		if !isWordRune(r) && r != '$' {
+		if !isWordRune(r) {
 			break
 		}
 		e += n
