@@ -544,30 +544,30 @@ func nextPINKeyword(s string, p, limit int) (end, at int) {
 	return p, -1
 }
 
-// asciiKeywordLens marks, by a word's first three letters (lower case),
-// the lengths an ASCII PIN keyword starting so has: a cheap test that
-// rules out nearly every ASCII word before it is normalized and looked up.
-// It holds the normalized keywords, since an ASCII word matches a keyword
-// written with accents ("sifre" is "şifre").
-var asciiKeywordLens = func() (t [26 * 26 * 26]uint32) {
+// asciiKeywordLens marks, by a word's first two letters (lower case), the
+// lengths an ASCII PIN keyword starting so has: a cheap test that rules out
+// nearly every ASCII word before it is compared. It holds the normalized
+// keywords, since an ASCII word matches a keyword written with accents
+// ("sifre" is "şifre"). At 676 entries it stays in the fastest cache.
+var asciiKeywordLens = func() (t [26 * 26]uint32) {
 	for k := range pinKeywordSet {
 		if isASCIIString(k) && len(k) >= 3 && len(k) < 32 {
-			t[tri(k)] |= 1 << len(k)
+			t[duo(k)] |= 1 << len(k)
 		}
 	}
 	return t
 }()
 
-// tri is the index of the first three letters of the ASCII word w (at
-// least three letters) in asciiKeywordLens.
-func tri(w string) int {
-	return (int(w[0]|0x20-'a')*26+int(w[1]|0x20-'a'))*26 + int(w[2]|0x20-'a')
+// duo is the index of the first two letters of the ASCII word w (at least
+// two letters) in asciiKeywordLens.
+func duo(w string) int {
+	return int(w[0]|0x20-'a')*26 + int(w[1]|0x20-'a')
 }
 
 // asciiKeywordShape reports whether the ASCII letters w start and are as
 // long as some ASCII PIN keyword.
 func asciiKeywordShape(w string) bool {
-	return len(w) >= 3 && len(w) < 32 && asciiKeywordLens[tri(w)]&(1<<len(w)) != 0
+	return len(w) >= 3 && len(w) < 32 && asciiKeywordLens[duo(w)]&(1<<len(w)) != 0
 }
 
 // asciiKeywordsByLen lists the normalized PIN keywords that are ASCII, by
