@@ -239,6 +239,9 @@ const maxTransparentSkip = 32
 // end at i. Combining marks that belong to a letter ("कमरा") are not
 // skipped: they are part of the word.
 func skipTransparentBack(s string, i int) int {
+	if i > 0 && s[i-1] < utf8.RuneSelf {
+		return i // the common case: no invisible rune is ASCII
+	}
 	for k := 0; k < maxTransparentSkip; k++ {
 		r, n := decodeBefore(s, i)
 		if n == 0 || !isTransparent(r) || isMark(r) && markOnLetter(s, i-n) {
@@ -252,6 +255,9 @@ func skipTransparentBack(s string, i int) int {
 // skipTransparent returns the position after any invisible runes that start
 // at i.
 func skipTransparent(s string, i int) int {
+	if i < len(s) && s[i] < utf8.RuneSelf {
+		return i // the common case: no invisible rune is ASCII
+	}
 	for k := 0; k < maxTransparentSkip; k++ {
 		r, n := decodeAt(s, i)
 		if n == 0 || !isTransparent(r) {

@@ -1803,6 +1803,13 @@ func (sc *scanner) inURL(p int) bool {
 	s := sc.s
 	start := p
 	for start > 0 {
+		if c := s[start-1]; c < utf8.RuneSelf { // ASCII without decoding
+			if isSpace(rune(c)) {
+				break
+			}
+			start--
+			continue
+		}
 		r, n := decodeBefore(s, start)
 		if isSpace(r) {
 			break
@@ -1811,6 +1818,13 @@ func (sc *scanner) inURL(p int) bool {
 	}
 	end := p
 	for end < len(s) {
+		if c := s[end]; c < utf8.RuneSelf {
+			if isSpace(rune(c)) {
+				break
+			}
+			end++
+			continue
+		}
 		r, n := decodeAt(s, end)
 		if isSpace(r) {
 			break
