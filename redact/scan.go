@@ -348,10 +348,12 @@ func (sc *scanner) firstDigit(k int) byte { return sc.digits[sc.groups[k].d0] }
 func (sc *scanner) analyze() {
 	g := sc.groups
 	n := len(g)
-	sc.pre = append(sc.pre[:0], 0)
+	pre := resized(sc.pre, n+1)
+	pre[0] = 0
 	for k := range g {
-		sc.pre = append(sc.pre, sc.pre[k]+int32(g[k].len()))
+		pre[k+1] = pre[k] + int32(g[k].len())
 	}
+	sc.pre = pre
 	sc.tailBlocked = 0
 	afterBooking := sc.lastBookingEnd >= 0 && sc.followsBooking()
 	sc.lastBookingEnd = -1
@@ -445,10 +447,8 @@ func (sc *scanner) pinTail() (first int, sole bool) {
 // masked, in one sweep.
 func (sc *scanner) maskAll(st0 int) {
 	n := len(sc.groups)
-	sc.ends = sc.ends[:0]
-	for range n + 1 {
-		sc.ends = append(sc.ends, false)
-	}
+	sc.ends = resized(sc.ends, n+1)
+	clear(sc.ends)
 	sc.jb = 0
 	a, b := -1, -1
 	var kind segKind
@@ -584,10 +584,8 @@ func (sc *scanner) markBlocked() {
 	g := sc.groups
 	n := len(g)
 	c := &sc.ctx
-	sc.blocked = sc.blocked[:0]
-	for range n {
-		sc.blocked = append(sc.blocked, false)
-	}
+	sc.blocked = resized(sc.blocked, n)
+	clear(sc.blocked)
 	b := sc.blocked
 	if c.blockFirst || c.priceLeft {
 		b[0] = true
@@ -637,14 +635,16 @@ func (sc *scanner) markBlocked() {
 	for _, a := range sc.allowed {
 		sc.blockAllowed(a)
 	}
-	sc.blockedPre = append(sc.blockedPre[:0], 0)
+	bp := resized(sc.blockedPre, n+1)
+	bp[0] = 0
 	for k := range n {
-		v := sc.blockedPre[k]
+		v := bp[k]
 		if b[k] {
 			v++
 		}
-		sc.blockedPre = append(sc.blockedPre, v)
+		bp[k+1] = v
 	}
+	sc.blockedPre = bp
 }
 
 // zeroZero reports an international "00" prefix at the start of a run long
@@ -706,6 +706,15 @@ func allowedMatch(a string, w []byte) bool {
 	return false
 }
 
+// resized returns b with length n, reusing its array when it is large
+// enough; the caller sets the elements.
+func resized[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n, n+n/4)
+	}
+	return b[:n]
+}
+
 func (sc *scanner) noBlocked(i, j int) bool { return sc.blockedPre[j] == sc.blockedPre[i] }
 
 func (sc *scanner) add(i, j int, k segKind) {
@@ -721,12 +730,10 @@ func (sc *scanner) add(i, j int, k segKind) {
 func (sc *scanner) buildSegs(st0 int) {
 	n := len(sc.groups)
 	sc.segs = sc.segs[:0]
-	sc.ends = sc.ends[:0]
+	sc.ends = resized(sc.ends, n+1)
+	clear(sc.ends)
 	sc.jb = 0
 	sc.date0 = n >= 3 && sc.dateShape(0)
-	for range n + 1 {
-		sc.ends = append(sc.ends, false)
-	}
 	// Every group read alone (a decoy if blocked, another number if not)
 	// is a segment too; solve adds it without a list entry, which spares
 	// a third of the entries in long runs of short groups.
@@ -1083,15 +1090,12 @@ func (sc *scanner) cutsDate(k int) bool {
 // where two readings tie, both are masked.
 func (sc *scanner) solve(st0 int) {
 	n := len(sc.groups)
-	sc.onBest = sc.onBest[:0]
 	sc.cards = sc.cards[:0]
-	sc.fw = sc.fw[:0]
-	sc.bw = sc.bw[:0]
-	for range 2 * (n + 1) {
-		sc.fw = append(sc.fw, noScore)
-		sc.bw = append(sc.bw, noScore)
-	}
+	sc.fw, sc.bw = resized(sc.fw, 2*(n+1)), resized(sc.bw, 2*(n+1))
 	fw, bw := sc.fw, sc.bw
+	for k := range fw {
+		fw[k], bw[k] = noScore, noScore
+	}
 	fw[st0] = 0
 	bw[2*n], bw[2*n+1] = 0, 0
 	segs := sc.segs
@@ -1123,11 +1127,9 @@ func (sc *scanner) solve(st0 int) {
 	// secret segments that lie on one (bw after a segment is final when it
 	// comes up, as the segments are taken in reverse order).
 	best := max(fw[2*n], fw[2*n+1])
-	sc.onBest = sc.onBest[:0]
-	for range segs {
-		sc.onBest = append(sc.onBest, false)
-	}
+	sc.onBest = resized(sc.onBest, len(segs))
 	onBest := sc.onBest
+	clear(onBest)
 	cardOnBest := false
 	k = len(segs) - 1
 	for i := n - 1; i >= 0; i-- {
