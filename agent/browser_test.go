@@ -28,6 +28,7 @@ import (
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // chromium finds a Chromium binary, or "".
@@ -65,7 +66,7 @@ func startDesk(t *testing.T, opts ...func(*Options)) *desk {
 	if err != nil {
 		t.Fatalf("opening bus: %v", err)
 	}
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
+	st, err := sqlstore.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
 	if err != nil {
 		t.Fatalf("opening store: %v", err)
 	}

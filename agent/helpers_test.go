@@ -23,6 +23,7 @@ import (
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // testEnv is a Server on a real SQLite store and a real embedded bus in a
@@ -47,7 +48,7 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 	ctx := context.Background()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
+	st, err := sqlstore.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
 	if err != nil {
 		t.Fatalf("opening store: %v", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // Role selects which parts an instance runs, so operators can split them
@@ -106,7 +107,7 @@ func (a *App) open(ctx context.Context) error {
 	a.closers = append(a.closers, b.Close)
 	a.Health.Success("bus")
 
-	st, err := store.Open(ctx, cfg.Store)
+	st, err := sqlstore.Open(ctx, cfg.Store)
 	if err != nil {
 		return fmt.Errorf("opening store: %w", err)
 	}

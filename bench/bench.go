@@ -24,6 +24,7 @@ import (
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // Options configure a run.
@@ -190,7 +191,7 @@ func open(ctx context.Context, o Options) (*bus.Bus, store.Store, func(), error)
 	st := o.Store
 	if st == nil {
 		var err error
-		st, err = store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(o.Dir, "bench.db")})
+		st, err = sqlstore.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(o.Dir, "bench.db")})
 		if err != nil {
 			cleanup()
 			return nil, nil, nil, err

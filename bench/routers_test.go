@@ -11,6 +11,7 @@ import (
 	"github.com/inboxbot/inboxbot/bench"
 	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // BenchmarkRouters routes 10,000 items per iteration through the embedded
@@ -52,7 +53,7 @@ func BenchmarkRouters(b *testing.B) {
 func freshStore(b *testing.B) (store.Store, func()) {
 	b.Helper()
 	dsn, drop := testutil.PostgresSchema(b, "bench")
-	st, err := store.Open(context.Background(), store.Config{Driver: "postgres", DSN: dsn})
+	st, err := sqlstore.Open(context.Background(), store.Config{Driver: "postgres", DSN: dsn})
 	if err != nil {
 		drop()
 		b.Fatalf("opening store: %v", err)

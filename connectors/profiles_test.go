@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/connectors"
-	"github.com/inboxbot/inboxbot/connectors/connectortest"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/testutil/connectortest"
 	"github.com/inboxbot/inboxbot/store"
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // BenchmarkPipelineWithPolicy routes 10,000 synthetic items through the
@@ -30,7 +31,7 @@ func BenchmarkPipelineWithPolicy(b *testing.B) {
 	for range b.N {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		dir := b.TempDir()
-		st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "bench.db")})
+		st, err := sqlstore.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "bench.db")})
 		if err != nil {
 			b.Fatal(err)
 		}

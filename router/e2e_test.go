@@ -24,6 +24,7 @@ import (
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/spend"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // secrets are the booking numbers, PINs and card numbers of the burst:
@@ -49,7 +50,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
+	st, err := sqlstore.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
 	if err != nil {
 		t.Fatal(err)
 	}

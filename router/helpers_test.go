@@ -10,6 +10,7 @@ import (
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/language"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // The accounts of the tests.
@@ -58,7 +59,7 @@ func testConfig() Config {
 // openStore opens a SQLite store in a temporary directory.
 func openStore(t testing.TB) store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "db.sqlite")})
+	st, err := sqlstore.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "db.sqlite")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/router"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // loopEnv is a real embedded bus and SQLite store with a policy-less
@@ -37,7 +38,7 @@ func startLoop(t *testing.T, wrap func(store.Store) store.Store) *loopEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "db.sqlite")})
+	st, err := sqlstore.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "db.sqlite")})
 	if err != nil {
 		t.Fatal(err)
 	}

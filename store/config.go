@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"fmt"
 )
@@ -14,7 +13,7 @@ type Config struct {
 	// database).
 	Driver string `yaml:"driver"`
 	// DSN locates the database. For sqlite it is a plain file path, not a
-	// URI; its directory is created if missing. Open refuses an empty one:
+	// URI; its directory is created if missing. sqlstore.Open refuses an empty one:
 	// the config package fills in the default <data_dir>/inboxbot.db
 	// before calling it, so that the store never guesses a location. For
 	// postgres it is a URL or keyword/value string as understood by pgx,
@@ -61,27 +60,4 @@ func (cfg Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max_open_conns: must not be negative, got %d", cfg.MaxOpenConns))
 	}
 	return errors.Join(errs...)
-}
-
-// Open connects to the database that cfg describes and brings its schema to
-// the newest version before returning, so that callers never see an old
-// schema. The caller must Close the Store.
-func Open(ctx context.Context, cfg Config) (Store, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	var (
-		s   *sqlStore
-		err error
-	)
-	switch cfg.Driver {
-	case DriverSQLite:
-		s, err = openSQLite(ctx, cfg)
-	case DriverPostgres:
-		s, err = openPostgres(ctx, cfg)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("opening %s store: %w", cfg.Driver, err)
-	}
-	return s, nil
 }

@@ -1,9 +1,15 @@
 // Package store keeps every conversation, message, action, agent and audit
 // record of inboxbot. It is the source of truth; the bus only carries work.
 //
-// Store is the interface the rest of inboxbot uses. Open returns the SQLite
-// (default) or PostgreSQL implementation chosen by Config.Driver. Both pass
-// the shared behaviour suite in package storetest.
+// This package holds what the rest of inboxbot shares about storage: the
+// records, the small interfaces each consumer takes (Ingester for the
+// router's batches, Conversations and Actions for reads and the send
+// guard, Cursors for the connectors' positions, Accounts for agents and
+// tokens, Auditor, Desk, Reporter, Profiles, Retention), Store which
+// gathers them, the Config that chooses an implementation, and the errors.
+// It links no database driver: store/sqlstore implements Store on SQLite
+// (the default) and PostgreSQL, and every implementation passes the
+// shared behaviour suite in package storetest.
 package store
 
 import (
@@ -230,24 +236,31 @@ type Update struct {
 	Answered bool
 }
 
-// Store is the persistence of inboxbot. Every method's ctx bounds that call
-// only; implementations are safe for concurrent use.
-type Store interface {
-	// Desk is what the agents' desk keeps besides conversations: read
-	// marks, notes, persons, search.
-	Desk
-
+// Ingester stores the router's decided batches.
+type Ingester interface {
 	// Ingest stores each item's customer, conversation, message and actions
 	// in one transaction, and returns what it did, in order. It is
 	// idempotent on (platform, external_id): a redelivered item changes
 	// nothing and reports Duplicate.
 	Ingest(ctx context.Context, items []Item) ([]Ingested, error)
+}
 
+// ConversationReader reads conversations and their messages.
+type ConversationReader interface {
 	// Conversation returns one conversation, or ErrNotFound.
 	Conversation(ctx context.Context, id int64) (Conversation, error)
 	// ConversationByThread returns the conversation of a platform thread,
 	// or ErrNotFound.
 	ConversationByThread(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (Conversation, error)
+	// Messages returns a conversation's messages, oldest first.
+	Messages(ctx context.Context, conversationID int64) ([]Message, error)
+	// Message returns one message by id, or ErrNotFound.
+	Message(ctx context.Context, id int64) (Message, error)
+}
+
+// Queue is the agents' queue: its pages, facet counts and the changes
+// agents make to conversations.
+type Queue interface {
 	// Conversations returns one page of the queue.
 	Conversations(ctx context.Context, f Filter) (Page, error)
 	// Counts returns the queue's facet counts over the conversations f
@@ -258,10 +271,10 @@ type Store interface {
 	// ErrConflict (and the current conversation) when ExpectAssignee does
 	// not hold, and ErrNotFound for an unknown id.
 	UpdateConversation(ctx context.Context, id int64, u Update) (Conversation, error)
-	// Messages returns a conversation's messages, oldest first.
-	Messages(ctx context.Context, conversationID int64) ([]Message, error)
-	// Message returns one message by id, or ErrNotFound.
-	Message(ctx context.Context, id int64) (Message, error)
+}
+
+// Retention is what the retention job needs to redact stored secrets.
+type Retention interface {
 	// ClosedConversations returns up to limit closed conversations whose
 	// last change comes after from (in (UpdatedAt, ID) order) and at or
 	// before until, in that order; pass the last one as the next from.
@@ -271,10 +284,11 @@ type Store interface {
 	// pending, with rewrite(text) where that differs, and returns how many
 	// changed. rewrite must be pure: it may run more than once.
 	RewriteTexts(ctx context.Context, conversationID int64, rewrite func(string) string) (int, error)
+}
 
-	// CreateAction stores a new pending action, unique by Key. When the key
-	// exists it returns the stored action and created == false.
-	CreateAction(ctx context.Context, a inbox.Action) (stored inbox.Action, created bool, err error)
+// ActionReader reads actions and counts them for the router's "at most
+// one per window" rules.
+type ActionReader interface {
 	// Action returns one action by id, or ErrNotFound.
 	Action(ctx context.Context, id int64) (inbox.Action, error)
 	// ActionByKey returns one action by idempotency key, or ErrNotFound.
@@ -283,6 +297,19 @@ type Store interface {
 	Actions(ctx context.Context, conversationID int64) ([]inbox.Action, error)
 	// CountActions counts actions matching f.
 	CountActions(ctx context.Context, f ActionFilter) (int, error)
+}
+
+// ActionCreator creates actions outside an ingest (agents' replies and
+// the router's later answers).
+type ActionCreator interface {
+	// CreateAction stores a new pending action, unique by Key. When the key
+	// exists it returns the stored action and created == false.
+	CreateAction(ctx context.Context, a inbox.Action) (stored inbox.Action, created bool, err error)
+}
+
+// SendGuard is the send state machine that makes every action go out at
+// most once: a connector asks before it sends and records the outcome.
+type SendGuard interface {
 	// BeginSend marks a pending action as being attempted (attempts+1)
 	// before a connector sends it. It returns ErrAlreadyAttempted, after
 	// marking the action unknown, when an earlier attempt's outcome was
@@ -296,7 +323,6 @@ type Store interface {
 	// kept) so that a later BeginSend allows the send again. A non-empty
 	// r.Recipient becomes the action's Recipient when it has none.
 	FinishSend(ctx context.Context, id int64, r Result) (inbox.Action, error)
-
 	// RetrySend takes an action whose outcome is unknown back for one
 	// more attempt, once its sender has checked on the platform that it
 	// was not carried out (a retry-safe action, see connectors.Verifier):
@@ -305,12 +331,18 @@ type Store interface {
 	// ErrTerminal when the action is not unknown (another instance took
 	// it back first, or it is finished).
 	RetrySend(ctx context.Context, id int64, reason string) (inbox.Action, error)
+}
 
+// Cursors keeps the connectors' polling positions.
+type Cursors interface {
 	// Cursor returns a connector's saved position, and false when none is saved.
 	Cursor(ctx context.Context, key string) (string, bool, error)
 	// SetCursor saves a connector's position.
 	SetCursor(ctx context.Context, key, value string) error
+}
 
+// Accounts keeps the agents and their tokens.
+type Accounts interface {
 	// CreateAgent adds an agent; ErrExists when the name is taken.
 	CreateAgent(ctx context.Context, a Agent) (Agent, error)
 	// Agent returns an agent by name, or ErrNotFound.
@@ -327,22 +359,50 @@ type Store interface {
 	TokenByHash(ctx context.Context, hash string) (Token, error)
 	// DeleteToken removes a token (sign-out); deleting a missing one is not an error.
 	DeleteToken(ctx context.Context, hash string) error
+}
 
+// Auditor keeps the audit trail.
+type Auditor interface {
 	// AddAudit appends to the audit trail.
 	AddAudit(ctx context.Context, a Audit) error
 	// AuditTrail returns a conversation's audit entries, oldest first.
 	AuditTrail(ctx context.Context, conversationID int64) ([]Audit, error)
+}
 
-	// Reporter computes the reports page's figures.
-	Reporter
-	// Profiles keeps the customers' profiles the connectors look up.
-	Profiles
-
-	// Migrate brings the schema to the newest version. Open already does;
-	// it is exposed for `inboxbot migrate`. It returns the version reached.
+// Lifecycle is the database's own upkeep.
+type Lifecycle interface {
+	// Migrate brings the schema to the newest version. sqlstore.Open
+	// already does; it is exposed for `inboxbot migrate`. It returns the
+	// version reached.
 	Migrate(ctx context.Context) (int, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database. It is idempotent.
 	Close() error
+}
+
+// Store is the persistence of inboxbot: every small interface above in
+// one. Only the program's wiring (package app, cmd/inboxbot) and the
+// implementations deal in a whole Store; each consumer takes the small
+// interfaces it uses. Every method's ctx bounds that call only;
+// implementations are safe for concurrent use.
+type Store interface {
+	Ingester
+	ConversationReader
+	Queue
+	Retention
+	ActionReader
+	ActionCreator
+	SendGuard
+	Cursors
+	Accounts
+	Auditor
+	// Desk is what the agents' desk keeps besides conversations: read
+	// marks, notes, persons, search.
+	Desk
+	// Reporter computes the reports page's figures.
+	Reporter
+	// Profiles keeps the customers' profiles the connectors look up.
+	Profiles
+	Lifecycle
 }

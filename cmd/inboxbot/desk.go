@@ -11,6 +11,7 @@ import (
 	"github.com/inboxbot/inboxbot/config"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // openDesk loads the config and opens the store and the agents' service
@@ -20,7 +21,7 @@ func openDesk(ctx context.Context, e env, cfgPath string) (*agent.Service, store
 	if !ok {
 		return nil, nil, cfg, exitUsage
 	}
-	st, err := store.Open(ctx, cfg.Store)
+	st, err := sqlstore.Open(ctx, cfg.Store)
 	if err != nil {
 		return nil, nil, cfg, fail(e, "opening store: %v", err)
 	}

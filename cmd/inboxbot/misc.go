@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 func usageErr(e env, err error) int {
@@ -48,7 +48,7 @@ func cmdMigrate(ctx context.Context, e env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	st, err := store.Open(ctx, cfg.Store)
+	st, err := sqlstore.Open(ctx, cfg.Store)
 	if err != nil {
 		return fail(e, "opening store: %v", err)
 	}

@@ -16,10 +16,10 @@ import (
 
 	"github.com/inboxbot/inboxbot/bus"
 	"github.com/inboxbot/inboxbot/connectors"
-	"github.com/inboxbot/inboxbot/connectors/connectortest"
 	"github.com/inboxbot/inboxbot/connectors/facebook/fbfake"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/testutil/connectortest"
 	"github.com/inboxbot/inboxbot/store"
 )
 

@@ -23,11 +23,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/inboxbot/inboxbot/connectors"
-	"github.com/inboxbot/inboxbot/connectors/connectortest"
 	"github.com/inboxbot/inboxbot/connectors/facebook/fbfake"
 	"github.com/inboxbot/inboxbot/connectors/webhook"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/testutil/connectortest"
 	"github.com/inboxbot/inboxbot/metrics"
 )
 

@@ -3,7 +3,6 @@ package twitter_test
 import (
 	"context"
 	"fmt"
-	"github.com/inboxbot/inboxbot/connectors/webhook"
 	"math"
 	"net/http/httptest"
 	"strconv"
@@ -11,14 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inboxbot/inboxbot/connectors/webhook"
+
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/inboxbot/inboxbot/connectors"
-	"github.com/inboxbot/inboxbot/connectors/connectortest"
 	"github.com/inboxbot/inboxbot/connectors/twitter"
 	"github.com/inboxbot/inboxbot/connectors/twitter/twfake"
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/internal/testutil/connectortest"
 )
 
 // These tests cover what X API v2 and pay-per-use add: a self-serve

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // History describes the desk history LoadHistory writes: the scale the
@@ -51,7 +52,7 @@ func BenchHistory(tb testing.TB) History {
 // logs how long that took; the store is closed when tb ends.
 func OpenLoaded(tb testing.TB, driver, dsn string, h History) store.Store {
 	tb.Helper()
-	st, err := store.Open(context.Background(), store.Config{Driver: driver, DSN: dsn})
+	st, err := sqlstore.Open(context.Background(), store.Config{Driver: driver, DSN: dsn})
 	if err != nil {
 		tb.Fatal(err)
 	}

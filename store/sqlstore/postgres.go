@@ -1,4 +1,4 @@
-package store
+package sqlstore
 
 import (
 	"context"
@@ -8,10 +8,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/jmoiron/sqlx"
+
+	"github.com/inboxbot/inboxbot/store"
 )
 
 var postgresDialect = dialect{
-	name:      DriverPostgres,
+	name:      store.DriverPostgres,
 	bind:      sqlx.DOLLAR,
 	forUpdate: " FOR UPDATE",
 	// One lock per schema, so that separate schemas (tests, tenants)
@@ -31,7 +33,7 @@ const postgresDefaultConns = 10
 
 // openPostgres opens a pool on cfg.DSN; PostgreSQL serves concurrent
 // readers and writers itself, so one pool does both.
-func openPostgres(ctx context.Context, cfg Config) (*sqlStore, error) {
+func openPostgres(ctx context.Context, cfg store.Config) (*sqlStore, error) {
 	db, err := sqlx.Open("pgx", cfg.DSN)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,7 @@ import (
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/metrics"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // Env is a running bus and store for one test.
@@ -57,7 +58,7 @@ func Open(t testing.TB, dir string) *Env {
 	if err != nil {
 		t.Fatalf("opening bus: %v", err)
 	}
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
+	st, err := sqlstore.Open(ctx, store.Config{Driver: "sqlite", DSN: filepath.Join(dir, "inboxbot.db")})
 	if err != nil {
 		b.Close()
 		t.Fatalf("opening store: %v", err)

@@ -1,4 +1,4 @@
-package store
+package sqlstore
 
 import (
 	"context"
@@ -6,20 +6,22 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/inboxbot/inboxbot/store"
 )
 
 // AddNote implements Desk. The note and its mentions are stored in one
 // transaction; a zero CreatedAt is set to now.
-func (s *sqlStore) AddNote(ctx context.Context, n Note) (Note, error) {
+func (s *sqlStore) AddNote(ctx context.Context, n store.Note) (store.Note, error) {
 	switch {
 	case strings.TrimSpace(n.Text) == "" || !storable(n.Text):
-		return Note{}, fmt.Errorf("adding note: %w: text", ErrInvalid)
+		return store.Note{}, fmt.Errorf("adding note: %w: text", store.ErrInvalid)
 	case n.Author == "" || !storable(n.Author):
-		return Note{}, fmt.Errorf("adding note: %w: author", ErrInvalid)
+		return store.Note{}, fmt.Errorf("adding note: %w: author", store.ErrInvalid)
 	}
 	for _, m := range n.Mentions {
 		if m == "" || !storable(m) {
-			return Note{}, fmt.Errorf("adding note: %w: mention %q", ErrInvalid, m)
+			return store.Note{}, fmt.Errorf("adding note: %w: mention %q", store.ErrInvalid, m)
 		}
 	}
 	if n.CreatedAt.IsZero() {
@@ -48,13 +50,13 @@ func (s *sqlStore) AddNote(ctx context.Context, n Note) (Note, error) {
 		return nil
 	})
 	if err != nil {
-		return Note{}, fmt.Errorf("adding note to conversation %d: %w", n.ConversationID, err)
+		return store.Note{}, fmt.Errorf("adding note to conversation %d: %w", n.ConversationID, err)
 	}
 	return n, nil
 }
 
 // Notes implements Desk; an unknown conversation has none.
-func (s *sqlStore) Notes(ctx context.Context, conversationID int64) ([]Note, error) {
+func (s *sqlStore) Notes(ctx context.Context, conversationID int64) ([]store.Note, error) {
 	rows, err := s.r.QueryContext(ctx, s.rb(`SELECT n.id, n.author, n.text, n.created_at, COALESCE(nm.agent, '')
 		FROM notes n LEFT JOIN note_mentions nm ON nm.note_id = n.id
 		WHERE n.conversation_id = ? ORDER BY n.created_at, n.id, nm.agent`), conversationID)
@@ -62,10 +64,10 @@ func (s *sqlStore) Notes(ctx context.Context, conversationID int64) ([]Note, err
 		return nil, fmt.Errorf("listing notes of conversation %d: %w", conversationID, err)
 	}
 	defer rows.Close()
-	out := []Note{}
+	out := []store.Note{}
 	for rows.Next() {
 		var (
-			n       = Note{ConversationID: conversationID, Mentions: []string{}}
+			n       = store.Note{ConversationID: conversationID, Mentions: []string{}}
 			at      int64
 			mention string
 		)

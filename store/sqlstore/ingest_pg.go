@@ -1,4 +1,4 @@
-package store
+package sqlstore
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/store"
 )
 
 // PostgreSQL stores a segment of a batch (ingest_batch.go) in one
@@ -322,7 +323,7 @@ func (c *foldCols) set(v map[string]any, prefix string) {
 }
 
 // pgExisting finds the batch's messages already stored, with one query.
-func pgExisting(ctx context.Context, g *ingester, items []Item) (map[msgKey]msgRef, error) {
+func pgExisting(ctx context.Context, g *ingester, items []store.Item) (map[msgKey]msgRef, error) {
 	platforms, ids := make([]string, len(items)), make([]string, len(items))
 	for i := range items {
 		platforms[i], ids[i] = string(items[i].Message.Platform), items[i].Message.ExternalID

@@ -1,4 +1,4 @@
-package store
+package sqlstore
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/store"
 )
 
 // storable reports whether both databases can keep s byte for byte:
@@ -26,7 +27,7 @@ func storable(s string) bool {
 // validateItem reports why an item cannot be stored, before any
 // transaction starts, so that one bad item is named rather than failing
 // the batch half-way.
-func validateItem(it *Item) error {
+func validateItem(it *store.Item) error {
 	m := &it.Message
 	if err := m.Validate(); err != nil {
 		return err
@@ -83,22 +84,22 @@ func validateItem(it *Item) error {
 //
 // A message already stored (including twice in one batch) is a Duplicate:
 // nothing changes, and the item's actions that exist are returned.
-func (s *sqlStore) Ingest(ctx context.Context, items []Item) ([]Ingested, error) {
+func (s *sqlStore) Ingest(ctx context.Context, items []store.Item) ([]store.Ingested, error) {
 	return s.ingest(ctx, items, s.d.sets)
 }
 
 // ingest is Ingest with the dialect's set-based statements, or item by
 // item when sets is nil (the per-item path, also a benchmark's baseline).
-func (s *sqlStore) ingest(ctx context.Context, items []Item, sets *setIngest) ([]Ingested, error) {
+func (s *sqlStore) ingest(ctx context.Context, items []store.Item, sets *setIngest) ([]store.Ingested, error) {
 	for i := range items {
 		if err := validateItem(&items[i]); err != nil {
-			return nil, fmt.Errorf("ingesting: %w", &InvalidItemError{Index: i, Err: err})
+			return nil, fmt.Errorf("ingesting: %w", &store.InvalidItemError{Index: i, Err: err})
 		}
 	}
 	if len(items) == 0 {
-		return []Ingested{}, nil
+		return []store.Ingested{}, nil
 	}
-	var out []Ingested
+	var out []store.Ingested
 	err := s.inTx(ctx, func(q *txq) error {
 		g := ingester{txq: q, now: time.Now().UnixNano()}
 		var err error
@@ -151,7 +152,7 @@ const ingestLockBuckets = 64
 // common row queue on its bucket before either holds any row lock. It also
 // makes existing() authoritative: a concurrent transaction storing the same
 // message holds its conversation's bucket until it commits.
-func ingestBuckets(items []Item) []int32 {
+func ingestBuckets(items []store.Item) []int32 {
 	var seen [ingestLockBuckets]bool
 	mark := func(parts ...string) {
 		h := fnv.New32a()
@@ -178,7 +179,7 @@ func ingestBuckets(items []Item) []int32 {
 	return out
 }
 
-func (g *ingester) run(ctx context.Context, items []Item) ([]Ingested, error) {
+func (g *ingester) run(ctx context.Context, items []store.Item) ([]store.Ingested, error) {
 	var err error
 	if g.s.d.ingestLock != "" {
 		if _, err := g.tx.ExecContext(ctx, g.s.d.ingestLock, ingestBuckets(items)); err != nil {
@@ -190,7 +191,7 @@ func (g *ingester) run(ctx context.Context, items []Item) ([]Ingested, error) {
 	}
 	g.customers = make(map[customerKey]int64)
 	g.flags = make(map[flagKey]struct{})
-	out := make([]Ingested, len(items))
+	out := make([]store.Ingested, len(items))
 	for i := range items {
 		it := &items[i]
 		k := msgKey{string(it.Message.Platform), it.Message.ExternalID}
@@ -209,7 +210,7 @@ func (g *ingester) run(ctx context.Context, items []Item) ([]Ingested, error) {
 
 // existing finds the batch's messages that are already stored, with one
 // query per platform and chunk instead of one per item.
-func (g *ingester) existing(ctx context.Context, items []Item) (map[msgKey]msgRef, error) {
+func (g *ingester) existing(ctx context.Context, items []store.Item) (map[msgKey]msgRef, error) {
 	const chunk = 500
 	known := make(map[msgKey]msgRef, len(items))
 	byPlatform := map[string][]string{}
@@ -249,8 +250,8 @@ func (g *ingester) existing(ctx context.Context, items []Item) (map[msgKey]msgRe
 	return known, nil
 }
 
-func (g *ingester) duplicate(ctx context.Context, ref msgRef, it *Item) (Ingested, error) {
-	res := Ingested{ConversationID: ref.conversationID, MessageID: ref.id, Duplicate: true}
+func (g *ingester) duplicate(ctx context.Context, ref msgRef, it *store.Item) (store.Ingested, error) {
+	res := store.Ingested{ConversationID: ref.conversationID, MessageID: ref.id, Duplicate: true}
 	// The actions this message's first routing created, whatever the
 	// policy decides now (its once-per-window rules see them and decide
 	// nothing the second time).
@@ -342,11 +343,11 @@ func conversationSet(from string) string {
 	return b.String()
 }
 
-func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
+func (g *ingester) add(ctx context.Context, it *store.Item) (store.Ingested, error) {
 	m := &it.Message
 	custID, err := g.customer(ctx, m)
 	if err != nil {
-		return Ingested{}, err
+		return store.Ingested{}, err
 	}
 	status := it.Status
 	if status == "" {
@@ -356,7 +357,7 @@ func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
 	awaiting := sql.NullInt64{Int64: created, Valid: status != inbox.Pending}
 	channel := m.Kind.Channel()
 	var (
-		res       Ingested
+		res       store.Ingested
 		convCust  int64
 		linked    sql.NullInt64
 		lastMsgAt sql.NullInt64
@@ -365,12 +366,12 @@ func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
 		it.Language, it.LanguageConfidence, awaiting, created, g.now, g.now},
 		&res.ConversationID, &convCust, &linked, &lastMsgAt)
 	if err != nil {
-		return Ingested{}, fmt.Errorf("storing conversation: %w", err)
+		return store.Ingested{}, fmt.Errorf("storing conversation: %w", err)
 	}
 
 	findings, err := findingsJSON(it.Findings)
 	if err != nil {
-		return Ingested{}, err
+		return store.Ingested{}, err
 	}
 	err = g.get(ctx, `INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
 			author, text, visibility, findings, parent_id, created_at)
@@ -380,26 +381,26 @@ func (g *ingester) add(ctx context.Context, it *Item) (Ingested, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		// Stored by a concurrent transaction after existing() looked: the
 		// conversation update above must not stand.
-		return Ingested{}, errRace
+		return store.Ingested{}, errRace
 	}
 	if err != nil {
-		return Ingested{}, fmt.Errorf("storing message: %w", err)
+		return store.Ingested{}, fmt.Errorf("storing message: %w", err)
 	}
 
 	for _, f := range it.Flags {
 		if err := g.flag(ctx, res.ConversationID, f); err != nil {
-			return Ingested{}, err
+			return store.Ingested{}, err
 		}
 	}
 	if it.Link && channel == inbox.Private && !linked.Valid {
 		if err := g.link(ctx, res.ConversationID, convCust, m.Platform, m.Author.ID); err != nil {
-			return Ingested{}, err
+			return store.Ingested{}, err
 		}
 	}
 	for _, a := range it.Actions {
 		stored, _, err := g.insertAction(ctx, a, res.ConversationID, lastMsgAt, g.now, sql.NullInt64{Int64: res.MessageID, Valid: true})
 		if err != nil {
-			return Ingested{}, fmt.Errorf("storing action %q: %w", a.Key, err)
+			return store.Ingested{}, fmt.Errorf("storing action %q: %w", a.Key, err)
 		}
 		res.Actions = append(res.Actions, stored)
 	}

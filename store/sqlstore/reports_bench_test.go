@@ -1,4 +1,4 @@
-package store_test
+package sqlstore_test
 
 import (
 	"path/filepath"

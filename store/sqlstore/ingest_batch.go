@@ -1,4 +1,4 @@
-package store
+package sqlstore
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/store"
 )
 
 // This file plans a batch for a set-based Ingest (see ingest_pg.go): it
@@ -18,7 +19,7 @@ import (
 // setIngest is what a dialect runs for a set-based Ingest.
 type setIngest struct {
 	// existing finds the batch's messages already stored, in one query.
-	existing func(ctx context.Context, g *ingester, items []Item) (map[msgKey]msgRef, error)
+	existing func(ctx context.Context, g *ingester, items []store.Item) (map[msgKey]msgRef, error)
 	// insert stores one segment (customers, conversations, messages,
 	// flags and actions as sets) and fills in its ids.
 	insert func(ctx context.Context, g *ingester, seg *segment) error
@@ -26,8 +27,8 @@ type setIngest struct {
 
 // segment is a run of new items stored by one set-based statement.
 type segment struct {
-	items []*Item // new items, in batch order
-	pos   []int   // their positions in the batch
+	items []*store.Item // new items, in batch order
+	pos   []int         // their positions in the batch
 
 	customers []segCustomer
 	convs     []segConv
@@ -90,7 +91,7 @@ type fold struct {
 }
 
 // add folds in one more item.
-func (f *fold) add(it *Item) {
+func (f *fold) add(it *store.Item) {
 	created := it.Message.CreatedAt.UnixNano()
 	status := it.Status
 	if status == "" {
@@ -138,7 +139,7 @@ type batchState struct {
 // runBatch is Ingest for a dialect with a set-based insert: the same
 // results as run, in a few statements per batch instead of several per
 // item.
-func (g *ingester) runBatch(ctx context.Context, items []Item, sets *setIngest) ([]Ingested, error) {
+func (g *ingester) runBatch(ctx context.Context, items []store.Item, sets *setIngest) ([]store.Ingested, error) {
 	if g.s.d.ingestLock != "" {
 		if _, err := g.tx.ExecContext(ctx, g.s.d.ingestLock, ingestBuckets(items)); err != nil {
 			return nil, fmt.Errorf("taking ingest locks: %w", err)
@@ -149,7 +150,7 @@ func (g *ingester) runBatch(ctx context.Context, items []Item, sets *setIngest) 
 		return nil, err
 	}
 	g.flags = make(map[flagKey]struct{})
-	out := make([]Ingested, len(items))
+	out := make([]store.Ingested, len(items))
 	// firstAt maps a message stored by this batch to its item.
 	firstAt := make(map[msgKey]int, len(items))
 	var fresh []int
@@ -157,7 +158,7 @@ func (g *ingester) runBatch(ctx context.Context, items []Item, sets *setIngest) 
 	for i := range items {
 		k := msgKey{string(items[i].Message.Platform), items[i].Message.ExternalID}
 		if ref, ok := known[k]; ok {
-			out[i] = Ingested{ConversationID: ref.conversationID, MessageID: ref.id, Duplicate: true}
+			out[i] = store.Ingested{ConversationID: ref.conversationID, MessageID: ref.id, Duplicate: true}
 			storedBefore = append(storedBefore, ref.id)
 			continue
 		}
@@ -181,7 +182,7 @@ func (g *ingester) runBatch(ctx context.Context, items []Item, sets *setIngest) 
 				// looked: what this statement wrote must not stand.
 				return nil, errRace
 			}
-			out[seg.pos[i]] = Ingested{ConversationID: seg.convID[i], MessageID: id}
+			out[seg.pos[i]] = store.Ingested{ConversationID: seg.convID[i], MessageID: id}
 		}
 		for i := range seg.convs {
 			if _, ok := st.before[seg.convs[i].id]; !ok {
@@ -239,7 +240,7 @@ func (g *ingester) runBatch(ctx context.Context, items []Item, sets *setIngest) 
 		}
 		if j := firstAt[k]; j != i {
 			// Repeated within the batch: as a redelivery of item j.
-			out[i] = Ingested{ConversationID: out[j].ConversationID, MessageID: out[j].MessageID, Duplicate: true}
+			out[i] = store.Ingested{ConversationID: out[j].ConversationID, MessageID: out[j].MessageID, Duplicate: true}
 			for _, a := range idActions[out[j].MessageID] {
 				out[i].Actions = append(out[i].Actions, asOf(a))
 			}
@@ -275,7 +276,7 @@ func (g *ingester) runBatch(ctx context.Context, items []Item, sets *setIngest) 
 // message of the same author on the same platform, which could create or
 // update the public conversation the link would pick; and around an item
 // that closes its conversation.
-func cutSegments(items []Item, fresh []int) [][]int {
+func cutSegments(items []store.Item, fresh []int) [][]int {
 	type who struct{ platform, author string }
 	publicLater := map[who]bool{}
 	cutAfter := make([]bool, len(fresh))
@@ -313,7 +314,7 @@ func cutSegments(items []Item, fresh []int) [][]int {
 // planSegment folds the items at positions pos into one set-based insert.
 // seenKey holds the action keys earlier segments stored; the first use of
 // a key is inserted, later ones get the stored action.
-func planSegment(items []Item, pos []int, seenKey map[string]bool) *segment {
+func planSegment(items []store.Item, pos []int, seenKey map[string]bool) *segment {
 	seg := &segment{pos: pos, convAt: map[convKey]int{}, actionID: map[string]int64{}}
 	custAt := map[msgKey]int{}
 	flagSeen := map[segFlag]bool{}

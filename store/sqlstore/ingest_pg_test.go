@@ -1,4 +1,4 @@
-package store_test
+package sqlstore_test
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
 
 // TestPostgresBatchMatchesPerItem stores the same random batches, full of
@@ -18,7 +19,7 @@ import (
 // in between), through the set-based path and through the per-item path
 // into two databases, and requires the same results and the same data.
 func TestPostgresBatchMatchesPerItem(t *testing.T) {
-	batched, perItem := openPostgres(t), store.PerItem(openPostgres(t))
+	batched, perItem := openPostgres(t), sqlstore.PerItem(openPostgres(t))
 	rng := rand.New(rand.NewPCG(17, 4))
 	var history []store.Item
 	dups := 0

@@ -1,4 +1,4 @@
-package store_test
+package sqlstore_test
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 
 	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
 
 func openPostgres(t testing.TB) store.Store {
 	t.Helper()
 	dsn, _ := testutil.PostgresSchema(t, "t")
-	s, err := store.Open(t.Context(), store.Config{Driver: "postgres", DSN: dsn})
+	s, err := sqlstore.Open(t.Context(), store.Config{Driver: "postgres", DSN: dsn})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -33,7 +34,7 @@ func TestPostgres(t *testing.T) {
 // per-item measured in the same run (x-per-item).
 func BenchmarkPostgresIngest(b *testing.B) {
 	var perItem float64
-	b.Run("per-item", func(b *testing.B) { perItem = benchIngest(b, store.PerItem(openPostgres(b))) })
+	b.Run("per-item", func(b *testing.B) { perItem = benchIngest(b, sqlstore.PerItem(openPostgres(b))) })
 	b.Run("batch", func(b *testing.B) {
 		rate := benchIngest(b, openPostgres(b))
 		if perItem > 0 {
@@ -57,7 +58,7 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 	errs := make([]error, len(stores))
 	for i := range stores {
 		wg.Go(func() {
-			stores[i], errs[i] = store.Open(context.Background(), store.Config{Driver: "postgres", DSN: dsn, MaxOpenConns: 2})
+			stores[i], errs[i] = sqlstore.Open(context.Background(), store.Config{Driver: "postgres", DSN: dsn, MaxOpenConns: 2})
 		})
 	}
 	wg.Wait()

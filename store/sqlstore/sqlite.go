@@ -1,4 +1,4 @@
-package store
+package sqlstore
 
 import (
 	"context"
@@ -12,10 +12,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/inboxbot/inboxbot/store"
 )
 
 var sqliteDialect = dialect{
-	name: DriverSQLite,
+	name: store.DriverSQLite,
 	bind: sqlx.QUESTION,
 	retryable: func(err error) bool {
 		var e sqlite3.Error
@@ -101,7 +103,7 @@ const sqliteReaderParams = "mode=ro&_busy_timeout=10000&_txlock=deferred&_foreig
 // and a pool of read-only ones. The writer alone would serialize reads
 // behind ingest batches; separate writers would fight over SQLite's single
 // write lock with SQLITE_BUSY.
-func openSQLite(ctx context.Context, cfg Config) (*sqlStore, error) {
+func openSQLite(ctx context.Context, cfg store.Config) (*sqlStore, error) {
 	if cfg.DSN == "" {
 		return nil, errors.New("sqlite needs the database file path as dsn")
 	}

@@ -1,4 +1,4 @@
-package store_test
+package sqlstore_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
 
@@ -26,7 +27,7 @@ import (
 // BenchmarkDeskSQLite measures the queue and search on SQLite.
 func BenchmarkDeskSQLite(b *testing.B) {
 	dsn := filepath.Join(b.TempDir(), "inboxbot.db")
-	st, err := store.Open(b.Context(), store.Config{Driver: store.DriverSQLite, DSN: dsn})
+	st, err := sqlstore.Open(b.Context(), store.Config{Driver: store.DriverSQLite, DSN: dsn})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func BenchmarkDeskSQLite(b *testing.B) {
 // BenchmarkDeskPostgres is BenchmarkDeskSQLite on PostgreSQL.
 func BenchmarkDeskPostgres(b *testing.B) {
 	dsn, _ := testutil.PostgresSchema(b, "desk")
-	st, err := store.Open(b.Context(), store.Config{Driver: store.DriverPostgres, DSN: dsn})
+	st, err := sqlstore.Open(b.Context(), store.Config{Driver: store.DriverPostgres, DSN: dsn})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store_test
+package sqlstore_test
 
 import (
 	"database/sql"
@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/inboxbot/inboxbot/store"
+	"github.com/inboxbot/inboxbot/store/sqlstore"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
 
 func openSQLite(t testing.TB) store.Store {
 	t.Helper()
 	// A subdirectory checks that Open creates the parent directory.
-	s, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "data", "inboxbot.db")})
+	s, err := sqlstore.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "data", "inboxbot.db")})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -29,7 +30,7 @@ func TestSQLite(t *testing.T) {
 // pages for a new database (fewer bytes per dirty page; see sqlite.go).
 func TestSQLiteSetup(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "inboxbot.db")
-	s, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: dsn})
+	s, err := sqlstore.Open(t.Context(), store.Config{Driver: "sqlite", DSN: dsn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestSQLiteSetup(t *testing.T) {
 func TestSQLiteReopen(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "inboxbot.db")
 	cfg := store.Config{Driver: "sqlite", DSN: dsn}
-	s, err := store.Open(t.Context(), cfg)
+	s, err := sqlstore.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestSQLiteReopen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = store.Open(t.Context(), cfg)
+	s, err = sqlstore.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("reopening: %v", err)
 	}
@@ -90,10 +91,10 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = %v, want error %v", tc.cfg, err, tc.wantErr)
 		}
 	}
-	if _, err := store.Open(t.Context(), store.Config{Driver: "sqlite"}); err == nil {
+	if _, err := sqlstore.Open(t.Context(), store.Config{Driver: "sqlite"}); err == nil {
 		t.Error("Open with an empty sqlite dsn succeeded")
 	}
-	if _, err := store.Open(t.Context(), store.Config{Driver: "oracle"}); !errors.Is(err, store.ErrUnknownDriver) {
+	if _, err := sqlstore.Open(t.Context(), store.Config{Driver: "oracle"}); !errors.Is(err, store.ErrUnknownDriver) {
 		t.Errorf("Open with an unknown driver: %v, want ErrUnknownDriver", err)
 	}
 }
