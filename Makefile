@@ -41,7 +41,7 @@ test:
 	$(GO) test -timeout 30m $$($(GO) list ./... | grep -v -E '/(bus|store|router|connectors|app|config|health|agent)(/|$$)')
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ ./redact/ ./store/ ./agent/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ ./redact/ ./store/sqlstore/ ./agent/
 	$(GO) test -run '^$$' -bench '^BenchmarkDetect$$' -cpu 1 ./language/
 	$(GO) run ./cmd/inboxbot bench
 

@@ -34,7 +34,6 @@ import (
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/redact"
 	"github.com/inboxbot/inboxbot/sla"
-	"github.com/inboxbot/inboxbot/store"
 )
 
 //go:embed web
@@ -45,7 +44,7 @@ type Options struct {
 	// Config is the http section; WithDefaults is applied.
 	Config Config
 	// Store is required.
-	Store store.Store
+	Store Store
 	// Replier is the router's reply guard; nil disables replies (503).
 	Replier Replier
 	// Health feeds the connector banner and /healthz, /api/health. The

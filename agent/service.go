@@ -46,11 +46,27 @@ type Replier interface {
 	Reply(ctx context.Context, req ReplyRequest) (inbox.Action, error)
 }
 
+// Store is what the desk reads and changes in the store: the queue and
+// the conversations, their actions, notes and audit trail, search, the
+// reports, the agents and their tokens, and (through Cursors) the
+// one-time set-up link's hash (setup.go). It neither ingests nor sends:
+// replies go through the Replier (the router's reply guard).
+type Store interface {
+	store.Cursors
+	store.ConversationReader
+	store.Queue
+	store.ActionReader
+	store.Accounts
+	store.Auditor
+	store.Desk
+	store.Reporter
+}
+
 // Service is what agents can do, independent of how they ask: the web UI,
 // the JSON API and the CLI all call it, so they enforce the same rules and
 // write the same audit trail. It is safe for concurrent use.
 type Service struct {
-	store      store.Store
+	store      Store
 	replier    Replier
 	sessionTTL time.Duration
 	tokenTTL   time.Duration
@@ -115,7 +131,7 @@ func WithRedactor(rd *redact.Redactor) ServiceOption {
 
 // NewService returns a Service on st. r may be nil for callers that never
 // reply (Reply then fails with ErrNoReplier).
-func NewService(st store.Store, r Replier, opts ...ServiceOption) *Service {
+func NewService(st Store, r Replier, opts ...ServiceOption) *Service {
 	s := &Service{
 		store: st, replier: r,
 		sessionTTL: DefaultSessionTTL, tokenTTL: DefaultTokenTTL,

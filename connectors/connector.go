@@ -95,10 +95,11 @@ type Runner struct {
 	Source   Source
 	Sender   Sender
 	Bus      *bus.Bus
-	Store    store.Store
-	Health   *health.Registry
-	Metrics  *metrics.Metrics
-	Log      *slog.Logger
+	// Store guards each send: an action goes out at most once.
+	Store   store.SendGuard
+	Health  *health.Registry
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 	// Lease, when set, guards polling; nil means this instance always polls.
 	Lease Lease
 	// LeaseRenew is how often the lease is renewed (or, when another

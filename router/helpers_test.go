@@ -68,7 +68,7 @@ func openStore(t testing.TB) store.Store {
 }
 
 // newPolicy builds the full chain with the stub detector.
-func newPolicy(t testing.TB, cfg Config, st store.Store) Policy {
+func newPolicy(t testing.TB, cfg Config, st WindowStore) Policy {
 	t.Helper()
 	p, err := NewPolicy(cfg, Deps{Store: st, Detector: stubDetector{}, Now: func() time.Time { return testNow }})
 	if err != nil {

@@ -3,9 +3,10 @@ package router
 import (
 	"context"
 	"fmt"
-	"github.com/inboxbot/inboxbot/redact"
 	"strings"
 	"time"
+
+	"github.com/inboxbot/inboxbot/redact"
 
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/language"

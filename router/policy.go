@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/inboxbot/inboxbot/language"
-	"github.com/inboxbot/inboxbot/store"
 )
 
 // Detector detects the language of a text. *language.Detector implements
@@ -117,7 +116,7 @@ type Deps struct {
 	// Store answers the "at most one per window" lookups. Nil turns them
 	// off: every message is judged as if it were the customer's first
 	// (`policy test` without a store).
-	Store store.Store
+	Store WindowStore
 	// Detector detects languages. Nil: NewPolicy starts a
 	// language.Detector from cfg.Language, which loads its models in the
 	// background.

@@ -52,7 +52,7 @@ const AuditRetention = "redact_private_secrets"
 // Retention is the job that redacts private secrets in place once their
 // conversation has been closed for RetentionConfig.PrivateSecrets.
 type Retention struct {
-	st    store.Store
+	st    RetentionStore
 	rd    *redact.Redactor
 	keep  time.Duration
 	every time.Duration
@@ -60,10 +60,18 @@ type Retention struct {
 	log   *slog.Logger
 }
 
+// RetentionStore is what the retention job needs of the store: the closed
+// conversations to visit, the texts to rewrite, its progress and the audit.
+type RetentionStore interface {
+	store.Retention
+	store.Cursors
+	store.Auditor
+}
+
 // RetentionDeps are what the job needs besides its Config.
 type RetentionDeps struct {
 	// Store is required.
-	Store store.Store
+	Store RetentionStore
 	// Every is the time between passes. Default 1h.
 	Every time.Duration
 	// Now is the clock. Default time.Now.

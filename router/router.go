@@ -108,10 +108,24 @@ func Chain(ps ...Policy) Policy {
 	})
 }
 
+// Store is what the Router needs of the store: the decided batches
+// stored, and for agents' replies (reply.go) the conversation and its
+// history, the new action (failed at once when it cannot be queued) and
+// its audit entry.
+type Store interface {
+	store.Ingester
+	store.ConversationReader
+	store.ActionReader
+	store.ActionCreator
+	// FinishSend records a send's outcome (see store.SendGuard).
+	FinishSend(ctx context.Context, id int64, r store.Result) (inbox.Action, error)
+	store.Auditor
+}
+
 // Router consumes INBOUND and stores what the policy decides.
 type Router struct {
 	bus     *bus.Bus
-	store   store.Store
+	store   Store
 	policy  Policy
 	metrics *metrics.Metrics
 	log     *slog.Logger
@@ -124,7 +138,7 @@ type Router struct {
 // required; Policy nil means store items as they are (no policy).
 type Options struct {
 	Bus     *bus.Bus
-	Store   store.Store
+	Store   Store
 	Policy  Policy
 	Metrics *metrics.Metrics
 	Log     *slog.Logger

@@ -12,10 +12,20 @@ import (
 	"github.com/inboxbot/inboxbot/store"
 )
 
+// WindowStore is what the policy's "at most one per window" rules read of
+// the store: a thread's conversation and the actions already created.
+type WindowStore interface {
+	// ConversationByThread returns the conversation of a platform thread,
+	// or store.ErrNotFound.
+	ConversationByThread(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (store.Conversation, error)
+	// CountActions counts actions matching f.
+	CountActions(ctx context.Context, f store.ActionFilter) (int, error)
+}
+
 // lookups answers the "at most one per window" questions from the store.
 // Without a store every answer is "none yet".
 type lookups struct {
-	st  store.Store
+	st  WindowStore
 	now func() time.Time
 }
 

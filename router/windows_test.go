@@ -128,8 +128,8 @@ func TestInviteOncePerThread(t *testing.T) {
 	}
 }
 
-// failingStore fails every lookup.
-type failingStore struct{ store.Store }
+// failingStore fails every lookup: a WindowStore whose database is down.
+type failingStore struct{}
 
 var errDown = errors.New("database down")
 

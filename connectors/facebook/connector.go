@@ -24,6 +24,18 @@ import (
 	"github.com/inboxbot/inboxbot/store"
 )
 
+// Store is what the connector needs of the store: its polling cursors,
+// and the actions it reads to decide whether a Private Reply was already
+// sent for a comment (send.go).
+type Store interface {
+	store.Cursors
+	// ActionByKey returns one action by idempotency key, or
+	// store.ErrNotFound.
+	ActionByKey(ctx context.Context, key string) (inbox.Action, error)
+	// Actions returns a conversation's actions, oldest first.
+	Actions(ctx context.Context, conversationID int64) ([]inbox.Action, error)
+}
+
 // Connector pulls a Facebook Page's Messenger conversations and feed, and
 // sends replies, Private Replies, Messenger messages and hides. It
 // implements connectors.Source and connectors.Sender, and is safe for
@@ -31,7 +43,7 @@ import (
 // handler's look-ups.
 type Connector struct {
 	cfg     Config
-	store   store.Store
+	store   Store
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	health  *health.Registry
@@ -109,7 +121,7 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Connector) { c.clie
 // its cursors and is consulted before Private Replies. It needs
 // cfg.PageID and cfg.PageToken even when cfg.Enabled is false. It does no
 // I/O.
-func New(cfg Config, st store.Store, opts ...Option) (*Connector, error) {
+func New(cfg Config, st Store, opts ...Option) (*Connector, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("facebook config: %w", err)

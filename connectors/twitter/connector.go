@@ -42,7 +42,7 @@ const maxPagesPerPoll = 50
 // (the Runner never does); Send and Self may be called at any time.
 type Connector struct {
 	cfg     Config
-	st      store.Store
+	st      store.Cursors
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	now     func() time.Time
@@ -116,7 +116,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // New returns a Connector for the account whose OAuth 1.0a credentials
 // are in cfg, keeping its cursors in st. It does no I/O: the account's id
 // and screen name are learnt by the first Poll, Send or Self.
-func New(cfg Config, st store.Store, opts ...Option) (*Connector, error) {
+func New(cfg Config, st store.Cursors, opts ...Option) (*Connector, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("twitter: %w", err)

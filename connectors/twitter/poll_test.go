@@ -73,7 +73,7 @@ func (c *collector) dups() int {
 	return n
 }
 
-func testConnector(t *testing.T, fk *twfake.Server, st store.Store, opts ...Option) *Connector {
+func testConnector(t *testing.T, fk *twfake.Server, st store.Cursors, opts ...Option) *Connector {
 	t.Helper()
 	ck, cs, at, as := fk.Credentials()
 	c, err := New(Config{

@@ -211,12 +211,9 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool) {
 	}
 }
 
-// MemStore is a store.Store that keeps cursors in memory, for tests that
-// call a connector's Poll directly. Only Cursor and SetCursor are
-// implemented; the other methods panic, so a test type may embed a
-// MemStore and add the ones it needs.
+// MemStore is a store.Cursors that keeps cursors in memory, for tests
+// that call a connector's Poll directly.
 type MemStore struct {
-	store.Store
 	mu      sync.Mutex
 	cursors map[string]string
 }
@@ -224,7 +221,7 @@ type MemStore struct {
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore { return &MemStore{cursors: make(map[string]string)} }
 
-// Cursor returns the value saved under key, as store.Store does.
+// Cursor returns the value saved under key, as a store does.
 func (m *MemStore) Cursor(_ context.Context, key string) (string, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -232,7 +229,7 @@ func (m *MemStore) Cursor(_ context.Context, key string) (string, bool, error) {
 	return v, ok, nil
 }
 
-// SetCursor saves value under key, as store.Store does.
+// SetCursor saves value under key, as a store does.
 func (m *MemStore) SetCursor(_ context.Context, key, value string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
