@@ -163,7 +163,7 @@ func isSpace(r rune) bool {
 // word for keyword matching.
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf { // inlined at every call
-		return (r|0x20) >= 'a' && (r|0x20) <= 'z'
+		return isASCIILetter(byte(r)) // -1 (no rune) is not a letter
 	}
 	return isWordRuneNonASCII(r)
 }

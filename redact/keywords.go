@@ -348,7 +348,7 @@ func placeholderEndsAt(s string, i int) bool {
 // letters, marks and invisible characters.
 func isWordPart(r rune) bool {
 	if r < utf8.RuneSelf { // inlined at every call
-		return (r|0x20) >= 'a' && (r|0x20) <= 'z'
+		return isASCIILetter(byte(r)) // -1 (no rune) is not a letter
 	}
 	return isWordPartNonASCII(r)
 }
@@ -364,7 +364,7 @@ func wordBefore(s string, p, lo int) (start int, cut bool) {
 	pos := p
 	for pos > lo {
 		if c := s[pos-1]; c < utf8.RuneSelf {
-			if (c|0x20) < 'a' || (c|0x20) > 'z' {
+			if !isASCIILetter(c) {
 				return pos, false
 			}
 			pos--
@@ -610,7 +610,7 @@ func asciiLowerEqual(w, k string) bool {
 // isASCIILetters reports whether w is made of ASCII letters only.
 func isASCIILetters(w string) bool {
 	for k := 0; k < len(w); k++ {
-		if (w[k]|0x20) < 'a' || (w[k]|0x20) > 'z' {
+		if !isASCIILetter(w[k]) {
 			return false
 		}
 	}

@@ -1311,7 +1311,7 @@ func ipWordBefore(s string, p int) bool {
 		return false
 	}
 	e := k
-	for k > 0 && p-k < 16 && ((s[k-1]|0x20) >= 'a' && (s[k-1]|0x20) <= 'z' || s[k-1] == '_') {
+	for k > 0 && p-k < 16 && (isASCIILetter(s[k-1]) || s[k-1] == '_') {
 		k--
 	}
 	if k > 0 && s[k-1] >= utf8.RuneSelf {
@@ -1559,7 +1559,7 @@ func currencyWordAt(s string, p int) bool {
 	e := p
 	for e < len(s) && e-p <= 8 {
 		if c := s[e]; c < utf8.RuneSelf { // ASCII without decoding
-			if c != '$' && ((c|0x20) < 'a' || (c|0x20) > 'z') {
+			if c != '$' && !isASCIILetter(c) {
 				break
 			}
 			e++
@@ -1876,7 +1876,7 @@ func isURLToken(t string) bool {
 	for k := 0; k < len(t); k++ {
 		c := t[k]
 		switch {
-		case (c|0x20) >= 'a' && (c|0x20) <= 'z':
+		case isASCIILetter(c):
 		case isASCIIDigit(c) || c == '-':
 			lastAlpha = false
 		case c == '.':
@@ -1896,3 +1896,6 @@ func isURLToken(t string) bool {
 }
 
 func isASCIIDigit(c byte) bool { return c-'0' < 10 }
+
+// isASCIILetter reports an ASCII letter in either case.
+func isASCIILetter(c byte) bool { return (c|0x20)-'a' < 26 }
