@@ -93,9 +93,14 @@ func filterWhere(f store.Filter, skip string) where {
 
 // with returns a copy of w with one more condition; w is unchanged.
 func (w where) with(cond string, args ...any) where {
+	return w.and(where{conds: []string{cond}, args: args})
+}
+
+// and returns a copy of w with the conditions and arguments of v added.
+func (w where) and(v where) where {
 	return where{
-		conds: append(slices.Clone(w.conds), cond),
-		args:  append(slices.Clone(w.args), args...),
+		conds: append(slices.Clone(w.conds), v.conds...),
+		args:  append(slices.Clone(w.args), v.args...),
 	}
 }
 
@@ -130,14 +135,6 @@ func counted(f store.Filter) (from, count string, w where) {
 	// Rows whose conversations have all moved on count 0; leaving them
 	// out keeps them out of the facets, as for conversations.
 	return ` FROM queue_counts c`, `CAST(SUM(c.n) AS BIGINT)`, where{conds: []string{"c.n > 0"}}
-}
-
-// and returns w with the conditions and arguments of v added.
-func (w where) and(v where) where {
-	return where{
-		conds: append(slices.Clone(w.conds), v.conds...),
-		args:  append(slices.Clone(w.args), v.args...),
-	}
 }
 
 // Counts returns the queue's facet counts over the conversations f
