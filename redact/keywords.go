@@ -550,9 +550,9 @@ func nextPINKeyword(s string, p, limit int) (end, at int) {
 // keywords, since an ASCII word matches a keyword written with accents
 // ("sifre" is "şifre"). At 676 entries it stays in the fastest cache.
 var asciiKeywordLens = func() (t [26 * 26]uint32) {
-	for k := range pinKeywordSet {
-		if isASCIIString(k) && len(k) >= 3 && len(k) < 32 {
-			t[duo(k)] |= 1 << len(k)
+	for n, ks := range asciiKeywordsByLen[3:] {
+		for _, k := range ks {
+			t[duo(k)] |= 1 << (n + 3)
 		}
 	}
 	return t
