@@ -32,6 +32,13 @@ type loopEnv struct {
 
 func startLoop(t *testing.T, wrap func(store.Store) store.Store) *loopEnv {
 	t.Helper()
+	return startRouter(t, wrap, router.Options{})
+}
+
+// startRouter is startLoop with a router built from o (its Bus, Store and
+// Metrics are the environment's).
+func startRouter(t *testing.T, wrap func(store.Store) store.Store, o router.Options) *loopEnv {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	b, err := bus.Open(ctx, bus.Config{StoreDir: filepath.Join(dir, "nats")}, nil)
@@ -47,7 +54,8 @@ func startLoop(t *testing.T, wrap func(store.Store) store.Store) *loopEnv {
 	if wrap != nil {
 		routed = wrap(st)
 	}
-	r := router.New(router.Options{Bus: b, Store: routed, Metrics: e.metrics})
+	o.Bus, o.Store, o.Metrics = b, routed, e.metrics
+	r := router.New(o)
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = r.Run(rctx) }()

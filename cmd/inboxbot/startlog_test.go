@@ -18,12 +18,15 @@ import (
 type logLine struct {
 	Level string `json:"level"`
 	Msg   string `json:"msg"`
+	// Seconds is the time the language models took to load.
+	Seconds *float64 `json:"seconds"`
 }
 
 // TestStartupLogIsQuiet is the start-up log's snapshot: a healthy start
 // against the fakes, with customers' messages waiting on both platforms
 // (so that items reach the router while the language models load), logs
-// no warning and no error, only the INFO lines listed here. A WARN at
+// no warning and no error, and says once that the language models are
+// loading and once that they are ready, with the time taken. A WARN at
 // start-up trains operators to ignore warnings; a new line that is not a
 // fault belongs at INFO or below.
 func TestStartupLogIsQuiet(t *testing.T) {
@@ -70,6 +73,8 @@ func TestStartupLogIsQuiet(t *testing.T) {
 
 	var infos []string
 	seen := map[string]bool{}
+	said := map[string]int{}
+	var loadSeconds *float64
 	sc := bufio.NewScanner(strings.NewReader(s.stderr.String()))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -80,6 +85,10 @@ func TestStartupLogIsQuiet(t *testing.T) {
 		}
 		if l.Msg == "stopping: draining in-flight work" {
 			break
+		}
+		said[l.Level+" "+l.Msg]++
+		if l.Msg == "language models loaded" {
+			loadSeconds = l.Seconds
 		}
 		switch l.Level {
 		case "INFO", "DEBUG":
@@ -96,6 +105,14 @@ func TestStartupLogIsQuiet(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("start-up did not log %q", want)
 		}
+	}
+	for _, once := range []string{"INFO loading language models", "INFO language models loaded"} {
+		if said[once] != 1 {
+			t.Errorf("start-up logged %q %d times; want once", once, said[once])
+		}
+	}
+	if loadSeconds == nil || *loadSeconds < 0 {
+		t.Errorf("\"language models loaded\" gives no time taken (seconds: %v)", loadSeconds)
 	}
 	t.Logf("start-up INFO lines: %q", infos)
 }
