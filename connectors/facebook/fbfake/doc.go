@@ -63,8 +63,8 @@
 // the Page; every message (and echo of the Page's own), post, comment and
 // hide then becomes an event, delivered in signed batches with retries,
 // back-off and, after failing for an hour, a disabled subscription (see
-// webhook.go). WaitDeliveries, PauseWebhook, ResumeWebhook, Deliveries and
-// DeliverRaw let tests drive it, as twfake's do.
+// webhook.go). WaitDeliveries, PauseWebhook, ResumeWebhook, Deliveries,
+// OutstandingDeliveries and DeliverRaw let tests drive it, as twfake's do.
 //
 // The state is scripted with AddMessage, AddPost, AddPagePost, AddComment
 // (and AddRawMessage / AddRawComment for broken items), failures with

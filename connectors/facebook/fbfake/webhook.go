@@ -134,6 +134,11 @@ func (s *Server) ResumeWebhook() { s.hook.Resume() }
 // delivery.
 func (s *Server) PendingDeliveries() int { return s.hook.Pending() }
 
+// OutstandingDeliveries counts the events not yet delivered: those
+// queued and those of the batch being delivered or retried. It is zero
+// once everything queued was taken (or given up).
+func (s *Server) OutstandingDeliveries() int { return s.hook.Outstanding() }
+
 // Deliveries returns every delivery attempt so far, in order, retries and
 // DeliverRaw included.
 func (s *Server) Deliveries() []Delivery { return s.hook.Deliveries() }

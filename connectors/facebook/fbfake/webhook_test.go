@@ -211,7 +211,8 @@ func TestWebhookEvents(t *testing.T) {
 }
 
 // TestWebhookRetriesBackOff: a failed delivery is retried whole, with
-// growing waits, and the events behind it wait their turn.
+// growing waits, and the events behind it wait their turn; the batch
+// being retried is outstanding, though no longer pending.
 func TestWebhookRetriesBackOff(t *testing.T) {
 	fk := fbfake.New(fbfake.Options{PageID: page, WebhookRetryDelay: 20 * time.Millisecond, WebhookMaxRetryDelay: 80 * time.Millisecond})
 	defer fk.Close()
@@ -220,8 +221,12 @@ func TestWebhookRetriesBackOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	failures := 0
+	var pending, outstanding int // while the first try is answered
 	rc.setStatus(func(body []byte) int {
 		if bytes.Contains(body, []byte("flaky")) && failures < 4 {
+			if failures == 0 {
+				pending, outstanding = fk.PendingDeliveries(), fk.OutstandingDeliveries()
+			}
 			failures++
 			return http.StatusInternalServerError
 		}
@@ -239,6 +244,11 @@ func TestWebhookRetriesBackOff(t *testing.T) {
 	}
 	fk.AddMessage("t_1", g, "next", time.Time{})
 	waitEvents(t, fk, 2)
+	rc.mu.Lock() // the handler wrote them under it
+	if pending != 0 || outstanding != 1 || fk.OutstandingDeliveries() != 0 {
+		t.Errorf("during the first try %d pending, %d outstanding; after, %d outstanding; want 0, 1, 0", pending, outstanding, fk.OutstandingDeliveries())
+	}
+	rc.mu.Unlock()
 	ds := fk.Deliveries()
 	if len(ds) != 6 {
 		t.Fatalf("%d deliveries", len(ds))

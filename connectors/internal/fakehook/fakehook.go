@@ -88,6 +88,7 @@ type Sender struct {
 	mu           sync.Mutex
 	url          string
 	queue        []any // events not yet taken for delivery
+	inFlight     int   // events of the batch being delivered or retried
 	paused       bool
 	disabled     bool
 	failingSince time.Time // start of the current run of failed attempts
@@ -216,6 +217,15 @@ func (s *Sender) Pending() int {
 	return len(s.queue)
 }
 
+// Outstanding counts the events not yet delivered: those queued and
+// those of the batch being delivered or retried. A test waits for it to
+// reach zero to know that everything queued was taken (or given up).
+func (s *Sender) Outstanding() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue) + s.inFlight
+}
+
 // Deliveries returns every attempt so far, in order, retries and
 // DeliverRaw included.
 func (s *Sender) Deliveries() []Delivery {
@@ -277,7 +287,7 @@ func (s *Sender) loop() {
 		if ready {
 			n := min(len(s.queue), s.cfg.Batch)
 			batch = slices.Clone(s.queue[:n])
-			s.queue = s.queue[n:]
+			s.queue, s.inFlight = s.queue[n:], n
 		}
 		s.mu.Unlock()
 		if !ready {
@@ -295,6 +305,7 @@ func (s *Sender) loop() {
 // deliver sends one batch and retries it on Config.Retry's schedule
 // until it is taken, given up, or the subscription is disabled.
 func (s *Sender) deliver(u string, batch []any) {
+	defer s.settled()
 	body, err := s.cfg.Encode(batch)
 	if err != nil {
 		panic(err) // the fakes' events are maps of plain values
@@ -317,6 +328,14 @@ func (s *Sender) deliver(u string, batch []any) {
 			return
 		}
 	}
+}
+
+// settled records that no batch is in flight any more (taken, given up,
+// dropped or stopped).
+func (s *Sender) settled() {
+	s.mu.Lock()
+	s.inFlight = 0
+	s.mu.Unlock()
 }
 
 // failed records a failed attempt and reports whether it disabled the
@@ -357,7 +376,10 @@ func (s *Sender) attempt(u string, body []byte, sig string, n, entries int) (Del
 	s.mu.Lock()
 	s.deliveries = append(s.deliveries, d)
 	if n > 0 && d.OK() {
+		// Settled here rather than when deliver returns, so that
+		// Outstanding and Wait agree the moment the batch is taken.
 		s.delivered += entries
+		s.inFlight = 0
 		s.failingSince = time.Time{}
 	}
 	close(s.changed)
