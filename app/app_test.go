@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +64,63 @@ func TestServeShowsXWebhookAndSpend(t *testing.T) {
 	}
 	if tw := anon["components"].(map[string]any)["twitter"].(map[string]any); tw["details"] != nil || tw["reason"] != nil {
 		t.Errorf("anonymous /healthz shows %v", tw)
+	}
+}
+
+// TestServeShowsBudgetReached runs serve's assembly against the fake X
+// with a daily budget of $0.02: users/me ($0.01) leaves it ok, then 15
+// mentions ($0.015) reach it, and /healthz turns degraded with the
+// twitter_budget component over_budget, its reason saying what stopped
+// and how slow polling is now (TestDailyBudgetSlowsPolling in
+// connectors/twitter checks that it is).
+func TestServeShowsBudgetReached(t *testing.T) {
+	fk := twfake.New(twfake.Options{SelfServe: true})
+	defer fk.Close()
+	a := runApp(t, append(xEnv(fk), "INBOXBOT_TWITTER_POLL_INTERVAL=200ms", "INBOXBOT_TWITTER_DAILY_BUDGET_USD=0.02"))
+	waitFor(t, 60*time.Second, "healthz ok within the budget", func() bool {
+		b, _ := a.Health.Get("twitter_budget")
+		return a.Health.Report().Status == health.StatusOK && b.Details["spend_today_usd"] == 0.01
+	})
+
+	for i := range 15 {
+		fk.AddMention(twfake.User{ID: int64(5000 + i), ScreenName: fmt.Sprintf("guest%d", i), Name: "Guest"},
+			fmt.Sprintf("@HotelHelp question %d", i), "en", 0)
+	}
+	var b health.Component
+	waitFor(t, 30*time.Second, "twitter_budget over_budget", func() bool {
+		b, _ = a.Health.Get("twitter_budget")
+		return b.State == health.OverBudget
+	})
+	for _, want := range []string{"daily X budget of $0.02 reached", "automatic posts stopped", "polling slowed to every 15m0s"} {
+		if !strings.Contains(b.Reason, want) {
+			t.Errorf("reason %q does not say %q", b.Reason, want)
+		}
+	}
+	if spent, _ := b.Details["spend_today_usd"].(float64); spent < 0.02 {
+		t.Errorf("spend_today_usd %v, want at least the budget", spent)
+	}
+	// The budget alone degrades the service: every other component is ok
+	// (or off).
+	rep := a.Health.Report()
+	for name, c := range rep.Components {
+		if name != "twitter_budget" && c.State != health.OK && c.State != health.Disabled {
+			t.Errorf("%s is %s (%s)", name, c.State, c.Reason)
+		}
+	}
+	if rep.Status != health.StatusDegraded {
+		t.Errorf("status %s, want degraded", rep.Status)
+	}
+	// What a load balancer sees on the anonymous /healthz.
+	resp, err := http.Get("http://" + a.Addr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anon health.PublicReport
+	err = json.NewDecoder(resp.Body).Decode(&anon)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || anon.Status != health.StatusDegraded ||
+		anon.Components["twitter_budget"].State != health.OverBudget {
+		t.Errorf("/healthz: %d %+v %v", resp.StatusCode, anon, err)
 	}
 }
 

@@ -73,12 +73,20 @@ func (c *collector) dups() int {
 	return n
 }
 
+// testConnector returns a v1.1 connector for fk's account.
 func testConnector(t *testing.T, fk *twfake.Server, st store.Cursors, opts ...Option) *Connector {
+	t.Helper()
+	return testConnectorAPI(t, APIv11, fk.URL(), fk, st, opts...)
+}
+
+// testConnectorAPI returns a connector speaking api at apiURL for fk's
+// account, polling every 100ms.
+func testConnectorAPI(t *testing.T, api, apiURL string, fk *twfake.Server, st store.Cursors, opts ...Option) *Connector {
 	t.Helper()
 	ck, cs, at, as := fk.Credentials()
 	c, err := New(Config{
 		Enabled: true, ConsumerKey: ck, ConsumerSecret: cs, AccessToken: at, AccessSecret: as,
-		API: APIv11, APIURL: fk.URL(), PollInterval: 100 * time.Millisecond,
+		API: api, APIURL: apiURL, PollInterval: 100 * time.Millisecond,
 	}, st, append([]Option{WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
