@@ -3,6 +3,7 @@ package twitter_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http/httptest"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/inboxbot/inboxbot/health"
 	"github.com/inboxbot/inboxbot/inbox"
 	"github.com/inboxbot/inboxbot/internal/testutil/connectortest"
+	"github.com/inboxbot/inboxbot/metrics"
 )
 
 // These tests cover what X API v2 and pay-per-use add: a self-serve
@@ -98,6 +100,75 @@ func TestSpendEqualsTheBill(t *testing.T) {
 	}
 	if today := c.Meter().Today(context.Background()); math.Abs(today.Dollars()-bill) > 1e-9 {
 		t.Errorf("today's spend %s, bill $%v", today, bill)
+	}
+}
+
+// TestPriceOverridesAreMetered sets every twitter.prices key to a price
+// other than X's, runs a scripted exchange against the fake billing the
+// same prices (one poll, then two replies and a DM), and checks that
+// inboxbot_platform_spend_usd_total of each endpoint is what the script
+// read or created times the overridden price, as the fake bills it.
+func TestPriceOverridesAreMetered(t *testing.T) {
+	prices := twitter.Prices{
+		PostRead: 0.003, DMEventRead: 0.007, UserRead: 0.02,
+		PostCreate: 0.011, PostCreateURL: 0.3, DMCreate: 0.013,
+	}
+	fk := newFake(t, twfake.Options{Prices: map[string]int64{
+		twfake.PricePostRead: 3_000, twfake.PriceDMEventRead: 7_000, twfake.PriceUserRead: 20_000,
+		twfake.PricePostCreate: 11_000, twfake.PricePostCreateURL: 300_000, twfake.PriceDMCreate: 13_000,
+	}})
+	ck, cs, at, as := fk.Credentials()
+	m := metrics.New()
+	c, err := twitter.New(twitter.Config{
+		ConsumerKey: ck, ConsumerSecret: cs, AccessToken: at, AccessSecret: as,
+		APIURL: fk.URLv2(), Prices: prices,
+	}, connectortest.NewMemStore(), twitter.WithMetrics(m), twitter.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tweet int64
+	for i := range 12 {
+		tweet = fk.AddMention(customer(i), fmt.Sprintf("@HotelHelp question %d", i), "en", 0)
+	}
+	for i := range 4 {
+		fk.AddDM(customer(i), fmt.Sprintf("dm %d", i))
+	}
+	ctx := context.Background()
+	published := 0
+	if _, err := c.Poll(ctx, func(_ context.Context, items []inbox.Inbound) error { published += len(items); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if published != 12+4 {
+		t.Fatalf("published %d items, want 16", published)
+	}
+	for i, send := range []inbox.Action{
+		{Kind: inbox.Reply, Target: strconv.FormatInt(tweet, 10), Text: "We are on it."},
+		{Kind: inbox.Reply, Target: strconv.FormatInt(tweet, 10), Text: "Details at https://help.example.com/rooms"},
+		{Kind: inbox.SendDM, Recipient: customer(1).IDStr(), Text: "hello"},
+	} {
+		if _, err := c.Send(ctx, send); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+
+	bill := fk.BillByEndpoint()
+	for _, tc := range []struct {
+		endpoint, fake string
+		want           float64 // units × overridden price
+	}{
+		{"users/me", twfake.UsersMe, 1 * prices.UserRead},
+		{"users/:id/mentions", twfake.UserMentions, 12 * prices.PostRead},
+		{"dm_events", twfake.DMEvents, 4 * prices.DMEventRead},
+		{"tweets", twfake.CreateTweet, prices.PostCreate + prices.PostCreateURL},
+		{"dm_conversations/with/:participant_id/messages", twfake.DMSend, 1 * prices.DMCreate},
+	} {
+		got := testutil.ToFloat64(m.PlatformSpend.WithLabelValues("twitter", tc.endpoint))
+		if math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("%s metered $%v, want $%v", tc.endpoint, got, tc.want)
+		}
+		if billed := float64(bill[tc.fake]) / 1e6; math.Abs(billed-tc.want) > 1e-9 {
+			t.Errorf("%s billed $%v by the fake, want $%v", tc.endpoint, billed, tc.want)
+		}
 	}
 }
 
