@@ -60,3 +60,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeV2Mentions$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeV2DMs$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime $(FUZZTIME) ./connectors/twitter/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeV2Profiles$$' -fuzztime $(FUZZTIME) ./connectors/twitter/

@@ -142,8 +142,12 @@ func FuzzDecodeV2DMs(f *testing.F) {
 	})
 }
 
+// FuzzParseWebhook is seeded with recorded deliveries of both webhook
+// formats ParseWebhook reads: the Account Activity API's (webhook_*) and
+// the X Activity API's (xaa_*).
 func FuzzParseWebhook(f *testing.F) {
 	v2Seeds(f, "webhook")
+	v2Seeds(f, "xaa")
 	f.Add([]byte(`{"for_user_id":"1000001","direct_message_events":[{"type":"message_create","id":"5","message_create":{"sender_id":"7"}}],"users":{"7":{"name":"\xff"}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		d, err := ParseWebhook(body, "")
