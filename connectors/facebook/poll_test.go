@@ -129,6 +129,33 @@ func TestUsageSlowsDown(t *testing.T) {
 	}
 }
 
+// TestOneUsageHeaderSlowsDown: any one of the three usage headers above
+// 75%, with the other two low, slows polling down as TestUsageSlowsDown's
+// figures say; back under 75%, polling is at the ordinary interval again.
+func TestOneUsageHeaderSlowsDown(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		usage  func(percent int) fbfake.Usage
+	}{
+		{"X-App-Usage", func(p int) fbfake.Usage { return fbfake.Usage{App: p, Page: 10, BusinessUseCase: 10} }},
+		{"X-Page-Usage", func(p int) fbfake.Usage { return fbfake.Usage{App: 10, Page: p, BusinessUseCase: 10} }},
+		{"X-Business-Use-Case-Usage", func(p int) fbfake.Usage { return fbfake.Usage{App: 10, Page: 10, BusinessUseCase: p} }},
+	} {
+		t.Run(tc.header, func(t *testing.T) {
+			d := newDirect(t)
+			for _, step := range []struct {
+				percent int
+				want    time.Duration
+			}{{80, 2 * time.Second}, {95, 4 * time.Second}, {100, 8 * time.Second}, {70, 0}} {
+				d.srv.SetUsageDetail(tc.usage(step.percent))
+				if next, err := d.poll(); err != nil || next != step.want {
+					t.Errorf("%s at %d%%, the others at 10%%: next = %s, %v; want %s", tc.header, step.percent, next, err, step.want)
+				}
+			}
+		})
+	}
+}
+
 // TestConversationPagingAndEqualTimes: the conversation list itself spans
 // pages; a message added later within the same second as the last one
 // seen is published, once; the messages come embedded in the list, so
