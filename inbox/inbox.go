@@ -145,9 +145,10 @@ type Inbound struct {
 	Text string `json:"text"`
 	// Lang is the platform's own language guess (Twitter "lang"), if any.
 	Lang string `json:"lang,omitempty"`
-	// Attachments are URLs or types of attached media, for display only.
-	Attachments []string  `json:"attachments,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
+	// Attachments are references to the media attached (type and URL),
+	// for display only: nothing downloads them.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
 	// Redacted says that Text was redacted before the item reached the
 	// bus (public items are, so that no secret shown in public rests on
 	// the bus's disk); Findings then lists what was found, with offsets

@@ -41,9 +41,12 @@
 // Config.Backfill limits it.
 //
 // Items map to inbox.Inbound as follows. A Messenger message is Kind
-// Message in Thread <conversation id> (t_…); its attachments, a sticker
-// included, are kept as references (URLs), never downloaded. A visitor
-// post is Kind Post in its own Thread (the post id). A comment is Kind
+// Message in Thread <conversation id> (t_…); its attachments are kept as
+// references (inbox.Attachment: kind and URL), never downloaded, and a
+// sticker is of kind "sticker" however Meta sent it (the sticker field,
+// an image rendered as one, a webhook's "sticker" or, in older
+// deliveries, an "image" with a sticker_id). A visitor post is Kind Post
+// in its own Thread (the post id). A comment is Kind
 // Comment with ParentID the parent comment or the post; its Thread is
 // "<post id>/<author id>" under the Page's own posts (one public
 // conversation per customer per post) and the post id under a visitor

@@ -59,7 +59,7 @@ func FuzzParseWebhook(f *testing.F) {
 			}
 			last = in.CreatedAt
 			for _, a := range in.Attachments {
-				if a == "" {
+				if a == (inbox.Attachment{}) {
 					t.Fatal("empty attachment reference")
 				}
 			}

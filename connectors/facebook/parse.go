@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/inboxbot/inboxbot/inbox"
@@ -117,6 +118,9 @@ type wireAttachment struct {
 	FileURL   string `json:"file_url"`
 	ImageData *struct {
 		URL string `json:"url"`
+		// RenderAsSticker marks an image that Messenger shows as a
+		// sticker.
+		RenderAsSticker bool `json:"render_as_sticker"`
 	} `json:"image_data"`
 	VideoData *struct {
 		URL string `json:"url"`
@@ -128,33 +132,85 @@ type wireAttachment struct {
 	} `json:"media"`
 }
 
-// String returns the attachment's URL, or its type when it has none.
-func (a wireAttachment) String() string {
+// attachment returns the reference an attachment gives, or false when it
+// gives neither a URL nor a type. A Messenger message's attachment says
+// what it is by the data it carries (a file by its MIME type); a post's
+// or comment's by its type, whose image (media) is what agents want to
+// see, except for a shared link.
+func (a wireAttachment) attachment() (inbox.Attachment, bool) {
 	switch {
 	case a.ImageData != nil && a.ImageData.URL != "":
-		return a.ImageData.URL
+		if a.ImageData.RenderAsSticker {
+			return inbox.Attachment{Type: inbox.AttachSticker, URL: a.ImageData.URL}, true
+		}
+		return inbox.Attachment{Type: inbox.AttachImage, URL: a.ImageData.URL}, true
 	case a.VideoData != nil && a.VideoData.URL != "":
-		return a.VideoData.URL
+		return inbox.Attachment{Type: inbox.AttachVideo, URL: a.VideoData.URL}, true
 	case a.FileURL != "":
-		return a.FileURL
-	case a.Media != nil && a.Media.Image != nil && a.Media.Image.Src != "":
-		return a.Media.Image.Src
-	case a.URL != "":
-		return a.URL
-	case a.MimeType != "":
-		return a.MimeType
+		return inbox.Attachment{Type: mimeKind(a.MimeType), URL: a.FileURL}, true
 	}
-	return a.Type
+	out := inbox.Attachment{Type: graphKind(a.Type), URL: a.URL}
+	if out.Type == "" && a.MimeType != "" {
+		out.Type = mimeKind(a.MimeType)
+	}
+	if m := a.Media; m != nil && m.Image != nil && m.Image.Src != "" && (out.Type != inbox.AttachLink || out.URL == "") {
+		out.URL = m.Image.Src
+	}
+	return out, out.Type != "" || out.URL != ""
 }
 
-func attachmentList(atts []wireAttachment) []string {
-	var out []string
+// graphKind maps the type of a post's or comment's attachment (Graph
+// API StoryAttachment types) to an inbox.Attachment kind; other types
+// are kept as Facebook names them.
+func graphKind(t string) string {
+	switch {
+	case t == "photo" || t == "album" || t == "cover_photo" || t == "profile_media" || t == "animated_image_share":
+		return inbox.AttachImage
+	case strings.HasPrefix(t, "video") || t == "animated_image_video":
+		return inbox.AttachVideo
+	case t == "share" || t == "fallback":
+		return inbox.AttachLink
+	}
+	return t
+}
+
+// mimeKind is the kind of a Messenger file by its MIME type.
+func mimeKind(mime string) string {
+	switch {
+	case strings.HasPrefix(mime, "image/"):
+		return inbox.AttachImage
+	case strings.HasPrefix(mime, "video/"):
+		return inbox.AttachVideo
+	case strings.HasPrefix(mime, "audio/"):
+		return inbox.AttachAudio
+	}
+	return inbox.AttachFile
+}
+
+func attachmentList(atts []wireAttachment) []inbox.Attachment {
+	var out []inbox.Attachment
 	for _, a := range atts {
-		if s := a.String(); s != "" {
-			out = append(out, s)
+		if ref, ok := a.attachment(); ok {
+			out = append(out, ref)
 		}
 	}
 	return out
+}
+
+// withSticker adds the sticker a Messenger message was (its sticker
+// field, a URL) to its attachments: as its own reference, or as the type
+// of the attachment that shows the same image.
+func withSticker(atts []inbox.Attachment, sticker string) []inbox.Attachment {
+	if sticker == "" {
+		return atts
+	}
+	for i := range atts {
+		if atts[i].URL == sticker {
+			atts[i].Type = inbox.AttachSticker
+			return atts
+		}
+	}
+	return append(atts, inbox.Attachment{Type: inbox.AttachSticker, URL: sticker})
 }
 
 // conversation is one entry of /{page-id}/conversations, with its
@@ -226,17 +282,14 @@ func parseMessage(raw []byte, convID, pageID string) (inbox.Inbound, error) {
 	if w.From.ID == "" {
 		return inbox.Inbound{}, skip("missing_author", "message %s has no from.id", w.ID)
 	}
-	atts := attachmentList(w.Attachments.Data)
-	if w.Sticker != "" {
-		atts = append(atts, w.Sticker)
-	}
+	atts := withSticker(attachmentList(w.Attachments.Data), w.Sticker)
 	return messageInbound(w.ID, convID, inbox.Author{ID: w.From.ID, Name: w.From.Name}, pageID, w.Message, atts, t), nil
 }
 
 // messageInbound is the one mapping of a customer's Messenger message,
 // for polling and webhooks alike, so that both give the same item.
-// Attachments are references (URLs), never downloaded.
-func messageInbound(id, convID string, author inbox.Author, pageID, text string, atts []string, at time.Time) inbox.Inbound {
+// Attachments are references (type and URL), never downloaded.
+func messageInbound(id, convID string, author inbox.Author, pageID, text string, atts []inbox.Attachment, at time.Time) inbox.Inbound {
 	return inbox.Inbound{
 		V:           inbox.SchemaVersion,
 		Platform:    inbox.Facebook,
@@ -260,7 +313,7 @@ type feedPost struct {
 	Text        string
 	Created     time.Time
 	Updated     time.Time
-	Attachments []string
+	Attachments []inbox.Attachment
 	// Comments is the first page of comments, newest first as asked.
 	Comments listPage
 }
@@ -364,7 +417,7 @@ func parseComment(raw []byte, p feedPost, pageID string) (inbox.Inbound, error) 
 	if w.Parent != nil {
 		parent = w.Parent.ID
 	}
-	var atts []string
+	var atts []inbox.Attachment
 	if w.Attachment != nil {
 		atts = attachmentList([]wireAttachment{*w.Attachment})
 	}
@@ -374,7 +427,7 @@ func parseComment(raw []byte, p feedPost, pageID string) (inbox.Inbound, error) 
 // commentInbound is the one mapping of a comment under post postID, for
 // polling and webhooks alike. ParentID is the parent comment, or the post
 // for a top-level comment (parentID "" or the post's id).
-func commentInbound(id, postID, parentID string, author inbox.Author, pagePost bool, pageID, text string, atts []string, at time.Time) inbox.Inbound {
+func commentInbound(id, postID, parentID string, author inbox.Author, pagePost bool, pageID, text string, atts []inbox.Attachment, at time.Time) inbox.Inbound {
 	if parentID == "" {
 		parentID = postID
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestRecordedPayloads(t *testing.T) {
 			!m.CreatedAt.Equal(time.Date(2021, 7, 23, 9, 50, 48, 0, time.UTC)) {
 			t.Errorf("message = %+v", m)
 		}
-		if len(m.Attachments) != 1 || !strings.HasPrefix(m.Attachments[0], "https://scontent") {
+		if len(m.Attachments) != 1 || m.Attachments[0].Type != inbox.AttachImage || !strings.HasPrefix(m.Attachments[0].URL, "https://scontent") {
 			t.Errorf("attachments = %v", m.Attachments)
 		}
 	})
@@ -283,4 +284,79 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAttachmentKinds: each shape Facebook gives an attachment in maps to
+// a reference of the right kind, whether polled (a message's data, a
+// post's or comment's type) or delivered by webhook (the payload's type),
+// and a sticker is a sticker in every shape Meta has sent one.
+func TestAttachmentKinds(t *testing.T) {
+	const img, u = "https://scontent.xx.fbcdn.net/i.jpg", "https://cdn.example/f"
+	type ref = inbox.Attachment
+	msg := func(fields string) []byte {
+		return []byte(`{"id":"m_1","created_time":"2026-11-30T18:20:00+0000","from":{"id":"20001"},` + fields + `}`)
+	}
+	hook := func(atts string) []byte {
+		return []byte(`{"object":"page","entry":[{"id":"1000","time":1764526800000,"messaging":[{"sender":{"id":"20001"},` +
+			`"recipient":{"id":"1000"},"timestamp":1764526800000,"message":{"mid":"m_1","attachments":[` + atts + `]}}]}]}`)
+	}
+	for _, tt := range []struct {
+		name  string
+		parse func() (inbox.Inbound, error)
+		want  []ref
+	}{
+		{"message image", func() (inbox.Inbound, error) {
+			return parseMessage(msg(`"attachments":{"data":[{"mime_type":"image/jpeg","image_data":{"url":"`+img+`"}}]}`), "t_1", "1000")
+		}, []ref{{Type: inbox.AttachImage, URL: img}}},
+		{"message image shown as a sticker", func() (inbox.Inbound, error) {
+			return parseMessage(msg(`"attachments":{"data":[{"image_data":{"url":"`+img+`","render_as_sticker":true}}]}`), "t_1", "1000")
+		}, []ref{{Type: inbox.AttachSticker, URL: img}}},
+		{"message video, audio and file", func() (inbox.Inbound, error) {
+			return parseMessage(msg(`"attachments":{"data":[{"video_data":{"url":"`+u+`1"}},`+
+				`{"mime_type":"audio/mpeg","file_url":"`+u+`2"},{"mime_type":"application/pdf","file_url":"`+u+`3"}]}`), "t_1", "1000")
+		}, []ref{{Type: inbox.AttachVideo, URL: u + "1"}, {Type: inbox.AttachAudio, URL: u + "2"}, {Type: inbox.AttachFile, URL: u + "3"}}},
+		{"message sticker field", func() (inbox.Inbound, error) {
+			return parseMessage(msg(`"sticker":"`+img+`"`), "t_1", "1000")
+		}, []ref{{Type: inbox.AttachSticker, URL: img}}},
+		{"message sticker field and its image", func() (inbox.Inbound, error) {
+			return parseMessage(msg(`"sticker":"`+img+`","attachments":{"data":[{"image_data":{"url":"`+img+`"}}]}`), "t_1", "1000")
+		}, []ref{{Type: inbox.AttachSticker, URL: img}}},
+		{"comment photo", func() (inbox.Inbound, error) {
+			return parseComment([]byte(`{"id":"1_2","created_time":"2026-11-30T18:20:00+0000","from":{"id":"20001"},`+
+				`"attachment":{"type":"photo","url":"https://www.facebook.com/photo/1","media":{"image":{"src":"`+img+`"}}}}`), feedPost{ID: "1"}, "1000")
+		}, []ref{{Type: inbox.AttachImage, URL: img}}},
+		{"comment sticker", func() (inbox.Inbound, error) {
+			return parseComment([]byte(`{"id":"1_2","created_time":"2026-11-30T18:20:00+0000","from":{"id":"20001"},`+
+				`"attachment":{"type":"sticker","url":"https://www.facebook.com/s/1","media":{"image":{"src":"`+img+`"}}}}`), feedPost{ID: "1"}, "1000")
+		}, []ref{{Type: inbox.AttachSticker, URL: img}}},
+		{"comment shared link", func() (inbox.Inbound, error) {
+			return parseComment([]byte(`{"id":"1_2","created_time":"2026-11-30T18:20:00+0000","from":{"id":"20001"},`+
+				`"attachment":{"type":"share","url":"https://example.com/a","media":{"image":{"src":"`+img+`"}}}}`), feedPost{ID: "1"}, "1000")
+		}, []ref{{Type: inbox.AttachLink, URL: "https://example.com/a"}}},
+		{"webhook sticker before the transition", func() (inbox.Inbound, error) {
+			return hookMessage(t, hook(`{"type":"image","payload":{"url":"`+img+`","sticker_id":369239263222822}}`))
+		}, []ref{{Type: inbox.AttachSticker, URL: img}}},
+		{"webhook audio, file and fallback", func() (inbox.Inbound, error) {
+			return hookMessage(t, hook(`{"type":"audio","payload":{"url":"`+u+`1"}},{"type":"file","payload":{"url":"`+u+`2"}},`+
+				`{"type":"fallback","payload":{"url":"https://example.com/a"}},{"type":"fallback"}`))
+		}, []ref{{Type: inbox.AttachAudio, URL: u + "1"}, {Type: inbox.AttachFile, URL: u + "2"}, {Type: inbox.AttachLink, URL: "https://example.com/a"}}},
+	} {
+		in, err := tt.parse()
+		if err != nil || !slices.Equal(in.Attachments, tt.want) {
+			t.Errorf("%s: %+v, %v; want %+v", tt.name, in.Attachments, err, tt.want)
+		}
+	}
+}
+
+// hookMessage parses a webhook delivery of one Messenger message.
+func hookMessage(t *testing.T, body []byte) (inbox.Inbound, error) {
+	t.Helper()
+	d, err := parseWebhook(body, testPage)
+	if err != nil {
+		return inbox.Inbound{}, err
+	}
+	if len(d.items) != 1 {
+		t.Fatalf("%d items", len(d.items))
+	}
+	return d.items[0].in, nil
 }

@@ -327,10 +327,10 @@ func messagingItem(ev *wireMessaging, pageID string) (hookItem, bool) {
 	if err != nil {
 		return hookItem{}, false
 	}
-	var atts []string
+	var atts []inbox.Attachment
 	stickers := map[flexNumber]bool{}
 	for _, a := range m.Attachments {
-		if a.Type == "sticker" && a.Payload != nil {
+		if a.Type == inbox.AttachSticker && a.Payload != nil {
 			stickers[a.Payload.StickerID] = true
 		}
 	}
@@ -338,11 +338,19 @@ func messagingItem(ev *wireMessaging, pageID string) (hookItem, bool) {
 		switch {
 		case a.Payload == nil || a.Payload.URL == "":
 			// A fallback without payload: nothing to show.
-		case a.Type == "image" && a.Payload.StickerID != 0 && stickers[a.Payload.StickerID]:
+		case a.Type == inbox.AttachImage && a.Payload.StickerID != 0 && stickers[a.Payload.StickerID]:
 			// During Meta's sticker transition a sticker came twice, as
 			// "sticker" and as "image": keep one reference.
+		case a.Type == inbox.AttachImage && a.Payload.StickerID != 0:
+			// Before it, a sticker came as an image with a sticker_id.
+			atts = append(atts, inbox.Attachment{Type: inbox.AttachSticker, URL: a.Payload.URL})
+		case a.Type == "fallback":
+			// A shared link that Messenger could not show otherwise.
+			atts = append(atts, inbox.Attachment{Type: inbox.AttachLink, URL: a.Payload.URL})
 		default:
-			atts = append(atts, a.Payload.URL)
+			// image, video, audio, file and sticker are inbox's kinds
+			// already; others (template, location) keep Meta's name.
+			atts = append(atts, inbox.Attachment{Type: a.Type, URL: a.Payload.URL})
 		}
 	}
 	// Thread and the sender's name come from the look-up.
@@ -377,7 +385,7 @@ func (d *hookDelivery) feedItem(raw json.RawMessage, pageID string) bool {
 		if v.CommentID == "" || v.From.ID == pageID {
 			return false
 		}
-		atts := nonEmpty(v.Photo, v.Video)
+		atts := append(refs(inbox.AttachImage, v.Photo), refs(inbox.AttachVideo, v.Video)...)
 		in := commentInbound(v.CommentID, v.PostID, v.ParentID, author, false, pageID, v.Message, atts, at)
 		d.items = append(d.items, hookItem{in: in, post: v.PostID})
 		return true
@@ -387,10 +395,12 @@ func (d *hookDelivery) feedItem(raw json.RawMessage, pageID string) bool {
 		if pagePost {
 			return false
 		}
-		atts := append(nonEmpty(v.Photos...), nonEmpty(v.Video, v.Link)...)
-		if len(v.Photos) == 0 {
-			atts = append(nonEmpty(v.Photo), atts...)
+		photos := v.Photos
+		if len(photos) == 0 {
+			photos = []string{v.Photo}
 		}
+		atts := append(refs(inbox.AttachImage, photos...), refs(inbox.AttachVideo, v.Video)...)
+		atts = append(atts, refs(inbox.AttachLink, v.Link)...)
 		post := feedPost{ID: v.PostID, From: v.From, Text: v.Message, Created: at, Updated: at, Attachments: atts}
 		d.items = append(d.items, hookItem{in: postInbound(post, pageID)})
 		return true
@@ -398,12 +408,12 @@ func (d *hookDelivery) feedItem(raw json.RawMessage, pageID string) bool {
 	return false
 }
 
-// nonEmpty returns the non-empty strings of ss, or nil.
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
+// refs returns attachments of kind typ for the non-empty URLs, or nil.
+func refs(typ string, urls ...string) []inbox.Attachment {
+	var out []inbox.Attachment
+	for _, u := range urls {
+		if u != "" {
+			out = append(out, inbox.Attachment{Type: typ, URL: u})
 		}
 	}
 	return out

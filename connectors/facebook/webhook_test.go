@@ -242,7 +242,7 @@ func TestParseWebhookRecorded(t *testing.T) {
 		id     string
 		author string
 		text   string
-		atts   []string
+		atts   []inbox.Attachment
 		at     time.Time
 		psid   string // messages: the sender looked up
 		post   string // comments: the post looked up
@@ -258,9 +258,9 @@ func TestParseWebhookRecorded(t *testing.T) {
 		{file: "messages_text.meta_docs.json", page: testPage, want: []want{{kind: inbox.Message, id: "mid.1457764197618:41d102a3e1ae206a38",
 			author: "20001", text: "hello, world!", at: ms(1458692752478), psid: "20001"}}},
 		{file: "messages_attachment.meta_docs.json", page: testPage, want: []want{{kind: inbox.Message, id: "mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_c",
-			author: "20001", atts: []string{"<ATTACHMENT_URL>"}, at: ms(1518479195308), psid: "20001"}}},
+			author: "20001", atts: []inbox.Attachment{{Type: inbox.AttachImage, URL: "<ATTACHMENT_URL>"}}, at: ms(1518479195308), psid: "20001"}}},
 		{file: "messages_sticker_transition.meta_docs.json", page: testPage, want: []want{{kind: inbox.Message, id: "mid.$cAAJdkrCd2ORnva8ErFhjGm0X_Q_d",
-			author: "20001", atts: []string{"<STICKER_URL>"}, at: ms(1518479195308), psid: "20001"}}},
+			author: "20001", atts: []inbox.Attachment{{Type: inbox.AttachSticker, URL: "<STICKER_URL>"}}, at: ms(1518479195308), psid: "20001"}}},
 		{file: "message_echoes.meta_docs.json", page: testPage, skipped: 1},
 		{file: "message_reads_deliveries.meta_docs.json", page: testPage, skipped: 2},
 		{file: "standby.meta_docs.json", page: testPage, want: []want{{kind: inbox.Message, id: "m_standby_1", author: "20001",
@@ -273,10 +273,11 @@ func TestParseWebhookRecorded(t *testing.T) {
 			// The edit of the same comment: dropped by dedupe downstream.
 			{kind: inbox.Comment, id: "500_601", author: "30001", text: "Is breakfast included? (edited)", at: sec(1764526800), post: "1000_500"},
 			{kind: inbox.Comment, id: "500_602", author: "30002", text: "Same question, and parking?", at: sec(1764526801), post: "1000_500",
-				atts: []string{"https://scontent.example/parking.jpg"}},
+				atts: []inbox.Attachment{{Type: inbox.AttachImage, URL: "https://scontent.example/parking.jpg"}}},
 			{kind: inbox.Post, id: "1000_700", author: "30003", text: "My room was cold all night", at: sec(1764526806)},
 			{kind: inbox.Post, id: "1000_701", author: "30004", text: "Look at this view", at: sec(1764526807),
-				atts: []string{"https://scontent.example/view1.jpg", "https://scontent.example/view2.jpg"}},
+				atts: []inbox.Attachment{{Type: inbox.AttachImage, URL: "https://scontent.example/view1.jpg"},
+					{Type: inbox.AttachImage, URL: "https://scontent.example/view2.jpg"}}},
 		}, posts: map[string]bool{"1000_700": false, "1000_701": false, "1000_702": true}},
 	} {
 		t.Run(tt.file+"@"+tt.page, func(t *testing.T) {

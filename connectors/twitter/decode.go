@@ -119,15 +119,15 @@ func mention(t *gotwitter.Tweet, selfID string) (inbox.Inbound, string) {
 	}, ""
 }
 
-// tweetMedia lists the URLs of a tweet's attached media, for display.
-func tweetMedia(t *gotwitter.Tweet) []string {
-	var out []string
+// tweetMedia lists a tweet's attached media, for display.
+func tweetMedia(t *gotwitter.Tweet) []inbox.Attachment {
+	var out []inbox.Attachment
 	add := func(ms []gotwitter.MediaEntity) {
 		for _, m := range ms {
 			if u := m.MediaURLHttps; u != "" {
-				out = append(out, u)
+				out = append(out, inbox.Attachment{Type: mediaKind(m.Type), URL: u})
 			} else if m.MediaURL != "" {
-				out = append(out, m.MediaURL)
+				out = append(out, inbox.Attachment{Type: mediaKind(m.Type), URL: m.MediaURL})
 			}
 		}
 	}
@@ -241,11 +241,11 @@ func directMessage(ev *gotwitter.DirectMessageEvent, selfID string) (inbox.Inbou
 		if a := d.Attachment; a != nil {
 			switch {
 			case a.Media.MediaURLHttps != "":
-				in.Attachments = []string{a.Media.MediaURLHttps}
+				in.Attachments = []inbox.Attachment{{Type: mediaKind(a.Media.Type), URL: a.Media.MediaURLHttps}}
 			case a.Media.MediaURL != "":
-				in.Attachments = []string{a.Media.MediaURL}
+				in.Attachments = []inbox.Attachment{{Type: mediaKind(a.Media.Type), URL: a.Media.MediaURL}}
 			case a.Type != "":
-				in.Attachments = []string{a.Type}
+				in.Attachments = []inbox.Attachment{{Type: a.Type}}
 			}
 		}
 	}

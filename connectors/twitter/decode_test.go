@@ -123,7 +123,7 @@ func TestMentionFromRecordedTweets(t *testing.T) {
 			} else if in.Text != tt.wantText {
 				t.Errorf("text %q\nwant %q", in.Text, tt.wantText)
 			}
-			if tt.media != "" && (len(in.Attachments) == 0 || in.Attachments[0] != tt.media) {
+			if tt.media != "" && (len(in.Attachments) == 0 || in.Attachments[0].URL != tt.media || in.Attachments[0].Type != inbox.AttachImage) {
 				t.Errorf("attachments %v, want %s", in.Attachments, tt.media)
 			}
 			if in.CreatedAt.IsZero() || in.CreatedAt.Location() != time.UTC {
@@ -256,8 +256,8 @@ func TestDirectMessageFromRecordedEvents(t *testing.T) {
 		}
 		if len(in.Attachments) > 0 {
 			media++
-			if !strings.HasPrefix(in.Attachments[0], "https://ton.twitter.com/") {
-				t.Errorf("attachment %q", in.Attachments[0])
+			if a := in.Attachments[0]; !strings.HasPrefix(a.URL, "https://ton.twitter.com/") || a.Type != inbox.AttachImage {
+				t.Errorf("attachment %+v", a)
 			}
 		}
 	}

@@ -83,12 +83,12 @@ func (inc *v2Includes) user(id string) *v2User {
 	return nil
 }
 
-// media returns the display URLs of the included media with the keys in a.
-func (inc *v2Includes) media(a *v2Attachments) []string {
+// media returns the included media with the keys in a, for display.
+func (inc *v2Includes) media(a *v2Attachments) []inbox.Attachment {
 	if a == nil {
 		return nil
 	}
-	var out []string
+	var out []inbox.Attachment
 	for _, k := range a.MediaKeys {
 		for _, m := range inc.Media {
 			if m.MediaKey != k {
@@ -96,15 +96,28 @@ func (inc *v2Includes) media(a *v2Attachments) []string {
 			}
 			switch {
 			case m.URL != "":
-				out = append(out, m.URL)
+				out = append(out, inbox.Attachment{Type: mediaKind(m.Type), URL: m.URL})
 			case m.PreviewImageURL != "":
-				out = append(out, m.PreviewImageURL)
+				out = append(out, inbox.Attachment{Type: mediaKind(m.Type), URL: m.PreviewImageURL})
 			case m.Type != "":
-				out = append(out, m.Type)
+				out = append(out, inbox.Attachment{Type: mediaKind(m.Type)})
 			}
 		}
 	}
 	return out
+}
+
+// mediaKind maps X's media types (photo, video, animated_gif) to
+// inbox.Attachment kinds; an animated GIF is served as a video. Other
+// types are kept as X names them.
+func mediaKind(t string) string {
+	switch t {
+	case "photo":
+		return inbox.AttachImage
+	case "video", "animated_gif":
+		return inbox.AttachVideo
+	}
+	return t
 }
 
 // v2Meta is a list's paging information.

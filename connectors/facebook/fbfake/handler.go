@@ -668,6 +668,9 @@ func (s *Server) renderMessage(q *request, m *message, fields []field) any {
 			case "video":
 				att["mime_type"] = "video/mp4"
 				att["video_data"] = map[string]any{"url": a.URL, "preview_url": a.URL}
+			case "audio":
+				att["mime_type"] = "audio/mpeg"
+				att["file_url"] = a.URL
 			default:
 				att["mime_type"] = "application/octet-stream"
 				att["file_url"] = a.URL
