@@ -401,12 +401,21 @@ func (q *txq) recordOutbound(ctx context.Context, a inbox.Action, now int64) err
 	if a.Kind.Public() {
 		vis = inbox.Public
 	}
-	if _, err := q.exec(ctx, `INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
+	var msgID int64
+	err := q.get(ctx, `INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
 			author, text, visibility, findings, parent_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) ON CONFLICT (platform, external_id) DO NOTHING`,
-		a.ConversationID, string(a.Platform), string(outboundKind(a.Platform, a.Kind)), ext, string(inbox.Out),
-		a.RequestedBy, a.Text, string(vis), a.Target, now); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) ON CONFLICT (platform, external_id) DO NOTHING RETURNING id`,
+		[]any{a.ConversationID, string(a.Platform), string(outboundKind(a.Platform, a.Kind)), ext, string(inbox.Out),
+			a.RequestedBy, a.Text, string(vis), a.Target, now}, &msgID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// Recorded before (and indexed then).
+	case err != nil:
 		return err
+	default:
+		if err := q.indexMessages(ctx, []int64{msgID}); err != nil {
+			return err
+		}
 	}
 	if a.ByAgent() {
 		if _, err := q.exec(ctx, `UPDATE conversations SET awaiting_since = NULL, first_response_at = COALESCE(first_response_at, ?),

@@ -108,12 +108,27 @@ func (s *sqlStore) ingest(ctx context.Context, items []store.Item, sets *setInge
 		} else {
 			out, err = g.run(ctx, items)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return q.indexMessages(ctx, storedIDs(out))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingesting: %w", err)
 	}
 	return out, nil
+}
+
+// storedIDs returns the ids of the messages that res stored (not the
+// duplicates).
+func storedIDs(res []store.Ingested) []int64 {
+	ids := make([]int64, 0, len(res))
+	for _, r := range res {
+		if !r.Duplicate {
+			ids = append(ids, r.MessageID)
+		}
+	}
+	return ids
 }
 
 type msgKey struct{ platform, externalID string }

@@ -25,6 +25,10 @@ var sqliteDialect = dialect{
 	},
 	// Keeps the query planner's statistics fresh at little cost.
 	closeSQL: "PRAGMA optimize",
+	// messages_fts (migrations 0010, 0015) is filled here, not by a
+	// trigger.
+	indexMessages: `INSERT INTO messages_fts (docid, text)
+		SELECT id, text FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
 }
 
 const sqliteDefaultReaders = 4

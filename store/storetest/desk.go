@@ -517,6 +517,14 @@ func testSearch(t *testing.T, s store.Store) {
 		{"très", convs("se7")},
 		{"TRÈS propres", convs("se7")},
 	}
+	// Agents' messages are found too.
+	reply := agentDM(convOf["se4"], inbox.Twitter, "search-reply", "ana")
+	reply.Text = "Your voucher is attached"
+	sendAction(t, s, reply)
+	cases = append(cases, struct {
+		q    string
+		want []int64
+	}{"voucher", convs("se4")})
 	for _, tc := range cases {
 		if got := search(tc.q, store.Filter{}); !slices.Equal(got, tc.want) {
 			t.Errorf("Search(%q) = %v, want %v", tc.q, got, tc.want)

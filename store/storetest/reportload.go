@@ -190,6 +190,13 @@ func LoadHistory(ctx context.Context, driver, dsn string, h History) error {
 		WHERE id % 10 <> 0`, 12*hour); err != nil {
 		return err
 	}
+	// SQLite's search index is filled by the store, not by a trigger
+	// (sqlstore's txq.indexMessages): index what was loaded in one go.
+	if driver == store.DriverSQLite {
+		if err := exec("search index", `INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')`); err != nil {
+			return err
+		}
+	}
 	// Statistics, as a database in use has them: autovacuum analyzes
 	// PostgreSQL's tables as they grow, and SQLite's store runs PRAGMA
 	// optimize when it closes.
