@@ -59,9 +59,12 @@ type Config struct {
 	Counter *prometheus.CounterVec
 	// Persister, when set, keeps today's total across restarts.
 	Persister Persister
-	// OnChange, when set, is called after every charge (outside the
-	// meter's lock) with today's total and the budget, e.g. to show them
-	// on /healthz.
+	// OnChange, when set, is called after every charge and when a new
+	// UTC day begins (outside the meter's lock) with today's total and the
+	// budget, e.g. to show them on /healthz. A new day is noticed by the
+	// next Charge, Today or OverBudget: without it, a budget reached
+	// yesterday would be shown as reached until the first paid call of
+	// the day.
 	OnChange func(today, budget Micros)
 	// Now replaces time.Now in tests.
 	Now func() time.Time
@@ -103,29 +106,31 @@ func New(cfg Config) (*Meter, error) {
 func (m *Meter) key(day string) string { return "spend:" + m.cfg.Platform + ":" + day }
 
 // roll moves to a new UTC day when the date changed, reading that day's
-// persisted total once. m.mu must be held.
-func (m *Meter) roll(ctx context.Context) error {
+// persisted total once. It reports whether a day known before ended.
+// m.mu must be held.
+func (m *Meter) roll(ctx context.Context) (newDay bool, err error) {
 	day := m.cfg.Now().UTC().Format(time.DateOnly)
 	if m.loaded && day == m.day {
-		return nil
+		return false, nil
 	}
+	newDay = m.day != "" && day != m.day
 	m.day, m.today, m.loaded = day, 0, true
 	if m.cfg.Persister == nil {
-		return nil
+		return newDay, nil
 	}
 	s, ok, err := m.cfg.Persister.Cursor(ctx, m.key(day))
 	if err != nil {
 		m.loaded = false // read it again next time
-		return fmt.Errorf("spend: reading today's total: %w", err)
+		return newDay, fmt.Errorf("spend: reading today's total: %w", err)
 	}
 	if ok {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return fmt.Errorf("spend: today's total %q is corrupt: %w", s, err)
+			return newDay, fmt.Errorf("spend: today's total %q is corrupt: %w", s, err)
 		}
 		m.today = Micros(n)
 	}
-	return nil
+	return newDay, nil
 }
 
 // Charge records that a call to endpoint cost amount. A zero amount is
@@ -139,7 +144,7 @@ func (m *Meter) Charge(ctx context.Context, endpoint string, amount Micros) erro
 		m.cfg.Counter.WithLabelValues(m.cfg.Platform, endpoint).Add(amount.Dollars())
 	}
 	m.mu.Lock()
-	err := m.roll(ctx)
+	_, err := m.roll(ctx)
 	m.today += amount
 	today := m.today
 	if m.cfg.Persister != nil {
@@ -157,9 +162,13 @@ func (m *Meter) Charge(ctx context.Context, endpoint string, amount Micros) erro
 // Today returns what was spent since midnight UTC.
 func (m *Meter) Today(ctx context.Context) Micros {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	_ = m.roll(ctx) // on a read failure, what is known in memory
-	return m.today
+	newDay, _ := m.roll(ctx) // on a read failure, what is known in memory
+	today := m.today
+	m.mu.Unlock()
+	if newDay && m.cfg.OnChange != nil {
+		m.cfg.OnChange(today, m.cfg.DailyBudget)
+	}
+	return today
 }
 
 // Budget returns the daily budget, 0 for none.
