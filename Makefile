@@ -43,6 +43,7 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ ./redact/ ./store/sqlstore/ ./agent/
 	$(GO) test -run '^$$' -bench '^BenchmarkDetect$$' -cpu 1 ./language/
+	$(GO) test -run '^$$' -bench '^BenchmarkWebhookToInbox$$' -benchtime 1x ./app/
 	$(GO) run ./cmd/inboxbot bench
 
 # Each fuzzer for FUZZTIME; finds land in the package's testdata/fuzz as seeds.
