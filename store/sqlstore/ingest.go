@@ -135,7 +135,13 @@ type msgKey struct{ platform, externalID string }
 
 type msgRef struct{ id, conversationID int64 }
 
-type customerKey struct{ platform, externalID, handle, name string }
+type customerKey struct{ platform, externalID string }
+
+// customerRow is a customer as this transaction last read or wrote it.
+type customerRow struct {
+	id           int64
+	handle, name string
+}
 
 type flagKey struct {
 	conversationID int64
@@ -148,7 +154,7 @@ type ingester struct {
 	*txq
 	now       int64
 	known     map[msgKey]msgRef
-	customers map[customerKey]int64
+	customers map[customerKey]customerRow
 	flags     map[flagKey]struct{}
 }
 
@@ -204,7 +210,7 @@ func (g *ingester) run(ctx context.Context, items []store.Item) ([]store.Ingeste
 	if g.known, err = g.existing(ctx, items); err != nil {
 		return nil, err
 	}
-	g.customers = make(map[customerKey]int64)
+	g.customers = make(map[customerKey]customerRow)
 	g.flags = make(map[flagKey]struct{})
 	out := make([]store.Ingested, len(items))
 	for i := range items {
@@ -281,33 +287,38 @@ func (g *ingester) duplicate(ctx context.Context, ref msgRef, it *store.Item) (s
 }
 
 func (g *ingester) customer(ctx context.Context, m *inbox.Inbound) (int64, error) {
-	k := customerKey{string(m.Platform), m.Author.ID, m.Author.Handle, m.Author.Name}
-	if id, ok := g.customers[k]; ok {
-		return id, nil
+	k := customerKey{string(m.Platform), m.Author.ID}
+	handle, name := m.Author.Handle, m.Author.Name
+	unchanged := func(c customerRow) bool {
+		return (handle == "" || handle == c.handle) && (name == "" || name == c.name)
 	}
-	// Most items come from known customers whose handle has not changed:
-	// a read then costs less than an upsert, which always writes the row.
-	var (
-		id           int64
-		handle, name string
-	)
-	err := g.get(ctx, `SELECT id, handle, name FROM customers WHERE platform = ? AND external_id = ?`,
-		[]any{k.platform, k.externalID}, &id, &handle, &name)
-	if err == nil && (k.handle == "" || k.handle == handle) && (k.name == "" || k.name == name) {
-		g.customers[k] = id
-		return id, nil
+	// The cache holds the row as this transaction left it (not what
+	// earlier items said), so that an item whose handle changed back to
+	// one an earlier item had still writes it.
+	c, known := g.customers[k]
+	if !known {
+		// Most items come from known customers whose handle has not
+		// changed: a read then costs less than an upsert, which always
+		// writes the row.
+		err := g.get(ctx, `SELECT id, handle, name FROM customers WHERE platform = ? AND external_id = ?`,
+			[]any{k.platform, k.externalID}, &c.id, &c.handle, &c.name)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("reading customer: %w", err)
+		}
+		known = err == nil
 	}
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("reading customer: %w", err)
+	if known && unchanged(c) {
+		g.customers[k] = c
+		return c.id, nil
 	}
-	err = g.get(ctx, `INSERT INTO customers (platform, external_id, handle, name) VALUES (?, ?, ?, ?)
+	err := g.get(ctx, `INSERT INTO customers (platform, external_id, handle, name) VALUES (?, ?, ?, ?)
 		ON CONFLICT (platform, external_id) DO UPDATE SET `+customerSet("excluded")+`
-		RETURNING id`, []any{k.platform, k.externalID, k.handle, k.name}, &id)
+		RETURNING id, handle, name`, []any{k.platform, k.externalID, handle, name}, &c.id, &c.handle, &c.name)
 	if err != nil {
 		return 0, fmt.Errorf("storing customer: %w", err)
 	}
-	g.customers[k] = id
-	return id, nil
+	g.customers[k] = c
+	return c.id, nil
 }
 
 // customerSet keeps a customer's handle and name unless the new ones,

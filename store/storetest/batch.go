@@ -116,6 +116,14 @@ func testBatchCustomers(t *testing.T, s store.Store) {
 	if c := conv(t, s, c1.ID); c.Customer.ID != c1.Customer.ID || c.Customer.Handle != "ann3" || c.Customer.Name != "Ann B" {
 		t.Errorf("customer after a second batch %+v", c.Customer)
 	}
+	// A handle and name that change and change back within a batch end
+	// as the last item has them: what the batch wrote earlier is no
+	// longer the row.
+	ingest(t, s, named("cu-f", "cu-t1", "ann4", "Ann D", 5), named("cu-g", "cu-t2", "ann5", "Ann C", 6),
+		named("cu-h", "cu-t1", "ann4", "Ann D", 7))
+	if c := conv(t, s, c1.ID); c.Customer.Handle != "ann4" || c.Customer.Name != "Ann D" {
+		t.Errorf("customer after a handle changed back %+v, want ann4 / Ann D", c.Customer)
+	}
 }
 
 // testBatchDuplicates: an item twice in one batch (the second time with
