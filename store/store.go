@@ -78,6 +78,11 @@ type Message struct {
 	Text       string          `json:"text"`
 	Visibility inbox.Channel   `json:"visibility"`
 	Findings   []inbox.Finding `json:"findings"`
+	// Attachments are the references (type and URL) to the media the
+	// customer attached, as the connector gave them: never downloaded,
+	// and not personal text, so stored as they came even when the text
+	// is redacted. None is nil.
+	Attachments []inbox.Attachment `json:"attachments,omitempty"`
 	// ParentID is the platform id of the item this one answers, or "".
 	ParentID  string    `json:"parent_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

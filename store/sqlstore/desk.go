@@ -30,6 +30,7 @@ type glanceRow struct {
 	Text            sql.NullString `db:"m_text"`
 	Visibility      sql.NullString `db:"m_visibility"`
 	Findings        sql.NullString `db:"m_findings"`
+	Attachments     sql.NullString `db:"m_attachments"`
 	CreatedAt       sql.NullInt64  `db:"m_created_at"`
 }
 
@@ -42,7 +43,7 @@ const glanceQuery = `SELECT c.id, c.first_response_at, c.last_customer_message_a
 	EXISTS (SELECT 1 FROM note_mentions nm WHERE nm.agent = ? AND nm.seen_at IS NULL AND nm.conversation_id = c.id) AS mentioned,
 	m.id AS m_id, m.kind AS m_kind, m.platform AS m_platform, m.external_id AS m_external_id,
 	m.direction AS m_direction, m.author AS m_author, m.text AS m_text, m.visibility AS m_visibility,
-	m.findings AS m_findings, m.created_at AS m_created_at
+	m.findings AS m_findings, m.attachments AS m_attachments, m.created_at AS m_created_at
 FROM conversations c JOIN customers cu ON cu.id = c.customer_id
 LEFT JOIN messages m ON m.id = (SELECT m2.id FROM messages m2 WHERE m2.conversation_id = c.id
 	ORDER BY m2.created_at DESC, m2.id DESC LIMIT 1)
@@ -74,7 +75,8 @@ func (s *sqlStore) Glances(ctx context.Context, agent string, ids []int64, match
 			mr := messageRow{
 				ID: r.MessageID.Int64, ConversationID: r.ID, Platform: r.Platform.String, Kind: r.Kind.String,
 				ExternalID: r.ExternalID.String, Direction: r.Direction.String, Author: r.Author.String,
-				Text: r.Text.String, Visibility: r.Visibility.String, Findings: r.Findings.String, CreatedAt: r.CreatedAt.Int64,
+				Text: r.Text.String, Visibility: r.Visibility.String, Findings: r.Findings.String,
+				Attachments: r.Attachments.String, CreatedAt: r.CreatedAt.Int64,
 			}
 			if g.Preview, err = mr.message(); err != nil {
 				return nil, err

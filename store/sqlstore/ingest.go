@@ -41,6 +41,11 @@ func validateItem(it *store.Item) error {
 			return errors.New("text is not valid UTF-8 or contains NUL")
 		}
 	}
+	for _, a := range m.Attachments {
+		if !storable(a.Type) || !storable(a.URL) {
+			return errors.New("attachment is not valid UTF-8 or contains NUL")
+		}
+	}
 	if it.Status != "" && !validStatus(it.Status) {
 		return fmt.Errorf("unknown status %q", it.Status)
 	}
@@ -399,11 +404,15 @@ func (g *ingester) add(ctx context.Context, it *store.Item) (store.Ingested, err
 	if err != nil {
 		return store.Ingested{}, err
 	}
+	atts, err := attachmentsJSON(m.Attachments)
+	if err != nil {
+		return store.Ingested{}, err
+	}
 	err = g.get(ctx, `INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
-			author, text, visibility, findings, parent_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, external_id) DO NOTHING RETURNING id`,
+			author, text, visibility, findings, attachments, parent_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, external_id) DO NOTHING RETURNING id`,
 		[]any{res.ConversationID, string(m.Platform), string(m.Kind), m.ExternalID, string(inbox.In),
-			m.Author.ID, m.Text, string(channel), findings, m.ParentID, created}, &res.MessageID)
+			m.Author.ID, m.Text, string(channel), findings, atts, m.ParentID, created}, &res.MessageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Stored by a concurrent transaction after existing() looked: the
 		// conversation update above must not stand.

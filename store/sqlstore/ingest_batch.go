@@ -378,6 +378,19 @@ func findingsJSON(fs []inbox.Finding) (string, error) {
 	return string(b), nil
 }
 
+// attachmentsJSON is how a message's attachments are stored: JSON, or ""
+// for none.
+func attachmentsJSON(as []inbox.Attachment) (string, error) {
+	if len(as) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(as)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
 // linkSegment links the segment's private conversations as storing its
 // items one by one would: for each conversation without a link, its first
 // item that asks for one. One query finds which of them have a public

@@ -83,12 +83,14 @@ cv_upd AS (
 cv_up AS (SELECT * FROM cv_ins UNION ALL SELECT * FROM cv_upd),
 m_in AS (
 	SELECT * FROM unnest($m_platform::text[], $m_kind::text[], $m_external_id::text[], $m_channel::text[],
-		$m_thread::text[], $m_author::text[], $m_text::text[], $m_findings::text[], $m_parent_id::text[], $m_created_at::int8[])
-	WITH ORDINALITY AS t(platform, kind, external_id, channel, thread, author, text, findings, parent_id, created_at, ord)),
+		$m_thread::text[], $m_author::text[], $m_text::text[], $m_findings::text[], $m_attachments::text[],
+		$m_parent_id::text[], $m_created_at::int8[])
+	WITH ORDINALITY AS t(platform, kind, external_id, channel, thread, author, text, findings, attachments, parent_id, created_at, ord)),
 m_up AS (
 	INSERT INTO messages (conversation_id, platform, kind, external_id, direction,
-		author, text, visibility, findings, parent_id, created_at)
-	SELECT cv.id, i.platform, i.kind, i.external_id, 'in', i.author, i.text, i.channel, i.findings, i.parent_id, i.created_at
+		author, text, visibility, findings, attachments, parent_id, created_at)
+	SELECT cv.id, i.platform, i.kind, i.external_id, 'in', i.author, i.text, i.channel, i.findings, i.attachments,
+		i.parent_id, i.created_at
 	FROM m_in i JOIN cv_up cv ON cv.platform = i.platform AND cv.channel = i.channel AND cv.thread = i.thread
 	ORDER BY i.ord
 	ON CONFLICT (platform, external_id) DO NOTHING
@@ -192,20 +194,25 @@ func pgInsertSegment(ctx context.Context, g *ingester, seg *segment) error {
 	all.set(v, "cv_")
 
 	findings := make([]string, len(seg.items))
+	atts := make([]string, len(seg.items))
 	created := make([]int64, len(seg.items))
 	for i, it := range seg.items {
 		var err error
 		if findings[i], err = findingsJSON(it.Findings); err != nil {
 			return err
 		}
+		if atts[i], err = attachmentsJSON(it.Message.Attachments); err != nil {
+			return err
+		}
 		created[i] = it.Message.CreatedAt.UnixNano()
 	}
 	v["m_created_at"] = created
-	setRows(v, []string{"m_platform", "m_kind", "m_external_id", "m_channel", "m_thread", "m_author", "m_text", "m_findings", "m_parent_id"},
+	setRows(v, []string{"m_platform", "m_kind", "m_external_id", "m_channel", "m_thread", "m_author", "m_text", "m_findings",
+		"m_attachments", "m_parent_id"},
 		len(seg.items), func(i int) []string {
 			m := &seg.items[i].Message
 			return []string{string(m.Platform), string(m.Kind), m.ExternalID, string(m.Kind.Channel()),
-				m.Thread, m.Author.ID, m.Text, findings[i], m.ParentID}
+				m.Thread, m.Author.ID, m.Text, findings[i], atts[i], m.ParentID}
 		})
 	setRows(v, []string{"f_platform", "f_channel", "f_thread", "f_flag"}, len(seg.flags), func(i int) []string {
 		f := &seg.flags[i]

@@ -120,6 +120,11 @@ func randomBatch(rng *rand.Rand, round int, history []store.Item) []store.Item {
 		if rng.IntN(5) == 0 {
 			it.Findings = []inbox.Finding{{Kind: "pin", Start: 0, End: 4}}
 		}
+		for j := range rng.IntN(3) {
+			kind := []string{inbox.AttachImage, inbox.AttachSticker, inbox.AttachFile}[rng.IntN(3)]
+			it.Message.Attachments = append(it.Message.Attachments,
+				inbox.Attachment{Type: kind, URL: fmt.Sprintf("https://cdn.example/%s/%d.%s", ext, j, kind)})
+		}
 		for range rng.IntN(3) {
 			// A small key space, so that keys are shared within and
 			// across batches.
@@ -224,7 +229,7 @@ func describeStore(t *testing.T, s store.Store) string {
 			if m.Direction == inbox.Out {
 				at = "when sent" // FinishSend's clock, not the items'
 			}
-			fmt.Fprintf(&b, "    message %s %s %s %q %v %s\n", m.ExternalID, m.Kind, m.Direction, m.Text, m.Findings, at)
+			fmt.Fprintf(&b, "    message %s %s %s %q %v %v %s\n", m.ExternalID, m.Kind, m.Direction, m.Text, m.Findings, m.Attachments, at)
 		}
 		as, err := s.Actions(t.Context(), c.ID)
 		if err != nil {

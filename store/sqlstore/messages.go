@@ -22,20 +22,27 @@ type messageRow struct {
 	Text           string `db:"text"`
 	Visibility     string `db:"visibility"`
 	Findings       string `db:"findings"`
+	Attachments    string `db:"attachments"`
 	ParentID       string `db:"parent_id"`
 	CreatedAt      int64  `db:"created_at"`
 }
 
 // messageSelect reads messageRow columns.
 const messageSelect = `SELECT id, conversation_id, platform, kind, external_id,
-	direction, author, text, visibility, findings, parent_id, created_at FROM messages`
+	direction, author, text, visibility, findings, attachments, parent_id, created_at FROM messages`
 
-// message converts a stored row, decoding its findings.
+// message converts a stored row, decoding its findings and attachments.
 func (r *messageRow) message() (store.Message, error) {
 	findings := []inbox.Finding{}
 	if r.Findings != "" {
 		if err := json.Unmarshal([]byte(r.Findings), &findings); err != nil {
 			return store.Message{}, fmt.Errorf("decoding findings of message %d: %w", r.ID, err)
+		}
+	}
+	var atts []inbox.Attachment
+	if r.Attachments != "" {
+		if err := json.Unmarshal([]byte(r.Attachments), &atts); err != nil {
+			return store.Message{}, fmt.Errorf("decoding attachments of message %d: %w", r.ID, err)
 		}
 	}
 	return store.Message{
@@ -49,6 +56,7 @@ func (r *messageRow) message() (store.Message, error) {
 		Text:           r.Text,
 		Visibility:     inbox.Channel(r.Visibility),
 		Findings:       findings,
+		Attachments:    atts,
 		ParentID:       r.ParentID,
 		CreatedAt:      fromNS(r.CreatedAt),
 	}, nil

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IngestDuplicateInBatch", testIngestDuplicateInBatch},
 		{"IngestGrouping", testIngestGrouping},
 		{"IngestInvalid", testIngestInvalid},
+		{"Attachments", testAttachments},
 		{"IngestConcurrent", testIngestConcurrent},
 		{"BatchConversation", testBatchConversation},
 		{"BatchCustomers", testBatchCustomers},
@@ -413,6 +414,9 @@ func testIngestInvalid(t *testing.T, s store.Store) {
 		{"no time", func(it *store.Item) { it.Message.CreatedAt = time.Time{} }},
 		{"NUL in text", func(it *store.Item) { it.Message.Text = "a\x00b" }},
 		{"invalid UTF-8", func(it *store.Item) { it.Message.Text = "a\xffb" }},
+		{"NUL in attachment", func(it *store.Item) {
+			it.Message.Attachments = []inbox.Attachment{{Type: "image", URL: "https://x/\x00"}}
+		}},
 		{"unknown status", func(it *store.Item) { it.Status = "snoozed" }},
 		{"empty flag", func(it *store.Item) { it.Flags = []string{""} }},
 		{"action without key", func(it *store.Item) {
