@@ -192,7 +192,7 @@ func (s *Service) queueItems(ctx context.Context, agent string, convs []store.Co
 			SLA: slaView(s.sla, c, !g.FirstResponseAt.IsZero(), now),
 		}
 		if g.Preview.ID != 0 {
-			it.Preview = preview(s.rd, g.Preview.Text)
+			it.Preview = preview(s.rd, strings.TrimSpace(g.Preview.Text+" "+attachmentsSummary(g.Preview.Attachments)))
 			it.PreviewBy = "customer"
 			if g.Preview.Direction == inbox.Out {
 				it.PreviewBy = actorLabel(g.Preview.Author)
@@ -286,7 +286,7 @@ func (s *Service) Open(ctx context.Context, agent string, id int64) (Desk, error
 	if out.Person, err = s.person(ctx, agent, c); err != nil {
 		return Desk{}, err
 	}
-	out.Person.Avatar = avatarURL(g.AvatarURL)
+	out.Person.Avatar = platformImage(g.AvatarURL)
 	if err := s.store.MarkRead(ctx, agent, id, c.LastCustomerMessageAt); err != nil {
 		return Desk{}, fmt.Errorf("marking conversation %d read: %w", id, err)
 	}

@@ -553,19 +553,21 @@ func initials(name, handle string) string {
 	return string(out)
 }
 
-// avatarHosts are where the platforms serve profile pictures; the
-// Content-Security-Policy lets pages load images from these only.
-var avatarHosts = []string{"pbs.twimg.com", "abs.twimg.com", "platform-lookaside.fbsbx.com", ".fbcdn.net"}
+// imageHosts are where the platforms serve profile pictures and the
+// media customers attach; the Content-Security-Policy lets pages load
+// images from these only.
+var imageHosts = []string{"pbs.twimg.com", "abs.twimg.com", "platform-lookaside.fbsbx.com", ".fbcdn.net"}
 
-// avatarURL returns u when it is an https URL on a platform's picture
-// host, and "" otherwise (the desk then shows initials).
-func avatarURL(u string) string {
+// platformImage returns u when it is an https URL on a platform's image
+// host, and "" otherwise (the desk then shows initials for an avatar, a
+// link alone for an attachment).
+func platformImage(u string) string {
 	p, err := url.Parse(u)
 	if err != nil || p.Scheme != "https" || p.User != nil {
 		return ""
 	}
 	host := p.Hostname()
-	for _, h := range avatarHosts {
+	for _, h := range imageHosts {
 		if host == h || (strings.HasPrefix(h, ".") && strings.HasSuffix(host, h)) {
 			return u
 		}

@@ -437,9 +437,10 @@ func isLoopback(r *http.Request) bool {
 }
 
 // contentSecurityPolicy lets pages load only their own scripts, styles and
-// images (and customers' profile pictures from the platforms' picture
-// hosts, see avatarHosts): no inline script, so injected markup could not run even if it
-// escaped html/template, and no framing (clickjacking).
+// images (and customers' profile pictures and attachments from the
+// platforms' image hosts, see imageHosts): no inline script, so injected
+// markup could not run even if it escaped html/template, and no framing
+// (clickjacking).
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self' https://pbs.twimg.com https://abs.twimg.com https://platform-lookaside.fbsbx.com https://*.fbcdn.net; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

@@ -194,16 +194,19 @@ func TestTextRenderers(t *testing.T) {
 	buf.Reset()
 	d := ConversationDetail{
 		ConversationView: cs[0],
-		Messages:         []MessageView{{Direction: inbox.In, Visibility: inbox.Public, Kind: inbox.Comment, Text: "line1\nline2\x07", CreatedAt: now}},
-		Actions:          []ActionView{{ID: 3, Kind: inbox.PrivateReply, State: inbox.StateFailed, Error: "window closed", RequestedBy: "agent:bob"}},
-		Audit:            []AuditView{{Actor: "agent:bob", Action: "claim", At: now}},
-		MessengerWindow:  &MessengerWindow{StandardEndsAt: now.Add(2 * time.Hour), HumanAgentEndsAt: now.Add(-time.Hour)},
+		Messages: []MessageView{{Direction: inbox.In, Visibility: inbox.Public, Kind: inbox.Comment, Text: "line1\nline2\x07", CreatedAt: now},
+			{Direction: inbox.In, Visibility: inbox.Public, Kind: inbox.Comment, CreatedAt: now,
+				Attachments: []AttachmentView{{Type: "sticker", URL: "https://cdn.example/s.png\x1b[2J"}}}},
+		Actions:         []ActionView{{ID: 3, Kind: inbox.PrivateReply, State: inbox.StateFailed, Error: "window closed", RequestedBy: "agent:bob"}},
+		Audit:           []AuditView{{Actor: "agent:bob", Action: "claim", At: now}},
+		MessengerWindow: &MessengerWindow{StandardEndsAt: now.Add(2 * time.Hour), HumanAgentEndsAt: now.Add(-time.Hour)},
 	}
 	if err := WriteConversation(&buf, d); err != nil {
 		t.Fatal(err)
 	}
 	out = buf.String()
-	for _, want := range []string{"Conversation 12", "line1", "      line2", "#3 private_reply failed by bob: window closed", "bob claim", "24h 2h 0m left, human agent closed"} {
+	for _, want := range []string{"Conversation 12", "line1", "      line2", "      [sticker] https://cdn.example/s.png",
+		"#3 private_reply failed by bob: window closed", "bob claim", "24h 2h 0m left, human agent closed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("detail lacks %q:\n%s", want, out)
 		}

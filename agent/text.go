@@ -57,8 +57,13 @@ func WriteConversation(w io.Writer, d ConversationDetail) error {
 			who = actorLabel(m.Author)
 		}
 		fmt.Fprintf(&b, "  [%s] %s %s %s:\n", m.CreatedAt.UTC().Format("2006-01-02 15:04"), m.Visibility, m.Kind, termSafe(who))
-		for _, line := range strings.Split(termSafe(m.Text), "\n") {
-			fmt.Fprintf(&b, "      %s\n", line)
+		if m.Text != "" || len(m.Attachments) == 0 {
+			for _, line := range strings.Split(termSafe(m.Text), "\n") {
+				fmt.Fprintf(&b, "      %s\n", line)
+			}
+		}
+		for _, a := range m.Attachments {
+			fmt.Fprintf(&b, "      [%s] %s\n", termSafe(a.Label()), termSafe(a.URL))
 		}
 	}
 	if len(d.Actions) > 0 {

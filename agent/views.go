@@ -123,8 +123,12 @@ type MessageView struct {
 	// Findings are the secrets found when the message arrived: kinds and
 	// byte offsets into the text as it was received (for a public
 	// message, before it was redacted), never values.
-	Findings  []inbox.Finding `json:"findings"`
-	CreatedAt time.Time       `json:"created_at"`
+	Findings []inbox.Finding `json:"findings"`
+	// Attachments are the references to what the customer attached
+	// (images, stickers, files), never null; a message may have them and
+	// no text.
+	Attachments []AttachmentView `json:"attachments"`
+	CreatedAt   time.Time        `json:"created_at"`
 
 	segs []redact.Segment // Text in segments; nil: Text is plain
 }
@@ -137,8 +141,8 @@ func messageView(rd *redact.Redactor, m store.Message) MessageView {
 	}
 	v := MessageView{
 		ID: m.ID, ExternalID: m.ExternalID, Kind: m.Kind, Direction: m.Direction,
-		Author: m.Author, Visibility: m.Visibility, Findings: f, CreatedAt: m.CreatedAt,
-		segs: rd.Mask(m.Text),
+		Author: m.Author, Visibility: m.Visibility, Findings: f, Attachments: attachmentViews(m.Attachments),
+		CreatedAt: m.CreatedAt, segs: rd.Mask(m.Text),
 	}
 	var b strings.Builder
 	for _, s := range v.segs {
