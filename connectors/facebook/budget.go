@@ -1,9 +1,7 @@
 package facebook
 
 import (
-	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	fb "github.com/huandu/facebook/v2"
@@ -34,52 +32,6 @@ const SubcodeSendRestricted = 1893063
 // say how long a restriction lasts; one try an hour costs nothing and
 // notices the end soon enough.
 const SendRestrictedWait = time.Hour
-
-// pacer spaces calls evenly: at most one every gap, so that no second
-// ever sees more than the budget start, even at a second's edge. A token
-// bucket would allow bursts that a strict per-second limit refuses.
-//
-// It runs on real time, not on the connector's clock (WithClock): a wait
-// must really pass. Tests that simulate time replace now and sleep.
-type pacer struct {
-	mu    sync.Mutex
-	gap   time.Duration
-	next  time.Time
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
-}
-
-func newPacer(perSecond float64) *pacer {
-	return &pacer{gap: time.Duration(float64(time.Second) / perSecond), now: time.Now, sleep: sleepCtx}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// wait takes the next free slot and waits for it.
-func (p *pacer) wait(ctx context.Context) error {
-	p.mu.Lock()
-	now := p.now()
-	at := p.next
-	if at.Before(now) {
-		at = now
-	}
-	p.next = at.Add(p.gap)
-	sleep := p.sleep
-	p.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
-		return sleep(ctx, d)
-	}
-	return nil
-}
 
 // block stops calls for at least d (or until the usage headers say) and
 // returns until when.

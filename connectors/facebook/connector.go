@@ -328,9 +328,10 @@ func (c *Connector) versioned(p string) string {
 }
 
 // admit lets a call go: none while a rate limit is in force, and reads
-// only at their turn in the Page's request budget. Sends are not paced:
-// they are few, an agent waits for them, and the Send API's limits are
-// far above the Conversations API's.
+// only at their turn in the Page's request budget, in the lane ctx asks
+// for (see urgentReads). Sends are not paced: they are few, an agent
+// waits for them, and the Send API's limits are far above the
+// Conversations API's.
 func (c *Connector) admit(ctx context.Context, method fb.Method, what string) error {
 	if err := c.checkBudget(); err != nil {
 		return err
@@ -338,7 +339,7 @@ func (c *Connector) admit(ctx context.Context, method fb.Method, what string) er
 	if method != fb.GET {
 		return nil
 	}
-	if err := c.pacer.wait(ctx); err != nil {
+	if err := c.pacer.wait(ctx, laneOf(ctx)); err != nil {
 		return fmt.Errorf("%s: waiting for the request budget: %w", what, err)
 	}
 	// A rate limit may have come in while we waited.

@@ -90,9 +90,11 @@
 // # Errors and limits
 //
 // Graph API reads are spaced to Config.RequestsPerSecond per Page (2, the
-// Conversations API's limit). The usage headers (X-App-Usage, X-Page-Usage,
-// X-Business-Use-Case-Usage) above 75% stretch the poll interval, up to
-// 8× at 100%. Codes 4, 17, 32, 613 and the business-use-case family
+// Conversations API's limit). The webhook's look-ups, which a customer's
+// item waits on, take each next slot ahead of polling and profile
+// look-ups (pacer.go); the spacing holds whoever calls. The usage headers
+// (X-App-Usage, X-Page-Usage, X-Business-Use-Case-Usage) above 75%
+// stretch the poll interval, up to 8× at 100%. Codes 4, 17, 32, 613 and the business-use-case family
 // 80000–80014 stop every call until the estimated_time_to_regain_access
 // the headers give, or Config.RateLimitWait, with a
 // *connectors.RateLimitError. Error 10/1893063 (the Page temporarily

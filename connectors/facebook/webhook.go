@@ -424,8 +424,11 @@ func refs(typ string, urls ...string) []inbox.Attachment {
 // to publish, oldest first. An item whose look-up fails is left to
 // polling, which then runs at its ordinary interval (see leftToPolling):
 // answering 200 without it keeps Meta from retrying, and in the end
-// disabling, a subscription over a look-up.
+// disabling, a subscription over a look-up. The look-ups take the
+// urgent lane of the Page's request budget: the customer's item waits on
+// them, while polling and profile look-ups can wait.
 func (c *Connector) complete(ctx context.Context, d hookDelivery) []inbox.Inbound {
+	ctx = urgentReads(ctx)
 	for id, pp := range d.posts {
 		c.rememberPost(id, pp)
 	}
