@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -57,43 +56,34 @@ func init() {
 // (/proc/self/io write_bytes): checkpoints every 4 MB (SQLite's default)
 // were a quarter of the bytes, and 4 KiB pages made every random index
 // update cost 4 KiB. So a new database gets 1 KiB pages, and the WAL is
-// checkpointed every sqliteCheckpointBytes, which lets a page changed by
-// many commits be copied once; see README's benchmarks for the figures.
+// checkpointed about every sqliteCheckpointBytes, which lets a page
+// changed by many commits be copied once; see README's benchmarks for the
+// figures. The checkpoints run in the background (checkpoint.go), never
+// in the writer's commits.
 const (
 	sqlitePageSize        = 1024
 	sqliteCheckpointBytes = 64 << 20
-	// sqliteWALLimit truncates the WAL file back after a checkpoint that
-	// let it grow past this.
-	sqliteWALLimit = 64 << 20
+	// sqliteWALLimit is journal_size_limit: the WAL file is truncated to
+	// this size when the writer starts the log over, so that its size is
+	// the log's (the checkpointer reads it).
+	sqliteWALLimit = 0
 )
 
 // sqliteWriterSetup sets up a writer connection: the page size (which
 // takes effect only while the database is empty, so existing files keep
-// theirs), WAL mode, and a checkpoint interval in bytes whatever the
-// page size.
+// theirs), WAL mode, and no checkpoints of its own (see checkpoint.go).
 func sqliteWriterSetup(c *sqlite3.SQLiteConn) error {
 	for _, p := range []string{
 		fmt.Sprintf("PRAGMA page_size = %d", sqlitePageSize),
 		"PRAGMA journal_mode = WAL",
 		fmt.Sprintf("PRAGMA journal_size_limit = %d", sqliteWALLimit),
+		"PRAGMA wal_autocheckpoint = 0",
 	} {
 		if _, err := c.Exec(p, nil); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
-	rows, err := c.Query("PRAGMA page_size", nil)
-	if err != nil {
-		return err
-	}
-	v := make([]driver.Value, 1)
-	err = rows.Next(v)
-	_ = rows.Close()
-	size, ok := v[0].(int64)
-	if err != nil || !ok || size <= 0 {
-		return fmt.Errorf("reading the page size: %v %v", v[0], err)
-	}
-	_, err = c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", sqliteCheckpointBytes/size), nil)
-	return err
+	return nil
 }
 
 // sqliteReaderParams make read-only connections; in WAL mode they read a
@@ -148,6 +138,13 @@ func openSQLite(ctx context.Context, cfg store.Config) (*sqlStore, error) {
 		return nil, fmt.Errorf("opening readers: %w", err)
 	}
 	s.r = r
+	ckpt, err := startCheckpointer(ctx, uri, cfg.DSN, sqliteCheckpointBytes, checkpointPoll)
+	if err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		return nil, fmt.Errorf("starting the checkpointer: %w", err)
+	}
+	s.background = ckpt.close
 	return s, nil
 }
 

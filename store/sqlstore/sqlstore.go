@@ -75,6 +75,10 @@ type sqlStore struct {
 	// WAL lets run alongside the writer; for PostgreSQL it is w.
 	r *sqlx.DB
 
+	// background, when set, stops the store's background work (SQLite's
+	// checkpointer); Close calls it first.
+	background func() error
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -277,6 +281,9 @@ func (s *sqlStore) Close() error {
 		done := make(chan error, 1)
 		go func() {
 			var errs []error
+			if s.background != nil {
+				errs = append(errs, s.background())
+			}
 			if s.r != nil && s.r != s.w {
 				errs = append(errs, s.r.Close())
 			}

@@ -1,0 +1,89 @@
+package sqlstore
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/inboxbot/inboxbot/inbox"
+	"github.com/inboxbot/inboxbot/store"
+)
+
+// TestCheckpointsOffTheWriter: SQLite's writer never copies the WAL into
+// the database file itself (a checkpoint inside a commit stalled every
+// item behind it); the checkpointer does, from its own connection, once
+// the WAL reaches its target.
+func TestCheckpointsOffTheWriter(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	st, err := Open(ctx, store.Config{Driver: store.DriverSQLite, DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	var auto int
+	if err := s.w.GetContext(ctx, &auto, "PRAGMA wal_autocheckpoint"); err != nil || auto != 0 {
+		t.Fatalf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
+	}
+
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	ingest := func(from int) {
+		items := make([]store.Item, 200)
+		for i := range items {
+			n := from + i
+			items[i] = store.Item{Message: inbox.Inbound{
+				V: inbox.SchemaVersion, Platform: inbox.Twitter, Kind: inbox.Mention,
+				ExternalID: fmt.Sprintf("m%d", n), Thread: fmt.Sprintf("t%d", n%50),
+				Author: inbox.Author{ID: fmt.Sprintf("u%d", n%50)}, Text: "the pool is cold again, please help",
+				CreatedAt: time.Unix(1_700_000_000+int64(n), 0),
+			}}
+		}
+		if _, err := st.Ingest(ctx, items); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The store's own checkpointer waits for 64 MiB of WAL: these writes
+	// stay in the WAL, the database file does not grow.
+	before := size(path)
+	for i := range 5 {
+		ingest(i * 200)
+	}
+	if got := size(path); got != before {
+		t.Fatalf("the database file grew from %d to %d bytes without a checkpoint", before, got)
+	}
+	if size(path+"-wal") == 0 {
+		t.Fatal("nothing in the WAL")
+	}
+
+	// A checkpointer with a small target copies the WAL over while the
+	// writer goes on.
+	c, err := startCheckpointer(ctx, sqliteURI(path), path, 1, 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	deadline := time.Now().Add(30 * time.Second)
+	for n := 5; size(path) == before; n++ {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint within 30 s")
+		}
+		ingest(n * 200)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := c.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+}
