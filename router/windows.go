@@ -15,9 +15,9 @@ import (
 // WindowStore is what the policy's "at most one per window" rules read of
 // the store: a thread's conversation and the actions already created.
 type WindowStore interface {
-	// ConversationByThread returns the conversation of a platform thread,
+	// ConversationID returns the id of a platform thread's conversation,
 	// or store.ErrNotFound.
-	ConversationByThread(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (store.Conversation, error)
+	ConversationID(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (int64, error)
 	// CountActions counts actions matching f.
 	CountActions(ctx context.Context, f store.ActionFilter) (int, error)
 }
@@ -35,14 +35,14 @@ func (l lookups) conversationID(ctx context.Context, p inbox.Platform, ch inbox.
 	if l.st == nil {
 		return 0, nil
 	}
-	c, err := l.st.ConversationByThread(ctx, p, ch, thread)
+	id, err := l.st.ConversationID(ctx, p, ch, thread)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return 0, nil
 	case err != nil:
 		return 0, fmt.Errorf("finding the %s %s conversation: %w", p, ch, err)
 	}
-	return c.ID, nil
+	return id, nil
 }
 
 // recent reports whether an action holding part (alone or combined into
@@ -52,17 +52,12 @@ func (l lookups) recent(ctx context.Context, f store.ActionFilter, part string, 
 		return false, nil
 	}
 	f.Since = l.now().Add(-window)
-	for _, purpose := range purposesWith(f.Platform, part) {
-		f.Purpose = purpose
-		n, err := l.st.CountActions(ctx, f)
-		if err != nil {
-			return false, fmt.Errorf("counting %s actions: %w", purpose, err)
-		}
-		if n > 0 {
-			return true, nil
-		}
+	f.Purpose, f.Purposes = "", purposesWith(f.Platform, part)
+	n, err := l.st.CountActions(ctx, f)
+	if err != nil {
+		return false, fmt.Errorf("counting %v actions: %w", f.Purposes, err)
 	}
-	return false, nil
+	return n > 0, nil
 }
 
 // replyParts are the parts a platform's automatic public reply may

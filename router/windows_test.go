@@ -134,8 +134,8 @@ type failingStore struct{}
 var errDown = errors.New("database down")
 
 func (failingStore) CountActions(context.Context, store.ActionFilter) (int, error) { return 0, errDown }
-func (failingStore) ConversationByThread(context.Context, inbox.Platform, inbox.Channel, string) (store.Conversation, error) {
-	return store.Conversation{}, errDown
+func (failingStore) ConversationID(context.Context, inbox.Platform, inbox.Channel, string) (int64, error) {
+	return 0, errDown
 }
 
 // TestWindowLookupErrorsAreReturned: a store failure stops the item (it

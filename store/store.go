@@ -179,6 +179,10 @@ type ActionFilter struct {
 	// ConversationID, when not 0, restricts to one conversation.
 	ConversationID int64
 	Purpose        string
+	// Purposes, when set, keeps actions with any of these purposes (and
+	// Purpose, when also set): one look-up for the policy's window rules,
+	// whose notices may be combined into replies of several purposes.
+	Purposes []string
 	// Since keeps actions created at or after this time.
 	Since time.Time
 }
@@ -257,6 +261,10 @@ type ConversationReader interface {
 	// ConversationByThread returns the conversation of a platform thread,
 	// or ErrNotFound.
 	ConversationByThread(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (Conversation, error)
+	// ConversationID returns the id of a platform thread's conversation,
+	// or ErrNotFound: ConversationByThread without reading the rest, for
+	// the router's per-item look-ups.
+	ConversationID(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (int64, error)
 	// Messages returns a conversation's messages, oldest first.
 	Messages(ctx context.Context, conversationID int64) ([]Message, error)
 	// Message returns one message by id, or ErrNotFound.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -209,6 +210,13 @@ func (s *sqlStore) CountActions(ctx context.Context, f store.ActionFilter) (int,
 	}
 	if f.Purpose != "" {
 		w.add("a.purpose = ?", f.Purpose)
+	}
+	if len(f.Purposes) > 0 {
+		args := make([]any, len(f.Purposes))
+		for i, p := range f.Purposes {
+			args[i] = p
+		}
+		w.add("a.purpose IN (?"+strings.Repeat(", ?", len(f.Purposes)-1)+")", args...)
 	}
 	if !f.Since.IsZero() {
 		w.add("a.created_at >= ?", f.Since.UnixNano())

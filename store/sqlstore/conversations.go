@@ -140,6 +140,18 @@ func (s *sqlStore) ConversationByThread(ctx context.Context, p inbox.Platform, c
 	return c[0], nil
 }
 
+// ConversationID reads only the id of a thread's conversation, from the
+// (platform, channel, thread) index.
+func (s *sqlStore) ConversationID(ctx context.Context, p inbox.Platform, ch inbox.Channel, thread string) (int64, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, s.rb(`SELECT id FROM conversations WHERE platform = ? AND channel = ? AND thread = ?`),
+		string(p), string(ch), thread).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("finding the conversation of %s %s thread %q: %w", p, ch, thread, notFound(err))
+	}
+	return id, nil
+}
+
 // Conversations returns one page of the queue in the order f.Sort names
 // (see queueOrder).
 func (s *sqlStore) Conversations(ctx context.Context, f store.Filter) (store.Page, error) {

@@ -249,6 +249,12 @@ func testIngestNew(t *testing.T, s store.Store) {
 	if _, err := s.ConversationByThread(t.Context(), inbox.Facebook, inbox.Public, "th1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("public thread th1: %v, want ErrNotFound", err)
 	}
+	if id, err := s.ConversationID(t.Context(), inbox.Facebook, inbox.Private, "th1"); err != nil || id != c.ID {
+		t.Errorf("ConversationID = %d, %v; want %d", id, err, c.ID)
+	}
+	if _, err := s.ConversationID(t.Context(), inbox.Facebook, inbox.Public, "th1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ConversationID of another channel: %v, want ErrNotFound", err)
+	}
 
 	// A later message updates the handle; an empty handle or name keeps it.
 	it2 := fbMessage("m2", "th1", "u1", at(1))
@@ -1035,6 +1041,10 @@ func testCountActions(t *testing.T, s store.Store) {
 		{"conversation", store.ActionFilter{ConversationID: c1}, 3},
 		{"purpose", store.ActionFilter{Platform: inbox.Facebook, CustomerExternalID: "ann", Purpose: "dm_invite"}, 3},
 		{"since", store.ActionFilter{CustomerExternalID: "ann", Purpose: "dm_invite", Since: mid}, 1},
+		{"any of purposes", store.ActionFilter{CustomerExternalID: "ann", Purposes: []string{"non_english_notice", "pii_notice"}}, 1},
+		{"any of purposes and since", store.ActionFilter{CustomerExternalID: "ann", Purposes: []string{"dm_invite", "non_english_notice"}, Since: mid}, 1},
+		{"any of purposes, all", store.ActionFilter{Purposes: []string{"dm_invite", "non_english_notice"}}, 6},
+		{"purpose and purposes", store.ActionFilter{Purpose: "dm_invite", Purposes: []string{"non_english_notice"}}, 0},
 		{"future", store.ActionFilter{Since: time.Now().Add(time.Hour)}, 0},
 		{"nobody", store.ActionFilter{CustomerExternalID: "zed"}, 0},
 	}
