@@ -18,12 +18,22 @@ import (
 // its own, with PASSIVE checkpoints, which neither wait for nor block the
 // writer and the readers.
 //
-// It checkpoints when the WAL holds sqliteCheckpointBytes, as SQLite did
-// (a page changed by many commits is copied once; see sqlitePageSize).
-// The WAL file's size tells: journal_size_limit 0 (sqliteWALLimit) makes
-// the writer truncate the file when it starts the log over after a
-// complete checkpoint, so the file holds only the current log.
+// It checkpoints when the WAL file holds sqliteCheckpointBytes, as SQLite
+// did (a page changed by many commits is copied once; see sqlitePageSize).
+// A PASSIVE checkpoint copies the bulk while the writer goes on. When it
+// copied every frame, the writer starts the log over at its next
+// transaction, and journal_size_limit 0 (sqliteWALLimit) makes it empty
+// the file then, so the file's size is the log's. But under steady
+// writing a commit always lands during the PASSIVE checkpoint, the log is
+// never complete, never starts over, and grows without bound (2 GB in 60
+// s of back-to-back batches in TestCheckpointEndsTheLogUnderSteadyWriting).
+// Then a TRUNCATE checkpoint follows: it holds the writer while it copies
+// what was committed meanwhile and empties the file (about 70 ms here,
+// so only when needed).
 const checkpointPoll = 250 * time.Millisecond
+
+// checkpointTimeout bounds one checkpoint; close cancels it sooner.
+const checkpointTimeout = 30 * time.Second
 
 // checkpointer runs PASSIVE checkpoints in the background until closed.
 type checkpointer struct {
@@ -32,7 +42,9 @@ type checkpointer struct {
 	target int64  // WAL bytes that call for a checkpoint
 	poll   time.Duration
 
-	stop      chan struct{}
+	// ctx is cancelled by close, which interrupts a running checkpoint.
+	ctx       context.Context
+	cancel    context.CancelFunc
 	done      chan struct{}
 	closeOnce sync.Once
 }
@@ -41,7 +53,11 @@ type checkpointer struct {
 // uri and checkpoints whenever the WAL (path + "-wal") reaches target
 // bytes, looking every poll.
 func startCheckpointer(ctx context.Context, uri, path string, target int64, poll time.Duration) (*checkpointer, error) {
-	db, err := sql.Open("sqlite3", uri+"?_busy_timeout=10000")
+	// The TRUNCATE step waits for the writer's transaction to end and for
+	// readers to leave the log; 100 ms at most, so that a long read never
+	// holds the writer up for long: a busy try is made again at the next
+	// look.
+	db, err := sql.Open("sqlite3", uri+"?_busy_timeout=100")
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +69,8 @@ func startCheckpointer(ctx context.Context, uri, path string, target int64, poll
 		_ = db.Close()
 		return nil, err
 	}
-	c := &checkpointer{db: db, wal: path + "-wal", target: target, poll: poll,
-		stop: make(chan struct{}), done: make(chan struct{})}
+	c := &checkpointer{db: db, wal: path + "-wal", target: target, poll: poll, done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.run()
 	return c, nil
 }
@@ -65,7 +81,7 @@ func (c *checkpointer) run() {
 	defer t.Stop()
 	for {
 		select {
-		case <-c.stop:
+		case <-c.ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -78,13 +94,19 @@ func (c *checkpointer) run() {
 	}
 }
 
-// checkpoint runs one PASSIVE checkpoint.
+// checkpoint copies the WAL into the database file (PASSIVE) and, when
+// commits came meanwhile, ends the log (TRUNCATE).
 func (c *checkpointer) checkpoint() error {
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, checkpointTimeout)
 	defer cancel()
-	var busy, frames, done int64
-	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &done); err != nil {
-		return fmt.Errorf("checkpointing: %w", err)
+	for _, mode := range []string{"PASSIVE", "TRUNCATE"} {
+		var busy, frames, done int64
+		if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &done); err != nil {
+			return fmt.Errorf("checkpointing (%s): %w", mode, err)
+		}
+		if busy == 0 && done == frames {
+			return nil // complete: the writer starts the log over itself
+		}
 	}
 	return nil
 }
@@ -94,7 +116,7 @@ func (c *checkpointer) checkpoint() error {
 func (c *checkpointer) close() error {
 	var err error
 	c.closeOnce.Do(func() {
-		close(c.stop)
+		c.cancel()
 		<-c.done
 		err = c.db.Close()
 	})

@@ -87,3 +87,81 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 		t.Errorf("second close: %v", err)
 	}
 }
+
+// TestCheckpointEndsTheLogUnderSteadyWriting: with commits coming back to
+// back (a backlog after an outage), a PASSIVE checkpoint alone never ends
+// the log, and the WAL grew without bound; the checkpointer's TRUNCATE
+// step empties it while the writer goes on.
+func TestCheckpointEndsTheLogUnderSteadyWriting(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	st, err := Open(ctx, store.Config{Driver: store.DriverSQLite, DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const target = 256 << 10
+	c, err := startCheckpointer(ctx, sqliteURI(path), path, target, 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+
+	// The writer commits back to back until told to stop.
+	stop, stopped := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				stopped <- nil
+				return
+			default:
+			}
+			items := make([]store.Item, 50)
+			for i := range items {
+				k := n*len(items) + i
+				items[i] = store.Item{Message: inbox.Inbound{
+					V: inbox.SchemaVersion, Platform: inbox.Twitter, Kind: inbox.Mention,
+					ExternalID: fmt.Sprintf("m%d", k), Thread: fmt.Sprintf("t%d", k%500),
+					Author: inbox.Author{ID: fmt.Sprintf("u%d", k%500)}, Text: "the pool is cold again, please help",
+					CreatedAt: time.Unix(1_700_000_000+int64(k), 0),
+				}}
+			}
+			if _, err := st.Ingest(ctx, items); err != nil {
+				stopped <- err
+				return
+			}
+		}
+	}()
+
+	// The WAL passes the target, and is later emptied again, while the
+	// writes go on.
+	wal := func() int64 {
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	passed, ended := false, false
+	var peak int64
+	for !ended {
+		if time.Now().After(deadline) {
+			t.Fatalf("the WAL was not emptied within 60 s of steady writing (passed the target: %v, peak %d bytes)", passed, peak)
+		}
+		n := wal()
+		peak = max(peak, n)
+		if n >= target {
+			passed = true
+		} else if passed && n < target/2 {
+			ended = true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	if err := <-stopped; err != nil {
+		t.Fatalf("writing: %v", err)
+	}
+	t.Logf("WAL peak %d bytes with a %d-byte target", peak, target)
+}
