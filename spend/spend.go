@@ -59,12 +59,13 @@ type Config struct {
 	Counter *prometheus.CounterVec
 	// Persister, when set, keeps today's total across restarts.
 	Persister Persister
-	// OnChange, when set, is called after every charge and when a new
-	// UTC day begins (outside the meter's lock) with today's total and the
-	// budget, e.g. to show them on /healthz. A new day is noticed by the
-	// next Charge, Today or OverBudget: without it, a budget reached
-	// yesterday would be shown as reached until the first paid call of
-	// the day.
+	// OnChange, when set, is called after every charge, when a new UTC
+	// day begins and when today's persisted total is read (outside the
+	// meter's lock, never with an older total after a newer one) with
+	// today's total and the budget, e.g. to show them on /healthz. A new
+	// day is noticed by the next Charge, Today or OverBudget: without it,
+	// a budget reached yesterday would be shown as reached until the first
+	// paid call of the day.
 	OnChange func(today, budget Micros)
 	// Now replaces time.Now in tests.
 	Now func() time.Time
@@ -89,6 +90,13 @@ type Meter struct {
 	loaded bool
 	day    string // UTC date of today, e.g. 2026-11-30
 	today  Micros
+	seq    uint64 // counts changes of day and today, under mu
+
+	// reportMu orders OnChange calls, which run outside mu: a report
+	// older than the last one made (a charge just before midnight
+	// reporting after the new day did) is dropped.
+	reportMu sync.Mutex
+	reported uint64
 }
 
 // New returns a Meter for cfg.
@@ -106,31 +114,54 @@ func New(cfg Config) (*Meter, error) {
 func (m *Meter) key(day string) string { return "spend:" + m.cfg.Platform + ":" + day }
 
 // roll moves to a new UTC day when the date changed, reading that day's
-// persisted total once. It reports whether a day known before ended.
-// m.mu must be held.
-func (m *Meter) roll(ctx context.Context) (newDay bool, err error) {
+// persisted total once (again after a failed read). It reports whether
+// the day or today's total changed. m.mu must be held.
+func (m *Meter) roll(ctx context.Context) (changed bool, err error) {
 	day := m.cfg.Now().UTC().Format(time.DateOnly)
 	if m.loaded && day == m.day {
 		return false, nil
 	}
-	newDay = m.day != "" && day != m.day
-	m.day, m.today, m.loaded = day, 0, true
+	before, beforeDay := m.today, m.day
+	defer func() {
+		if changed = m.day != beforeDay || m.today != before; changed {
+			m.seq++
+		}
+	}()
+	m.day, m.loaded = day, true
+	if day != beforeDay {
+		m.today = 0
+	}
 	if m.cfg.Persister == nil {
-		return newDay, nil
+		return false, nil
 	}
 	s, ok, err := m.cfg.Persister.Cursor(ctx, m.key(day))
 	if err != nil {
 		m.loaded = false // read it again next time
-		return newDay, fmt.Errorf("spend: reading today's total: %w", err)
+		return false, fmt.Errorf("spend: reading today's total: %w", err)
 	}
 	if ok {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return newDay, fmt.Errorf("spend: today's total %q is corrupt: %w", s, err)
+			return false, fmt.Errorf("spend: today's total %q is corrupt: %w", s, err)
 		}
 		m.today = Micros(n)
 	}
-	return newDay, nil
+	return false, nil
+}
+
+// report calls OnChange with today's total as of change seq, unless a
+// later change was reported already.
+func (m *Meter) report(seq uint64, today Micros) {
+	if m.cfg.OnChange == nil {
+		return
+	}
+	m.reportMu.Lock()
+	defer m.reportMu.Unlock()
+	if seq <= m.reported {
+		return
+	}
+	m.reported = seq
+	m.cfg.OnChange(today, m.cfg.DailyBudget)
 }
 
 // Charge records that a call to endpoint cost amount. A zero amount is
@@ -146,27 +177,26 @@ func (m *Meter) Charge(ctx context.Context, endpoint string, amount Micros) erro
 	m.mu.Lock()
 	_, err := m.roll(ctx)
 	m.today += amount
-	today := m.today
+	m.seq++
+	today, seq := m.today, m.seq
 	if m.cfg.Persister != nil {
 		if perr := m.cfg.Persister.SetCursor(ctx, m.key(m.day), strconv.FormatInt(int64(today), 10)); perr != nil {
 			err = errors.Join(err, fmt.Errorf("spend: saving today's total: %w", perr))
 		}
 	}
 	m.mu.Unlock()
-	if m.cfg.OnChange != nil {
-		m.cfg.OnChange(today, m.cfg.DailyBudget)
-	}
+	m.report(seq, today)
 	return err
 }
 
 // Today returns what was spent since midnight UTC.
 func (m *Meter) Today(ctx context.Context) Micros {
 	m.mu.Lock()
-	newDay, _ := m.roll(ctx) // on a read failure, what is known in memory
-	today := m.today
+	changed, _ := m.roll(ctx) // on a read failure, what is known in memory
+	today, seq := m.today, m.seq
 	m.mu.Unlock()
-	if newDay && m.cfg.OnChange != nil {
-		m.cfg.OnChange(today, m.cfg.DailyBudget)
+	if changed {
+		m.report(seq, today)
 	}
 	return today
 }
