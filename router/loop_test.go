@@ -109,16 +109,22 @@ func (e *loopEnv) stored(t *testing.T) (map[string]store.Message, map[int64]stor
 	}
 }
 
+// routed counts the items the router has routed.
+func (e *loopEnv) routed() int {
+	total := 0
+	for _, p := range []string{"facebook", "twitter"} {
+		for _, k := range []string{"message", "post", "comment", "mention", "dm"} {
+			total += int(testutil.ToFloat64(e.metrics.Routed.WithLabelValues(p, k)))
+		}
+	}
+	return total
+}
+
 func (e *loopEnv) waitRouted(t *testing.T, n int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		total := 0
-		for _, p := range []string{"facebook", "twitter"} {
-			for _, k := range []string{"message", "post", "comment", "mention", "dm"} {
-				total += int(testutil.ToFloat64(e.metrics.Routed.WithLabelValues(p, k)))
-			}
-		}
+		total := e.routed()
 		if total >= n {
 			return
 		}
