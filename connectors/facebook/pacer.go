@@ -12,7 +12,10 @@ import (
 // behind reads nobody is waiting on. Before the lanes, the first message
 // of a new Messenger customer, whose conversation one read finds, queued
 // behind profile look-ups and polling and took most of a second to reach
-// the inbox (#13).
+// the inbox (#13). A flood of urgent reads (many new customers at once)
+// holds background reads back for as long as it lasts: that is the
+// trade wanted, since polling is only the gap fill while webhooks
+// deliver, and the flood is bounded by the webhook's own rate limit.
 type lane int
 
 const (
