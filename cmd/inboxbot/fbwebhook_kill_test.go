@@ -98,6 +98,21 @@ func TestFacebookWebhookKillWhileRetrying(t *testing.T) {
 	if n := deadRecords(t, target.url); n != 0 {
 		t.Errorf("%d records in the DEAD stream", n)
 	}
+	// Nothing was answered twice: one action per item and purpose, and no
+	// public reply or Private Reply sent twice to one item (the fake, as
+	// Meta, refuses a second Private Reply: that shows as a failed send).
+	if doubled := doubledActions(t, db); len(doubled) > 0 {
+		t.Errorf("actions created twice for one item and purpose: %v", doubled)
+	}
+	replied := map[string]int{}
+	for _, r := range fb.Replies() {
+		if replied[r.Target]++; replied[r.Target] > 1 {
+			t.Errorf("public reply sent twice to %s", r.Target)
+		}
+	}
+	if len(fb.SentMessages()) == 0 {
+		t.Error("no Private Reply or message was sent: nothing to check for doubles")
+	}
 	t.Logf("before SIGKILL: %d events taken, %d outstanding, %d stored; in all: %d events taken in %d attempts, %d failed, %d retries taken; %d customer items stored once each",
 		takenBefore, outstanding, storedBefore, taken, len(fb.Deliveries()), failed, retriesTaken, len(got))
 }
@@ -170,6 +185,36 @@ func storedExternalIDs(t *testing.T, dbPath, platform string) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// doubledActions lists the items (kind, target, purpose) that got more
+// than one action, and the actions that failed as already sent.
+func doubledActions(t *testing.T, dbPath string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT kind || ' ' || target || ' ' || purpose || ' x' || COUNT(*) FROM actions
+		WHERE target <> '' GROUP BY kind, target, purpose HAVING COUNT(*) > 1
+		UNION ALL SELECT kind || ' ' || target || ': ' || error FROM actions WHERE error LIKE '%already replied%'`)
+	if err != nil {
+		t.Fatalf("actions: %v", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("actions: %v", err)
+	}
+	return out
 }
 
 // deadRecords counts the records in the DEAD stream of the bus at url.
