@@ -11,18 +11,41 @@ import (
 	"github.com/inboxbot/inboxbot/store"
 )
 
+// openFile opens a SQLite store in a new file and returns it with the
+// file's path.
+func openFile(t *testing.T) (store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "db.sqlite")
+	st, err := Open(t.Context(), store.Config{Driver: store.DriverSQLite, DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st, path
+}
+
+// mentions are n new mentions from number from on, over threads threads.
+func mentions(from, n, threads int) []store.Item {
+	items := make([]store.Item, n)
+	for i := range items {
+		k := from + i
+		items[i] = store.Item{Message: inbox.Inbound{
+			V: inbox.SchemaVersion, Platform: inbox.Twitter, Kind: inbox.Mention,
+			ExternalID: fmt.Sprintf("m%d", k), Thread: fmt.Sprintf("t%d", k%threads),
+			Author: inbox.Author{ID: fmt.Sprintf("u%d", k%threads)}, Text: "the pool is cold again, please help",
+			CreatedAt: time.Unix(1_700_000_000+int64(k), 0),
+		}}
+	}
+	return items
+}
+
 // TestCheckpointsOffTheWriter: SQLite's writer never copies the WAL into
 // the database file itself (a checkpoint inside a commit stalled every
 // item behind it); the checkpointer does, from its own connection, once
 // the WAL reaches its target.
 func TestCheckpointsOffTheWriter(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "db.sqlite")
-	st, err := Open(ctx, store.Config{Driver: store.DriverSQLite, DSN: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, path := openFile(t)
 	s := st.(*sqlStore)
 	var auto int
 	if err := s.w.GetContext(ctx, &auto, "PRAGMA wal_autocheckpoint"); err != nil || auto != 0 {
@@ -37,17 +60,7 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 		return fi.Size()
 	}
 	ingest := func(from int) {
-		items := make([]store.Item, 200)
-		for i := range items {
-			n := from + i
-			items[i] = store.Item{Message: inbox.Inbound{
-				V: inbox.SchemaVersion, Platform: inbox.Twitter, Kind: inbox.Mention,
-				ExternalID: fmt.Sprintf("m%d", n), Thread: fmt.Sprintf("t%d", n%50),
-				Author: inbox.Author{ID: fmt.Sprintf("u%d", n%50)}, Text: "the pool is cold again, please help",
-				CreatedAt: time.Unix(1_700_000_000+int64(n), 0),
-			}}
-		}
-		if _, err := st.Ingest(ctx, items); err != nil {
+		if _, err := st.Ingest(ctx, mentions(from, 200, 50)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,12 +107,7 @@ func TestCheckpointsOffTheWriter(t *testing.T) {
 // step empties it while the writer goes on.
 func TestCheckpointEndsTheLogUnderSteadyWriting(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "db.sqlite")
-	st, err := Open(ctx, store.Config{Driver: store.DriverSQLite, DSN: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, path := openFile(t)
 	const target = 256 << 10
 	c, err := startCheckpointer(ctx, sqliteURI(path), path, target, 5*time.Millisecond)
 	if err != nil {
@@ -117,17 +125,7 @@ func TestCheckpointEndsTheLogUnderSteadyWriting(t *testing.T) {
 				return
 			default:
 			}
-			items := make([]store.Item, 50)
-			for i := range items {
-				k := n*len(items) + i
-				items[i] = store.Item{Message: inbox.Inbound{
-					V: inbox.SchemaVersion, Platform: inbox.Twitter, Kind: inbox.Mention,
-					ExternalID: fmt.Sprintf("m%d", k), Thread: fmt.Sprintf("t%d", k%500),
-					Author: inbox.Author{ID: fmt.Sprintf("u%d", k%500)}, Text: "the pool is cold again, please help",
-					CreatedAt: time.Unix(1_700_000_000+int64(k), 0),
-				}}
-			}
-			if _, err := st.Ingest(ctx, items); err != nil {
+			if _, err := st.Ingest(ctx, mentions(n*50, 50, 500)); err != nil {
 				stopped <- err
 				return
 			}
