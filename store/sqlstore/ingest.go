@@ -400,11 +400,11 @@ func (g *ingester) add(ctx context.Context, it *store.Item) (store.Ingested, err
 		return store.Ingested{}, fmt.Errorf("storing conversation: %w", err)
 	}
 
-	findings, err := findingsJSON(it.Findings)
+	findings, err := listJSON(it.Findings)
 	if err != nil {
 		return store.Ingested{}, err
 	}
-	atts, err := attachmentsJSON(m.Attachments)
+	atts, err := listJSON(m.Attachments)
 	if err != nil {
 		return store.Ingested{}, err
 	}

@@ -366,29 +366,26 @@ func planSegment(items []store.Item, pos []int, seenKey map[string]bool) *segmen
 	return seg
 }
 
-// findingsJSON is how a message's findings are stored: JSON, or "" for none.
-func findingsJSON(fs []inbox.Finding) (string, error) {
-	if len(fs) == 0 {
+// listJSON is how a message's lists (findings, attachments) are stored:
+// JSON, or "" for none; decodeList reads them back.
+func listJSON[T any](xs []T) (string, error) {
+	if len(xs) == 0 {
 		return "", nil
 	}
-	b, err := json.Marshal(fs)
+	b, err := json.Marshal(xs)
 	if err != nil {
 		return "", err
 	}
 	return string(b), nil
 }
 
-// attachmentsJSON is how a message's attachments are stored: JSON, or ""
-// for none.
-func attachmentsJSON(as []inbox.Attachment) (string, error) {
-	if len(as) == 0 {
-		return "", nil
+// decodeList reads a list stored by listJSON into out, which "" leaves
+// as it is.
+func decodeList[T any](s string, out *[]T) error {
+	if s == "" {
+		return nil
 	}
-	b, err := json.Marshal(as)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
+	return json.Unmarshal([]byte(s), out)
 }
 
 // linkSegment links the segment's private conversations as storing its

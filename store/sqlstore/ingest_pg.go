@@ -198,10 +198,10 @@ func pgInsertSegment(ctx context.Context, g *ingester, seg *segment) error {
 	created := make([]int64, len(seg.items))
 	for i, it := range seg.items {
 		var err error
-		if findings[i], err = findingsJSON(it.Findings); err != nil {
+		if findings[i], err = listJSON(it.Findings); err != nil {
 			return err
 		}
-		if atts[i], err = attachmentsJSON(it.Message.Attachments); err != nil {
+		if atts[i], err = listJSON(it.Message.Attachments); err != nil {
 			return err
 		}
 		created[i] = it.Message.CreatedAt.UnixNano()

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -34,16 +33,12 @@ const messageSelect = `SELECT id, conversation_id, platform, kind, external_id,
 // message converts a stored row, decoding its findings and attachments.
 func (r *messageRow) message() (store.Message, error) {
 	findings := []inbox.Finding{}
-	if r.Findings != "" {
-		if err := json.Unmarshal([]byte(r.Findings), &findings); err != nil {
-			return store.Message{}, fmt.Errorf("decoding findings of message %d: %w", r.ID, err)
-		}
+	if err := decodeList(r.Findings, &findings); err != nil {
+		return store.Message{}, fmt.Errorf("decoding findings of message %d: %w", r.ID, err)
 	}
 	var atts []inbox.Attachment
-	if r.Attachments != "" {
-		if err := json.Unmarshal([]byte(r.Attachments), &atts); err != nil {
-			return store.Message{}, fmt.Errorf("decoding attachments of message %d: %w", r.ID, err)
-		}
+	if err := decodeList(r.Attachments, &atts); err != nil {
+		return store.Message{}, fmt.Errorf("decoding attachments of message %d: %w", r.ID, err)
 	}
 	return store.Message{
 		ID:             r.ID,

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -434,7 +433,7 @@ func (s *sqlStore) redactions(ctx context.Context, from, to int64) (store.Redact
 			return r, err
 		}
 		var fs []inbox.Finding
-		if err := json.Unmarshal([]byte(raw), &fs); err != nil || len(fs) == 0 {
+		if err := decodeList(raw, &fs); err != nil || len(fs) == 0 {
 			continue
 		}
 		r.Messages++
