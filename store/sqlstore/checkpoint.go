@@ -35,7 +35,7 @@ const checkpointPoll = 250 * time.Millisecond
 // checkpointTimeout bounds one checkpoint; close cancels it sooner.
 const checkpointTimeout = 30 * time.Second
 
-// checkpointer runs PASSIVE checkpoints in the background until closed.
+// checkpointer runs checkpoints in the background until closed.
 type checkpointer struct {
 	db     *sql.DB
 	wal    string // the WAL file's path
@@ -61,10 +61,7 @@ func startCheckpointer(ctx context.Context, uri, path string, target int64, poll
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxIdleTime(0)
-	db.SetConnMaxLifetime(0)
+	oneConnection(db)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, err

@@ -109,10 +109,7 @@ func openSQLite(ctx context.Context, cfg store.Config) (*sqlStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
+	oneConnection(w.DB)
 	s := &sqlStore{d: sqliteDialect, w: w, r: w}
 	// Migrate before opening readers: a read-only connection cannot create
 	// the file or switch it to WAL.
@@ -146,6 +143,16 @@ func openSQLite(ctx context.Context, cfg store.Config) (*sqlStore, error) {
 	}
 	s.background = ckpt.close
 	return s, nil
+}
+
+// oneConnection makes db keep exactly one connection open for its whole
+// life: the writer's, whose setup and page cache must last, and the
+// checkpointer's.
+func oneConnection(db *sql.DB) {
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 }
 
 // sqliteURI turns a file path into a SQLite URI filename, which the
