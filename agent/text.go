@@ -57,7 +57,7 @@ func WriteConversation(w io.Writer, d ConversationDetail) error {
 			who = actorLabel(m.Author)
 		}
 		fmt.Fprintf(&b, "  [%s] %s %s %s:\n", m.CreatedAt.UTC().Format("2006-01-02 15:04"), m.Visibility, m.Kind, termSafe(who))
-		if m.Text != "" || len(m.Attachments) == 0 {
+		if m.ShowsText() {
 			for _, line := range strings.Split(termSafe(m.Text), "\n") {
 				fmt.Fprintf(&b, "      %s\n", line)
 			}

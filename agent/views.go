@@ -186,6 +186,11 @@ type Segment struct {
 // stored text is already redacted (their findings refer to the original).
 var placeholderRE = regexp.MustCompile(`\[(?:booking number|PIN|card number|redacted)\]`)
 
+// ShowsText reports whether the message's text is shown: unless it is
+// empty and the message has attachments (a sticker alone gets no empty
+// bubble).
+func (m MessageView) ShowsText() bool { return m.Text != "" || len(m.Attachments) == 0 }
+
 // Segments splits the text so that the UI can mark secrets: the hidden
 // ones, and the placeholders of text stored redacted.
 func (m MessageView) Segments() []Segment {
