@@ -217,10 +217,7 @@ func storedCount(t *testing.T, dbPath string) int {
 	if _, err := os.Stat(dbPath); err != nil {
 		return 0
 	}
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readStore(t, dbPath)
 	defer db.Close()
 	var n, distinct int
 	if err := db.QueryRow(`SELECT count(*), count(DISTINCT platform || ':' || external_id) FROM messages WHERE direction = 'in'`).Scan(&n, &distinct); err != nil {
@@ -230,6 +227,17 @@ func storedCount(t *testing.T, dbPath string) int {
 		t.Fatalf("%d stored messages but only %d distinct: duplicates", n, distinct)
 	}
 	return n
+}
+
+// readStore opens the SQLite store at dbPath read-only, beside a running
+// serve.
+func readStore(t *testing.T, dbPath string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func serveEnv(t *testing.T, dataDir string, target natsTarget) []string {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -162,27 +161,7 @@ func hookStats(ds []fbfake.Delivery) (taken, failed, retriesTaken int) {
 // inbound messages, sorted.
 func storedExternalIDs(t *testing.T, dbPath, platform string) []string {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT external_id FROM messages WHERE direction = 'in' AND platform = ?`, platform)
-	if err != nil {
-		t.Fatalf("stored messages: %v", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("stored messages: %v", err)
-	}
+	ids := storeStrings(t, dbPath, `SELECT external_id FROM messages WHERE direction = 'in' AND platform = ?`, platform)
 	slices.Sort(ids)
 	return ids
 }
@@ -191,28 +170,32 @@ func storedExternalIDs(t *testing.T, dbPath, platform string) []string {
 // than one action, and the actions that failed as already sent.
 func doubledActions(t *testing.T, dbPath string) []string {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT kind || ' ' || target || ' ' || purpose || ' x' || COUNT(*) FROM actions
+	return storeStrings(t, dbPath, `SELECT kind || ' ' || target || ' ' || purpose || ' x' || COUNT(*) FROM actions
 		WHERE target <> '' GROUP BY kind, target, purpose HAVING COUNT(*) > 1
 		UNION ALL SELECT kind || ' ' || target || ': ' || error FROM actions WHERE error LIKE '%already replied%'`)
+}
+
+// storeStrings returns the one text column of query's rows, read from the
+// SQLite store at dbPath beside the serve that writes it.
+func storeStrings(t *testing.T, dbPath, query string, args ...any) []string {
+	t.Helper()
+	db := readStore(t, dbPath)
+	defer db.Close()
+	rows, err := db.Query(query, args...)
 	if err != nil {
-		t.Fatalf("actions: %v", err)
+		t.Fatalf("reading the store: %v", err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, d)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		t.Fatalf("actions: %v", err)
+		t.Fatalf("reading the store: %v", err)
 	}
 	return out
 }
