@@ -122,31 +122,35 @@ func (m *Meter) roll(ctx context.Context) (changed bool, err error) {
 		return false, nil
 	}
 	before, beforeDay := m.today, m.day
-	defer func() {
-		if changed = m.day != beforeDay || m.today != before; changed {
-			m.seq++
-		}
-	}()
-	m.day, m.loaded = day, true
-	if day != beforeDay {
+	err = m.load(ctx, day)
+	if changed = m.day != beforeDay || m.today != before; changed {
+		m.seq++
+	}
+	return changed, err
+}
+
+// load makes day today, with its persisted total. m.mu must be held.
+func (m *Meter) load(ctx context.Context, day string) error {
+	if day != m.day {
 		m.today = 0
 	}
+	m.day, m.loaded = day, true
 	if m.cfg.Persister == nil {
-		return false, nil
+		return nil
 	}
 	s, ok, err := m.cfg.Persister.Cursor(ctx, m.key(day))
 	if err != nil {
 		m.loaded = false // read it again next time
-		return false, fmt.Errorf("spend: reading today's total: %w", err)
+		return fmt.Errorf("spend: reading today's total: %w", err)
 	}
 	if ok {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return false, fmt.Errorf("spend: today's total %q is corrupt: %w", s, err)
+			return fmt.Errorf("spend: today's total %q is corrupt: %w", s, err)
 		}
 		m.today = Micros(n)
 	}
-	return false, nil
+	return nil
 }
 
 // report calls OnChange with today's total as of change seq, unless a
