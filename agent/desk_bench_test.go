@@ -7,14 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/inboxbot/inboxbot/inbox"
-	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
@@ -24,9 +22,7 @@ import (
 // 100,000 conversations and 1,000,000 messages (storetest.BenchHistory),
 // on SQLite. Goal: each under 100 ms.
 func BenchmarkDeskPage(b *testing.B) {
-	h := storetest.BenchHistory(b)
-	dsn := filepath.Join(b.TempDir(), "inboxbot.db")
-	st := storetest.OpenLoaded(b, store.DriverSQLite, dsn, h)
+	st, dsn, _ := storetest.OpenBench(b, store.DriverSQLite, "")
 	settle(b, "sqlite3", dsn, "ANALYZE")
 	benchDeskPage(b, st)
 }
@@ -34,9 +30,7 @@ func BenchmarkDeskPage(b *testing.B) {
 // BenchmarkDeskPagePostgres is BenchmarkDeskPage on PostgreSQL
 // (INBOXBOT_TEST_POSTGRES_URL).
 func BenchmarkDeskPagePostgres(b *testing.B) {
-	h := storetest.BenchHistory(b)
-	dsn, _ := testutil.PostgresSchema(b, "deskpage")
-	st := storetest.OpenLoaded(b, store.DriverPostgres, dsn, h)
+	st, dsn, _ := storetest.OpenBench(b, store.DriverPostgres, "deskpage")
 	settle(b, "pgx", dsn, "VACUUM ANALYZE")
 	benchDeskPage(b, st)
 }

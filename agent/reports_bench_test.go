@@ -2,11 +2,9 @@ package agent
 
 import (
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
@@ -26,14 +24,13 @@ func benchReportsPage(b *testing.B, st store.Store, h storetest.History) {
 // BenchmarkReportsPage is the reports page at 100,000 conversations and
 // 1,000,000 messages over 90 days (storetest.BenchHistory), on SQLite.
 func BenchmarkReportsPage(b *testing.B) {
-	h := storetest.BenchHistory(b)
-	benchReportsPage(b, storetest.OpenLoaded(b, store.DriverSQLite, filepath.Join(b.TempDir(), "inboxbot.db"), h), h)
+	st, _, h := storetest.OpenBench(b, store.DriverSQLite, "")
+	benchReportsPage(b, st, h)
 }
 
 // BenchmarkReportsPagePostgres is BenchmarkReportsPage on PostgreSQL
 // (INBOXBOT_TEST_POSTGRES_URL).
 func BenchmarkReportsPagePostgres(b *testing.B) {
-	h := storetest.BenchHistory(b)
-	dsn, _ := testutil.PostgresSchema(b, "reportspage")
-	benchReportsPage(b, storetest.OpenLoaded(b, store.DriverPostgres, dsn, h), h)
+	st, _, h := storetest.OpenBench(b, store.DriverPostgres, "reportspage")
+	benchReportsPage(b, st, h)
 }

@@ -1,11 +1,9 @@
 package sqlstore_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
 	"github.com/inboxbot/inboxbot/store/storetest"
 )
@@ -38,13 +36,12 @@ func benchReport(b *testing.B, st store.Store, h storetest.History) {
 // messages over 90 days, on SQLite (storetest.BenchHistory). The whole
 // reports page is agent's BenchmarkReportsPage.
 func BenchmarkReportSQLite(b *testing.B) {
-	h := storetest.BenchHistory(b)
-	benchReport(b, storetest.OpenLoaded(b, store.DriverSQLite, filepath.Join(b.TempDir(), "inboxbot.db"), h), h)
+	st, _, h := storetest.OpenBench(b, store.DriverSQLite, "")
+	benchReport(b, st, h)
 }
 
 // BenchmarkReportPostgres is BenchmarkReportSQLite on PostgreSQL.
 func BenchmarkReportPostgres(b *testing.B) {
-	h := storetest.BenchHistory(b)
-	dsn, _ := testutil.PostgresSchema(b, "reports")
-	benchReport(b, storetest.OpenLoaded(b, store.DriverPostgres, dsn, h), h)
+	st, _, h := storetest.OpenBench(b, store.DriverPostgres, "reports")
+	benchReport(b, st, h)
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/inboxbot/inboxbot/internal/testutil"
 	"github.com/inboxbot/inboxbot/store"
 	"github.com/inboxbot/inboxbot/store/sqlstore"
 )
@@ -46,6 +48,21 @@ func BenchHistory(tb testing.TB) History {
 	}
 	tonight := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 	return History{Conversations: n, Rounds: 5, Days: 90, End: tonight}
+}
+
+// OpenBench opens a new store of driver (SQLite in a temporary file,
+// PostgreSQL in a new schema named after name, skipped without
+// INBOXBOT_TEST_POSTGRES_URL) loaded with BenchHistory: the history the
+// desk and reports benchmarks measure. It returns the store, its DSN and
+// the history.
+func OpenBench(tb testing.TB, driver, name string) (store.Store, string, History) {
+	tb.Helper()
+	h := BenchHistory(tb)
+	dsn := filepath.Join(tb.TempDir(), "inboxbot.db")
+	if driver == store.DriverPostgres {
+		dsn, _ = testutil.PostgresSchema(tb, name)
+	}
+	return OpenLoaded(tb, driver, dsn, h), dsn, h
 }
 
 // OpenLoaded opens an empty store of driver at dsn, loads h into it and
