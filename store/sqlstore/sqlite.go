@@ -104,6 +104,7 @@ func openSQLite(ctx context.Context, cfg store.Config) (*sqlStore, error) {
 	if err := os.MkdirAll(filepath.Dir(cfg.DSN), 0o750); err != nil {
 		return nil, fmt.Errorf("creating database directory: %w", err)
 	}
+	keepCHeap()
 	uri := sqliteURI(cfg.DSN)
 	w, err := sqlx.Open(sqliteWriterDriver, uri+"?"+sqliteWriterParams)
 	if err != nil {
