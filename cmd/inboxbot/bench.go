@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/pprof"
 
 	"github.com/inboxbot/inboxbot/bench"
 	"github.com/inboxbot/inboxbot/language"
@@ -20,6 +22,7 @@ func cmdBench(ctx context.Context, e env, args []string) int {
 	rate := fs.Int("rate", 1000, "offered load for the latency run, items/s")
 	withLang := fs.Bool("language", true, "also measure with the language detector loaded")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to this file (for go tool pprof)")
 	if _, ok := parse(fs, args); !ok {
 		return exitUsage
 	}
@@ -42,6 +45,17 @@ func cmdBench(ctx context.Context, e env, args []string) int {
 		if !*asJSON {
 			fmt.Fprintln(e.stderr, "…", s)
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fail(e, "bench: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(e, "bench: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep, err := bench.Run(ctx, *n, *rate, ps, progress)
 	if err != nil {
