@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -335,12 +336,43 @@ func customerSet(from string) string {
 }
 
 // upsertConversation creates or updates a conversation for one new
-// customer message in a single statement; see Ingest for the rules.
+// customer message; see Ingest for the rules. An update leaves status and
+// language as they are and returns them, and the ingester changes them
+// only when they differ (setFacets). SQLite rewrites every index entry of
+// a row whose index has a column the UPDATE sets, even to the same value:
+// naming them here rewrote each conversation's entry in the facet index
+// (conversations_facets) for every message, though a customer's message
+// seldom changes its status or language, which was about 430 of the
+// 5,900 bytes written per routed message (#17).
 var upsertConversation = `INSERT INTO conversations (platform, channel, thread, customer_id, status,
 	language, language_confidence, awaiting_since, last_customer_message_at, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (platform, channel, thread) DO UPDATE SET ` + conversationSet("excluded") + `
-RETURNING id, customer_id, linked_conversation, last_customer_message_at`
+ON CONFLICT (platform, channel, thread) DO UPDATE SET ` + conversationSet("excluded", "status", "language") + `
+RETURNING id, customer_id, linked_conversation, last_customer_message_at, status, language`
+
+// setFacets gives a conversation the status and language that
+// conversationRules give it after a message of it, when they differ from
+// what it has (upsertConversation left them).
+func (g *ingester) setFacets(ctx context.Context, id int64, it *store.Item, status inbox.Status, cur conversationFacets) error {
+	lang := cur.language
+	// conversationRules' language: a confident guess replaces the
+	// language, any guess fills an empty one.
+	if it.Language != "" && (it.LanguageConfidence > 0 || lang == "") {
+		lang = it.Language
+	}
+	if status == cur.status && lang == cur.language {
+		return nil
+	}
+	_, err := g.exec(ctx, `UPDATE conversations SET status = ?, language = ? WHERE id = ?`, string(status), lang, id)
+	return err
+}
+
+// conversationFacets are the columns of a conversation that
+// upsertConversation leaves for setFacets.
+type conversationFacets struct {
+	status   inbox.Status
+	language string
+}
 
 // conversationRules are how a new customer message (or, in a batch,
 // several folded into one; see segConv) updates its conversation: each
@@ -361,12 +393,16 @@ var conversationRules = []struct{ col, expr string }{
 	{"updated_at", "new.updated_at"},
 }
 
-// conversationSet is the SET list of conversationRules with the
-// message's values read from the row named from (e.g. "excluded").
-func conversationSet(from string) string {
+// conversationSet is the SET list of conversationRules, without the
+// columns skipped, with the message's values read from the row named from
+// (e.g. "excluded").
+func conversationSet(from string, skip ...string) string {
 	var b strings.Builder
-	for i, r := range conversationRules {
-		if i > 0 {
+	for _, r := range conversationRules {
+		if slices.Contains(skip, r.col) {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, "\n\t%s = %s", r.col, strings.ReplaceAll(r.expr, "new.", from+"."))
@@ -392,10 +428,14 @@ func (g *ingester) add(ctx context.Context, it *store.Item) (store.Ingested, err
 		convCust  int64
 		linked    sql.NullInt64
 		lastMsgAt sql.NullInt64
+		facets    conversationFacets
 	)
 	err = g.get(ctx, upsertConversation, []any{string(m.Platform), string(channel), m.Thread, custID, string(status),
 		it.Language, it.LanguageConfidence, awaiting, created, g.now, g.now},
-		&res.ConversationID, &convCust, &linked, &lastMsgAt)
+		&res.ConversationID, &convCust, &linked, &lastMsgAt, &facets.status, &facets.language)
+	if err == nil {
+		err = g.setFacets(ctx, res.ConversationID, it, status, facets)
+	}
 	if err != nil {
 		return store.Ingested{}, fmt.Errorf("storing conversation: %w", err)
 	}
