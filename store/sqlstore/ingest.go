@@ -216,7 +216,9 @@ func (g *ingester) run(ctx context.Context, items []store.Item) ([]store.Ingeste
 	if g.known, err = g.existing(ctx, items); err != nil {
 		return nil, err
 	}
-	g.customers = make(map[customerKey]customerRow)
+	if err := g.loadCustomers(ctx, items); err != nil {
+		return nil, fmt.Errorf("reading customers: %w", err)
+	}
 	g.flags = make(map[flagKey]struct{})
 	out := make([]store.Ingested, len(items))
 	for i := range items {
@@ -238,43 +240,89 @@ func (g *ingester) run(ctx context.Context, items []store.Item) ([]store.Ingeste
 // existing finds the batch's messages that are already stored, with one
 // query per platform and chunk instead of one per item.
 func (g *ingester) existing(ctx context.Context, items []store.Item) (map[msgKey]msgRef, error) {
-	const chunk = 500
 	known := make(map[msgKey]msgRef, len(items))
+	err := g.byExternalID(ctx, `SELECT external_id, id, conversation_id FROM messages`, items,
+		func(m *inbox.Inbound) string { return m.ExternalID },
+		func(p string, rows *sql.Rows) error {
+			var ext string
+			var ref msgRef
+			if err := rows.Scan(&ext, &ref.id, &ref.conversationID); err != nil {
+				return err
+			}
+			known[msgKey{p, ext}] = ref
+			return nil
+		})
+	return known, err
+}
+
+// loadCustomers reads the stored customers who wrote the batch's new
+// items, with one query per platform and chunk, so that customer needs no
+// statement for a customer whose handle and name have not changed (a
+// read per item was 14% of SQLite's ingest in `inboxbot bench`).
+func (g *ingester) loadCustomers(ctx context.Context, items []store.Item) error {
+	g.customers = make(map[customerKey]customerRow)
+	return g.byExternalID(ctx, `SELECT external_id, id, handle, name FROM customers`, items,
+		func(m *inbox.Inbound) string {
+			if _, dup := g.known[msgKey{string(m.Platform), m.ExternalID}]; dup {
+				return ""
+			}
+			return m.Author.ID
+		},
+		func(p string, rows *sql.Rows) error {
+			var ext string
+			var c customerRow
+			if err := rows.Scan(&ext, &c.id, &c.handle, &c.name); err != nil {
+				return err
+			}
+			g.customers[customerKey{p, ext}] = c
+			return nil
+		})
+}
+
+// byExternalID runs query, a SELECT from a table keyed by (platform,
+// external_id), for the distinct external ids that id gives the items (""
+// for none): it adds WHERE platform = ? AND external_id IN (...), runs one
+// statement per platform and chunk of 500, and hands each row to scan.
+func (g *ingester) byExternalID(ctx context.Context, query string, items []store.Item,
+	id func(*inbox.Inbound) string, scan func(platform string, rows *sql.Rows) error) error {
+	const chunk = 500
 	byPlatform := map[string][]string{}
+	seen := map[customerKey]bool{}
 	for i := range items {
-		p := string(items[i].Message.Platform)
-		byPlatform[p] = append(byPlatform[p], items[i].Message.ExternalID)
+		m := &items[i].Message
+		k := customerKey{string(m.Platform), id(m)}
+		if k.externalID == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		byPlatform[k.platform] = append(byPlatform[k.platform], k.externalID)
 	}
 	for p, ids := range byPlatform {
 		for len(ids) > 0 {
 			n := min(len(ids), chunk)
-			query, args, err := sqlx.In(`SELECT external_id, id, conversation_id FROM messages
-				WHERE platform = ? AND external_id IN (?)`, p, ids[:n])
+			q, args, err := sqlx.In(query+` WHERE platform = ? AND external_id IN (?)`, p, ids[:n])
 			if err != nil {
-				return nil, err
+				return err
 			}
 			ids = ids[n:]
-			rows, err := g.tx.QueryContext(ctx, g.s.rb(query), args...)
+			rows, err := g.tx.QueryContext(ctx, g.s.rb(q), args...)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			for rows.Next() {
-				var ext string
-				var ref msgRef
-				if err := rows.Scan(&ext, &ref.id, &ref.conversationID); err != nil {
+				if err := scan(p, rows); err != nil {
 					rows.Close()
-					return nil, err
+					return err
 				}
-				known[msgKey{p, ext}] = ref
 			}
 			err = rows.Err()
 			rows.Close()
 			if err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return known, nil
+	return nil
 }
 
 func (g *ingester) duplicate(ctx context.Context, ref msgRef, it *store.Item) (store.Ingested, error) {
@@ -292,29 +340,17 @@ func (g *ingester) duplicate(ctx context.Context, ref msgRef, it *store.Item) (s
 	return res, nil
 }
 
+// customer returns the id of m's author, storing them when they are new
+// or their handle or name changed. loadCustomers has read the batch's
+// customers: one not in the cache is new.
 func (g *ingester) customer(ctx context.Context, m *inbox.Inbound) (int64, error) {
 	k := customerKey{string(m.Platform), m.Author.ID}
 	handle, name := m.Author.Handle, m.Author.Name
-	unchanged := func(c customerRow) bool {
-		return (handle == "" || handle == c.handle) && (name == "" || name == c.name)
-	}
 	// The cache holds the row as this transaction left it (not what
 	// earlier items said), so that an item whose handle changed back to
 	// one an earlier item had still writes it.
 	c, known := g.customers[k]
-	if !known {
-		// Most items come from known customers whose handle has not
-		// changed: a read then costs less than an upsert, which always
-		// writes the row.
-		err := g.get(ctx, `SELECT id, handle, name FROM customers WHERE platform = ? AND external_id = ?`,
-			[]any{k.platform, k.externalID}, &c.id, &c.handle, &c.name)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("reading customer: %w", err)
-		}
-		known = err == nil
-	}
-	if known && unchanged(c) {
-		g.customers[k] = c
+	if known && (handle == "" || handle == c.handle) && (name == "" || name == c.name) {
 		return c.id, nil
 	}
 	err := g.get(ctx, `INSERT INTO customers (platform, external_id, handle, name) VALUES (?, ?, ?, ?)
