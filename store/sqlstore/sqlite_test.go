@@ -26,7 +26,7 @@ func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t) })
 }
 
-// TestSQLiteSetup checks the writer's settings on the file: WAL, and 1 KiB
+// TestSQLiteSetup checks the writer's settings on the file: WAL, and 512-byte
 // pages for a new database (fewer bytes per dirty page; see sqlite.go).
 func TestSQLiteSetup(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "inboxbot.db")
@@ -42,8 +42,8 @@ func TestSQLiteSetup(t *testing.T) {
 	defer db.Close()
 	var size int
 	var mode string
-	if err := db.QueryRow("PRAGMA page_size").Scan(&size); err != nil || size != 1024 {
-		t.Errorf("page_size = %d, %v; want 1024", size, err)
+	if err := db.QueryRow("PRAGMA page_size").Scan(&size); err != nil || size != 512 {
+		t.Errorf("page_size = %d, %v; want 512", size, err)
 	}
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
