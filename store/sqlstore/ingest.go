@@ -287,15 +287,15 @@ func (g *ingester) byExternalID(ctx context.Context, query string, items []store
 	id func(*inbox.Inbound) string, scan func(platform string, rows *sql.Rows) error) error {
 	const chunk = 500
 	byPlatform := map[string][]string{}
-	seen := map[customerKey]bool{}
+	seen := map[[2]string]bool{} // platform, external id
 	for i := range items {
 		m := &items[i].Message
-		k := customerKey{string(m.Platform), id(m)}
-		if k.externalID == "" || seen[k] {
+		p, ext := string(m.Platform), id(m)
+		if ext == "" || seen[[2]string{p, ext}] {
 			continue
 		}
-		seen[k] = true
-		byPlatform[k.platform] = append(byPlatform[k.platform], k.externalID)
+		seen[[2]string{p, ext}] = true
+		byPlatform[p] = append(byPlatform[p], ext)
 	}
 	for p, ids := range byPlatform {
 		for len(ids) > 0 {
