@@ -12,10 +12,29 @@ static void keep_heap(int bytes) {
 	mallopt(M_TRIM_THRESHOLD, bytes);
 #endif
 }
+
+// sqlite3_config is go-sqlite3's (its amalgamation is linked into every
+// binary that has this package).
+extern int sqlite3_config(int, ...);
+
+// no_memstatus turns SQLite's memory statistics off (see init).
+static int no_memstatus(void) {
+	return sqlite3_config(9, 0); // 9: SQLITE_CONFIG_MEMSTATUS in sqlite3.h
+}
 */
 import "C"
 
 import "sync"
+
+// SQLite keeps memory statistics unless built without them, and
+// go-sqlite3 does not build without them: every allocation and free then
+// takes one global mutex (pthread_mutex_lock and unlock were 3.6% of the
+// pipeline's cycles under perf). inboxbot reads no such statistics and
+// sets no soft heap limit, which needs them. sqlite3_config works only
+// before SQLite's first use, which package initialisation precedes; its
+// error (SQLITE_MISUSE, should anything have used SQLite already) leaves
+// the statistics on and changes nothing else.
+func init() { C.no_memstatus() }
 
 // cHeapKeep is how much free memory at the top of a C heap glibc keeps
 // instead of handing it back to the kernel.
