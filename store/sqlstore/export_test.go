@@ -16,3 +16,7 @@ type perItem struct{ *sqlStore }
 func (p perItem) Ingest(ctx context.Context, items []store.Item) ([]store.Ingested, error) {
 	return p.ingest(ctx, items, nil)
 }
+
+// SQLiteMemoryCounted reports whether SQLite keeps memory statistics
+// (malloc_cgo.go turns them off).
+func SQLiteMemoryCounted() bool { return sqliteMemoryCounted() }

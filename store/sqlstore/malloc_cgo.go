@@ -17,6 +17,8 @@ static void keep_heap(int bytes) {
 // binary that has this package).
 extern int sqlite3_config(int, ...);
 
+extern long long sqlite3_memory_used(void);
+
 // no_memstatus turns SQLite's memory statistics off (see init).
 static int no_memstatus(void) {
 	return sqlite3_config(9, 0); // 9: SQLITE_CONFIG_MEMSTATUS in sqlite3.h
@@ -35,6 +37,10 @@ import "sync"
 // error (SQLITE_MISUSE, should anything have used SQLite already) leaves
 // the statistics on and changes nothing else.
 func init() { C.no_memstatus() }
+
+// sqliteMemoryCounted reports whether SQLite counts the memory it holds,
+// which init turned off: with the statistics off the count stays 0.
+func sqliteMemoryCounted() bool { return C.sqlite3_memory_used() != 0 }
 
 // cHeapKeep is how much free memory at the top of a C heap glibc keeps
 // instead of handing it back to the kernel.

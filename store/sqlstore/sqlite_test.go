@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/inboxbot/inboxbot/store"
@@ -96,5 +97,26 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if _, err := sqlstore.Open(t.Context(), store.Config{Driver: "oracle"}); !errors.Is(err, store.ErrUnknownDriver) {
 		t.Errorf("Open with an unknown driver: %v, want ErrUnknownDriver", err)
+	}
+}
+
+// TestSQLiteKeepsNoMemoryStatistics checks that SQLite, with a store open
+// and written to, does not count its memory: the statistics cost a global
+// mutex per allocation (malloc_cgo.go), and turning them off works only
+// before SQLite's first use.
+func TestSQLiteKeepsNoMemoryStatistics(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the statistics are turned off on Linux only")
+	}
+	s, err := sqlstore.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "inboxbot.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.SetCursor(t.Context(), "test", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if sqlstore.SQLiteMemoryCounted() {
+		t.Fatal("SQLite counts its memory: its statistics are on")
 	}
 }
