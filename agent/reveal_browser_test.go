@@ -68,6 +68,13 @@ func TestRevealBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[data-reveal="%d"]`, msgID))),
 		chromedp.WaitVisible(chromedp.CSS("#live.on")),
 	)
+	// The page refreshes its regions once the live stream opens (app.js
+	// catches up on what changed since it was rendered); a click during
+	// that refresh can find its button replaced ("Could not find node
+	// with given id"), so wait for the refresh to have landed.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.body.hasAttribute('data-refreshed')`)); err != nil {
+		t.Fatalf("waiting for the page's catch-up refresh: %v", err)
+	}
 	if got := text(); strings.Contains(got, "4821553907") || strings.Contains(got, "5566") || !strings.Contains(got, "[booking number]") {
 		t.Fatalf("before the click the thread shows %q", got)
 	}
