@@ -46,18 +46,11 @@ func cmdBench(ctx context.Context, e env, args []string) int {
 			fmt.Fprintln(e.stderr, "…", s)
 		}
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fail(e, "bench: %v", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fail(e, "bench: %v", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	rep, err := bench.Run(ctx, *n, *rate, ps, progress)
+	var rep bench.Report
+	err = withCPUProfile(*cpuProfile, func() (err error) {
+		rep, err = bench.Run(ctx, *n, *rate, ps, progress)
+		return err
+	})
 	if err != nil {
 		return fail(e, "bench: %v", err)
 	}
@@ -78,4 +71,26 @@ func cmdBench(ctx context.Context, e env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "\n\n%s\n", out)
 	return exitOK
+}
+
+// withCPUProfile runs fn while writing a CPU profile to path ("" for
+// none), and reports a profile that could not be written in full.
+func withCPUProfile(path string, fn func() error) error {
+	if path == "" {
+		return fn()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	runErr := fn()
+	pprof.StopCPUProfile()
+	if err := f.Close(); err != nil && runErr == nil {
+		return fmt.Errorf("writing the CPU profile: %w", err)
+	}
+	return runErr
 }

@@ -134,7 +134,7 @@ var helps = map[string]help{
 		examples: []string{"migrate"},
 	},
 	"bench": {
-		usage:    "bench [--n N] [--rate R] [--language=false] [--json]",
+		usage:    "bench [--n N] [--rate R] [--language=false] [--json] [--cpuprofile FILE]",
 		about:    "Measures bus → router → store throughput and latency on this machine.",
 		examples: []string{"bench", "bench --n 20000 --json"},
 	},

@@ -41,7 +41,9 @@ const sqliteDefaultReaders = 4
 // per-connection mutex: database/sql never lets two goroutines use one
 // connection at once, and go-sqlite3's cancellation only calls
 // sqlite3_interrupt, which SQLite allows from any thread (+1-4% in
-// `inboxbot bench`, A/B three runs each).
+// `inboxbot bench`, A/B three runs each). This holds as long as every
+// statement is closed through database/sql: go-sqlite3 finalizes a
+// leaked statement from the garbage collector's thread.
 const sqliteWriterParams = "_mutex=no&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on&_synchronous=NORMAL&_stmt_cache_size=64&_cache_size=-32768"
 
 // sqliteWriterDriver is the go-sqlite3 driver that runs sqliteWriterSetup
