@@ -176,7 +176,10 @@ func (s *sqlStore) Conversations(ctx context.Context, f store.Filter) (store.Pag
 	if page.Total > offset {
 		order, orderArgs := queueOrder(f)
 		args := append(append(w.args, orderArgs...), limit, offset)
-		if err := sqlx.SelectContext(ctx, s.r, &rows, s.rb(convSelect+w.String()+order+` LIMIT ? OFFSET ?`), args...); err != nil {
+		err := s.readPage(ctx, func(q sqlx.QueryerContext) error {
+			return sqlx.SelectContext(ctx, q, &rows, s.rb(convSelect+w.String()+order+` LIMIT ? OFFSET ?`), args...)
+		})
+		if err != nil {
 			return store.Page{}, fmt.Errorf("listing conversations: %w", err)
 		}
 	}
@@ -188,6 +191,23 @@ func (s *sqlStore) Conversations(ctx context.Context, f store.Filter) (store.Pag
 		return store.Page{}, fmt.Errorf("listing conversation flags: %w", err)
 	}
 	return page, nil
+}
+
+// readPage runs fn on the readers, in a read-only transaction that
+// starts with the dialect's pageSetup when it has one.
+func (s *sqlStore) readPage(ctx context.Context, fn func(q sqlx.QueryerContext) error) error {
+	if s.d.pageSetup == "" {
+		return fn(s.r)
+	}
+	tx, err := s.r.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to keep
+	if _, err := tx.ExecContext(ctx, s.d.pageSetup); err != nil {
+		return err
+	}
+	return fn(tx)
 }
 
 func validStatus(st inbox.Status) bool {

@@ -22,6 +22,12 @@ var postgresDialect = dialect{
 	// The two-key form keeps these locks apart from the migration lock.
 	ingestLock: `SELECT pg_advisory_xact_lock(1769108, b) FROM unnest($1::int4[]) AS u(b)`,
 	sets:       &setIngest{existing: pgExisting, insert: pgInsertSegment},
+	// A queue page is 50 rows: PostgreSQL plans parallel workers for
+	// the SLA and newest orders, which sort every open conversation, and
+	// starting them cost more than they saved. At 100,000 conversations
+	// (10,000 open) on a 2-core machine the SLA-ordered page took 57-62 ms
+	// with them and 18-20 ms without (#16; BenchmarkDeskPostgres).
+	pageSetup: `SET LOCAL max_parallel_workers_per_gather = 0`,
 	retryable: func(err error) bool {
 		var e *pgconn.PgError
 		// serialization_failure, deadlock_detected

@@ -57,6 +57,9 @@ type dialect struct {
 	retryable func(error) bool
 	// closeSQL, when set, runs on the writer just before Close.
 	closeSQL string
+	// pageSetup, when set, runs first in the read-only transaction of a
+	// queue page (Conversations); see postgresDialect.
+	pageSetup string
 	// indexMessages, when set, adds the messages whose ids it is given (a
 	// JSON array) to a full-text index kept outside the messages table;
 	// see txq.indexMessages. PostgreSQL's index is on an expression of
