@@ -298,9 +298,15 @@ func TestDeskKeyboardPath(t *testing.T) {
 	second := d.waitConversation(t, "Second Guest")
 	alice := d.signIn(t, root, "alice", d.pw)
 	alice.until("both conversations listed", `document.querySelectorAll('#queue-list li.row').length === 2`)
+	// Each page refreshes its regions once its live stream opens; a key
+	// pressed while the queue list is being replaced can act on the list
+	// before the selection is marked again, so wait for that refresh.
+	caughtUp := `!!document.body.dataset.refreshed`
+	alice.until("the queue caught up", caughtUp)
 
 	alice.keys("j")
 	alice.until("the first conversation open", `document.body.dataset.page === 'conversation' && document.querySelector('#queue-list li.row.selected') === document.querySelectorAll('#queue-list li.row')[0]`)
+	alice.until("the first conversation caught up", caughtUp)
 	alice.keys("j")
 	alice.until("the second conversation open", `document.body.dataset.conversation === '`+strconv.FormatInt(second, 10)+`'`)
 	alice.until("the page ready", `!!document.getElementById('claim')`)
