@@ -391,9 +391,7 @@ RETURNING id, customer_id, linked_conversation, last_customer_message_at, status
 // what it has (upsertConversation left them).
 func (g *ingester) setFacets(ctx context.Context, id int64, it *store.Item, status inbox.Status, cur conversationFacets) error {
 	lang := cur.language
-	// conversationRules' language: a confident guess replaces the
-	// language, any guess fills an empty one.
-	if it.Language != "" && (it.LanguageConfidence > 0 || lang == "") {
+	if takesLanguage(lang, it) {
 		lang = it.Language
 	}
 	if status == cur.status && lang == cur.language {
@@ -401,6 +399,13 @@ func (g *ingester) setFacets(ctx context.Context, id int64, it *store.Item, stat
 	}
 	_, err := g.exec(ctx, `UPDATE conversations SET status = ?, language = ? WHERE id = ?`, string(status), lang, id)
 	return err
+}
+
+// takesLanguage reports whether it's language guess replaces a
+// conversation's language cur, as conversationRules' language does: a
+// confident guess replaces it, any guess fills an empty one.
+func takesLanguage(cur string, it *store.Item) bool {
+	return it.Language != "" && (it.LanguageConfidence > 0 || cur == "")
 }
 
 // conversationFacets are the columns of a conversation that

@@ -104,15 +104,9 @@ func (f *fold) add(it *store.Item) {
 	if f.n == 0 || created > f.lastMsg {
 		f.lastMsg = created
 	}
-	switch {
-	case f.n == 0:
-		// As given: a new conversation is inserted with it (the
-		// rules ignore a confidence without a language).
-		f.language, f.conf = it.Language, it.LanguageConfidence
-	case it.Language == "":
-	case it.LanguageConfidence > 0:
-		f.language, f.conf = it.Language, it.LanguageConfidence
-	case f.language == "":
+	// The first as given: a new conversation is inserted with it (the
+	// rules ignore a confidence without a language).
+	if f.n == 0 || takesLanguage(f.language, it) {
 		f.language, f.conf = it.Language, it.LanguageConfidence
 	}
 	f.n++
